@@ -1,0 +1,39 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from quietroom.accounts.invitations import create_invitation
+from quietroom.accounts.models import Organisation, Site, User
+from quietroom.audit.log import Actor, record
+
+
+class Command(BaseCommand):
+    help = "Create a single-use invitation link (the invitee chooses their own password)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--org", required=True, help="organisation name")
+        parser.add_argument("--site", help="site name (required for reviewers)")
+        parser.add_argument("--role", default="reviewer", choices=[r.value for r in User.Role])
+        parser.add_argument("--locale", action="append", default=[], help="language qualification, repeatable")
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+
+    def handle(self, *args, **opts):
+        try:
+            org = Organisation.objects.get(name=opts["org"])
+        except Organisation.DoesNotExist as exc:
+            raise CommandError(f"no organisation named {opts['org']!r}") from exc
+        site = None
+        if opts["site"]:
+            site = Site.objects.filter(organisation=org, name=opts["site"]).first()
+            if site is None:
+                raise CommandError(f"organisation {org.name!r} has no site named {opts['site']!r}")
+        elif opts["role"] == "reviewer":
+            raise CommandError("reviewers work at a site: give --site")
+        existing = User.objects.filter(username=opts["username"]).first()
+        if existing is not None and existing.has_second_factor:
+            raise CommandError(f"user {opts['username']!r} is already active")
+        invitation, token = create_invitation(
+            organisation=org, username=opts["username"], role=opts["role"], site=site, locales=opts["locale"],
+        )
+        record(Actor(name="cli", role="controller_admin"), "invitation.created", object_type="invitation",
+               object_id=invitation.pk, details={"role": opts["role"]})
+        self.stdout.write(f"{opts['base_url'].rstrip('/')}/accounts/invite/{token}/")

@@ -1,0 +1,48 @@
+"""The `quietroom` console script: Django's manage.py with QuietRoom's settings preset.
+
+`quietroom --data-dir DIR COMMAND ...` points the embedded default (SQLite, blobs, demo
+secrets) at DIR. `quietroom demo --smoke` without --data-dir works in a fresh temporary
+folder so a self-check never touches a real installation.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--data-dir" in args:
+        i = args.index("--data-dir")
+        if i + 1 >= len(args):
+            sys.exit("quietroom: --data-dir needs a folder")
+        os.environ["QUIETROOM_DATA_DIR"] = os.path.abspath(args[i + 1])
+        del args[i:i + 2]
+    if args[:1] == ["demo"] and "--smoke" in args and "QUIETROOM_DATA_DIR" not in os.environ:
+        os.environ["QUIETROOM_DATA_DIR"] = tempfile.mkdtemp(prefix="quietroom-smoke-")
+    if args[:1] == ["createmasterkey"]:
+        # Runs before settings load: production settings need the key this creates.
+        _create_master_key(args[1:])
+        return
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quietroom.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["quietroom", *args])
+
+
+def _create_master_key(rest: list[str]) -> None:
+    from quietroom.vault import KeyProviderError, create_key_file
+
+    if len(rest) != 1 or rest[0].startswith("-"):
+        sys.exit("usage: quietroom createmasterkey PATH   (writes a new 0600 key file; never overwrites)")
+    path = os.path.abspath(rest[0])
+    try:
+        create_key_file(path)
+    except KeyProviderError as exc:
+        sys.exit(f"quietroom: {exc}")
+    print(f"master key written to {path}; set QUIETROOM_KEY_PROVIDER=file://{path} and back it up")
+
+
+if __name__ == "__main__":
+    main()

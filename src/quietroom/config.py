@@ -1,0 +1,120 @@
+"""Where QuietRoom's settings come from: environment variables, with demo-only defaults.
+
+Kept apart from settings.py so that the rules ("no secret has a default outside demo mode")
+are plain functions a test can call, and so the CLI can prepare a demo data folder before
+Django is configured.
+"""
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+MODES = ("demo", "production", "test")
+
+# Values that must never be accepted as a real secret: Django's startproject placeholder,
+# our own documentation example, and obviously weak strings.
+KNOWN_BAD_SECRETS = {
+    "",
+    "changeme",
+    "change-me",
+    "secret",
+    "insecure",
+    "quietroom",
+    "django-insecure-change-me",
+}
+
+
+def mode() -> str:
+    value = os.environ.get("QUIETROOM_MODE", "demo").strip().lower()
+    if value not in MODES:
+        raise ImproperlyConfigured(
+            f"QUIETROOM_MODE must be one of {', '.join(MODES)} (got {value!r})"
+        )
+    return value
+
+
+def data_dir() -> Path:
+    """The folder holding the SQLite file, blobs and demo secrets."""
+    explicit = os.environ.get("QUIETROOM_DATA_DIR")
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "quietroom"
+
+
+def _demo_secret_file(folder: Path, name: str, nbytes: int) -> str:
+    """Read or create a random secret under the demo data folder (mode 0600)."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / name
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(base64.urlsafe_b64encode(secrets.token_bytes(nbytes)).decode() + "\n")
+    return path.read_text().strip()
+
+
+def secret(env_name: str, *, demo_file: str, nbytes: int = 48) -> str:
+    """A secret from the environment; generated under the data folder only in demo/test mode."""
+    value = os.environ.get(env_name, "").strip()
+    if value:
+        if value.lower() in KNOWN_BAD_SECRETS or len(value) < 32:
+            raise ImproperlyConfigured(
+                f"{env_name} is a placeholder or shorter than 32 characters; "
+                "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        return value
+    if mode() == "production":
+        raise ImproperlyConfigured(
+            f"{env_name} is not set; production mode has no default secrets"
+        )
+    return _demo_secret_file(data_dir() / "secrets", demo_file, nbytes)
+
+
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        if mode() == "production" and not url.startswith(("postgres://", "postgresql://")):
+            raise ImproperlyConfigured(
+                "DATABASE_URL must point at PostgreSQL in production mode "
+                "(SQLite is the single-machine demo default)"
+            )
+        return url
+    if mode() == "production":
+        raise ImproperlyConfigured(
+            "DATABASE_URL is not set; production mode needs a real database "
+            "(e.g. postgres://user@host:5432/quietroom)"
+        )
+    return f"sqlite:///{data_dir() / 'quietroom.sqlite3'}"
+
+
+def master_key_url() -> str:
+    """Where the master key lives (a key provider URL)."""
+    url = os.environ.get("QUIETROOM_KEY_PROVIDER", "").strip()
+    if url:
+        return url
+    if mode() == "production":
+        raise ImproperlyConfigured(
+            "QUIETROOM_KEY_PROVIDER is not set; production mode needs a master key "
+            "(e.g. file:///etc/quietroom/master.key, created with `quietroom createmasterkey`)"
+        )
+    path = data_dir() / "secrets" / "master.key"
+    if not path.exists():
+        # Demo/test only: a local master key generated on first start (mode 0600).
+        from quietroom.vault import create_key_file
+
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        create_key_file(path)
+    return f"file://{path}"
+
+
+def blob_url() -> str:
+    url = os.environ.get("QUIETROOM_BLOB_URL", "").strip()
+    return url or f"file://{data_dir() / 'blobs'}"
+
+
+def csv_env(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]

@@ -1,0 +1,104 @@
+"""Decode uploaded audio and bring it to the pipeline's working format.
+
+Everything happens in memory: customer audio must never touch the disk in
+the clear, so we hand libsndfile a BytesIO instead of a (temporary) path.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import soundfile as sf
+from scipy.signal import resample_poly
+
+#: Every deid step works on mono float32 at this rate; 16 kHz keeps the full
+#: speech band and is what speech tooling (VAD, ASR) expects.
+PIPELINE_RATE = 16000
+
+
+class AudioDecodeError(ValueError):
+    """The bytes are not usable audio.
+
+    Messages are short fixed reasons only: they end up in logs and UI, so they
+    must never echo any of the input bytes.
+    """
+
+
+def decode_audio(data: bytes) -> tuple[np.ndarray, int]:
+    """Decode WAV/FLAC/OGG (Vorbis, Opus)/MP3 bytes.
+
+    Returns float32 samples, shape (frames,) for mono or (frames, channels),
+    and the file's sample rate. libsndfile sniffs the container and codec from
+    the bytes themselves, so no format hint is needed (Opus included).
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError("decode_audio expects bytes")
+    if len(data) == 0:
+        raise AudioDecodeError("empty input")
+    try:
+        with sf.SoundFile(io.BytesIO(bytes(data))) as f:
+            rate = int(f.samplerate)
+            samples = f.read(dtype="float32", always_2d=False)
+    except sf.LibsndfileError as exc:
+        # Report only our own wording; libsndfile's text is not user-facing.
+        if "not recognised" in str(exc).lower():
+            raise AudioDecodeError("not a recognised audio format") from None
+        raise AudioDecodeError("corrupt or unsupported audio") from None
+    except (RuntimeError, ValueError, OSError, EOFError):
+        raise AudioDecodeError("corrupt or unsupported audio") from None
+    if rate <= 0:
+        raise AudioDecodeError("invalid sample rate")
+    if samples.shape[0] == 0:
+        raise AudioDecodeError("contains no audio frames")
+    # Float WAV can carry NaN/inf; they would poison every later step.
+    if not np.isfinite(samples).all():
+        raise AudioDecodeError("contains non-finite samples")
+    return samples, rate
+
+
+def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
+    """Polyphase resampling of a 1-D signal by the exact rational factor."""
+    if rate_in <= 0 or rate_out <= 0:
+        raise ValueError("sample rates must be positive")
+    x = np.asarray(samples, dtype=np.float32)
+    if rate_in == rate_out or x.size == 0:
+        return x
+    g = math.gcd(int(rate_in), int(rate_out))
+    return resample_poly(x, rate_out // g, rate_in // g).astype(np.float32)
+
+
+def to_pipeline_format(samples: np.ndarray, rate: int) -> np.ndarray:
+    """Mono (mean of channels), 16 kHz, float32 clipped to [-1, 1]."""
+    x = np.asarray(samples, dtype=np.float32)
+    if x.ndim == 2:
+        x = x.mean(axis=1)
+    elif x.ndim != 1:
+        raise ValueError("samples must have shape (frames,) or (frames, channels)")
+    x = resample(x, rate, PIPELINE_RATE)
+    # The resampling filter can overshoot slightly on full-scale input.
+    return np.clip(x, -1.0, 1.0).astype(np.float32, copy=False)
+
+
+def load_for_pipeline(data: bytes) -> np.ndarray:
+    """Decode bytes straight into the pipeline format."""
+    samples, rate = decode_audio(data)
+    return to_pipeline_format(samples, rate)
+
+
+def encode_wav(samples: np.ndarray, rate: int = PIPELINE_RATE) -> bytes:
+    """16-bit PCM WAV bytes, built in memory for streaming to browsers."""
+    x = np.asarray(samples, dtype=np.float32)
+    if not np.isfinite(x).all():
+        raise ValueError("samples contain non-finite values")
+    # Saturate explicitly instead of depending on how a given libsndfile
+    # build converts out-of-range floats to int16.
+    x = np.clip(x, -1.0, 1.0)
+    buf = io.BytesIO()
+    sf.write(buf, x, int(rate), format="WAV", subtype="PCM_16")
+    return buf.getvalue()
+
+
+def duration_seconds(samples: np.ndarray, rate: int = PIPELINE_RATE) -> float:
+    return float(np.shape(samples)[0]) / float(rate)

@@ -1,0 +1,84 @@
+"""The demo: a controller, a vendor site on this machine, sample speech, a reviewer invitation.
+
+Sample recordings are assembled at run time from public recorded prompts (Debian's
+asterisk-core-sounds-en) or espeak-ng: no customer data, no committed audio. They are written
+to a temporary folder outside the data folder only long enough to be ingested (they go in
+through the same manifest path a real batch does), then removed.
+"""
+from __future__ import annotations
+
+import csv
+import secrets
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from quietroom import testspeech
+from quietroom.accounts.invitations import create_invitation
+from quietroom.accounts.models import Organisation, Site, User
+from quietroom.recordings.ingest import IngestReport, ingest_manifest
+
+CONTROLLER = "Demo Voice Assistant Co"
+VENDOR = "Demo Transcription Ltd"
+SITE = "Demo site (this computer)"
+LOCALE = "en-US"  # the Asterisk prompts are US English
+FORMATS = ("wav", "flac", "ogg")
+
+
+@dataclass
+class DemoSetup:
+    controller: Organisation
+    site: Site
+    report: IngestReport
+    reviewer_username: str
+    invitation_path: str
+
+
+def organisations() -> tuple[Organisation, Site]:
+    controller, _ = Organisation.objects.get_or_create(name=CONTROLLER, defaults={"kind": Organisation.Kind.CONTROLLER})
+    vendor, _ = Organisation.objects.get_or_create(
+        name=VENDOR, defaults={"kind": Organisation.Kind.VENDOR, "controller": controller}
+    )
+    site, _ = Site.objects.get_or_create(
+        organisation=vendor, name=SITE, defaults={"country": "GB", "networks": ["127.0.0.0/8", "::1/128"]}
+    )
+    return controller, site
+
+
+def sample_recordings(folder: Path, count: int = 3, seed: int = 7) -> Path:
+    """Write `count` sample recordings and a manifest into `folder`; returns the manifest."""
+    rows = []
+    base = datetime(2026, 1, 5, 9, 30, tzinfo=timezone.utc)
+    for i in range(count):
+        samples, rate, _texts = testspeech.make_conversation(4, seed=seed + i)
+        fmt = FORMATS[i % len(FORMATS)]
+        name = f"demo-{i + 1}.{fmt}"
+        testspeech.write_audio(folder / name, samples, rate, fmt)
+        rows.append({
+            "recording_id": f"demo-rec-{seed}-{i + 1}", "customer_id": f"demo-customer-{i % 2 + 1}",
+            "audio_path": name, "locale": LOCALE, "region": "GB", "source": "assistant",
+            "activation": "wake_word", "consent": "true",
+            "captured_at": (base + timedelta(minutes=17 * i)).isoformat(),
+        })
+    manifest = folder / "manifest.csv"
+    with manifest.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return manifest
+
+
+def set_up(*, username: str = "demo-reviewer", recordings: int = 3) -> DemoSetup:
+    controller, site = organisations()
+    with tempfile.TemporaryDirectory(prefix="quietroom-demo-audio-") as tmp:
+        manifest = sample_recordings(Path(tmp), count=recordings)
+        report = ingest_manifest(manifest, Path(tmp), controller)
+    existing = User.objects.filter(username=username).first()
+    if existing is not None and existing.has_second_factor:
+        username = f"{username}-{secrets.token_hex(3)}"
+    _, token = create_invitation(
+        organisation=site.organisation, username=username, role=User.Role.REVIEWER, site=site, locales=[LOCALE],
+        hours=2,
+    )
+    return DemoSetup(controller, site, report, username, f"/accounts/invite/{token}/")

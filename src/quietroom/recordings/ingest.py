@@ -1,0 +1,158 @@
+"""Ingestion: a manifest plus a folder of audio becomes encrypted recordings.
+
+Per row: validate, resolve the audio path inside the audio folder, decode it (to reject a
+corrupt file by name), pseudonymise the customer id, encrypt the audio under a fresh data key,
+and record it, all or nothing for that row. Re-running a manifest is a no-op for rows already
+ingested (keyed by the product's recording id).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import IntegrityError, transaction
+
+from quietroom import gate
+from quietroom.audit.log import Actor, record
+from quietroom.deid.audio_io import AudioDecodeError, decode_audio
+from quietroom.vault import VaultError
+
+from .manifest import ManifestRow, RowError, read_manifest
+from .models import IngestBatch, Recording
+from .pseudonyms import customer_pseudonym
+
+MAX_AUDIO_BYTES = 200 * 1024 * 1024
+
+
+@dataclass
+class RowOutcome:
+    line: int
+    recording_id: str
+    status: str  # accepted | rejected | unchanged
+    reason: str = ""
+
+
+@dataclass
+class IngestReport:
+    manifest: str
+    batch_id: str | None = None
+    rows: list[RowOutcome] = field(default_factory=list)
+    recording_ids: list[str] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for row in self.rows if row.status == status)
+
+    def lines(self) -> list[str]:
+        out = [f"manifest {self.manifest}"]
+        for row in self.rows:
+            label = f"row {row.line}" + (f" ({row.recording_id})" if row.recording_id else "")
+            out.append(f"  {row.status:<9} {label}" + (f": {row.reason}" if row.reason else ""))
+        out.append(
+            f"accepted {self.count('accepted')}, rejected {self.count('rejected')}, "
+            f"unchanged {self.count('unchanged')}"
+        )
+        return out
+
+
+def resolve_audio_path(audio_root: Path, relative: str) -> Path:
+    """The audio file for a manifest path, refusing anything outside the audio folder."""
+    if "\x00" in relative:
+        raise ValueError("path contains a NUL byte")
+    candidate = Path(relative)
+    if candidate.is_absolute():
+        raise ValueError("absolute paths are not allowed; give a path inside the audio folder")
+    if ".." in candidate.parts:
+        raise ValueError("'..' is not allowed in audio paths")
+    root = audio_root.resolve()
+    resolved = (root / candidate).resolve()
+    if not resolved.is_relative_to(root):
+        raise ValueError("path leads outside the audio folder (symlink?)")
+    if not resolved.is_file():
+        raise ValueError("file not found in the audio folder")
+    return resolved
+
+
+def _read_audio(audio_root: Path, row: ManifestRow) -> tuple[bytes, float]:
+    path = resolve_audio_path(audio_root, row.audio_path)
+    if path.stat().st_size > MAX_AUDIO_BYTES:
+        raise ValueError(f"larger than {MAX_AUDIO_BYTES // (1024 * 1024)} MiB")
+    data = path.read_bytes()
+    samples, rate = decode_audio(data)
+    return data, len(samples) / rate
+
+
+def ingest_manifest(manifest_path: Path, audio_root: Path, controller, *, actor: Actor | None = None) -> IngestReport:
+    from .tasks import enqueue_processing  # late import: tasks imports the pipeline
+
+    actor = actor or Actor.system()
+    manifest_path = Path(manifest_path)
+    report = IngestReport(manifest=manifest_path.name)
+    digest = hashlib.sha256(manifest_path.read_bytes()).hexdigest()
+    batch: IngestBatch | None = None
+    seen: dict[str, int] = {}
+
+    for item in read_manifest(manifest_path):
+        if isinstance(item, RowError):
+            report.rows.append(RowOutcome(item.line, item.recording_id, "rejected",
+                                          f"{item.field}: {item.reason}" if item.field else item.reason))
+            continue
+        if item.recording_id in seen:
+            report.rows.append(RowOutcome(item.line, item.recording_id, "rejected",
+                                          f"recording_id: duplicate of row {seen[item.recording_id]}"))
+            continue
+        seen[item.recording_id] = item.line
+        if Recording.objects.filter(controller=controller, external_id=item.recording_id).exists():
+            report.rows.append(RowOutcome(item.line, item.recording_id, "unchanged", "already ingested"))
+            continue
+        try:
+            data, duration = _read_audio(Path(audio_root), item)
+        except (ValueError, OSError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            kind = "could not decode" if isinstance(exc, AudioDecodeError) else "audio_path"
+            report.rows.append(RowOutcome(item.line, item.recording_id, "rejected",
+                                          f"{kind} {item.audio_path!r}: {reason}"))
+            continue
+        try:
+            with transaction.atomic():
+                if batch is None:
+                    batch = IngestBatch.objects.create(manifest_name=manifest_path.name, manifest_sha256=digest)
+                    report.batch_id = str(batch.id)
+                recording = _store_recording(controller, batch, item, data, duration)
+        except (IntegrityError, VaultError) as exc:
+            reason = "already ingested concurrently" if isinstance(exc, IntegrityError) else str(exc)
+            report.rows.append(RowOutcome(item.line, item.recording_id, "rejected", reason))
+            continue
+        report.rows.append(RowOutcome(item.line, item.recording_id, "accepted"))
+        report.recording_ids.append(str(recording.id))
+
+    if batch is not None:
+        IngestBatch.objects.filter(pk=batch.pk).update(
+            accepted=report.count("accepted"), rejected=report.count("rejected"),
+            unchanged=report.count("unchanged"),
+        )
+        record(actor, "ingest.batch", object_type="batch", object_id=batch.id, details={
+            "accepted": report.count("accepted"), "rejected": report.count("rejected"),
+            "unchanged": report.count("unchanged"),
+        })
+    for recording_id in report.recording_ids:
+        enqueue_processing(recording_id)
+    return report
+
+
+def _store_recording(controller, batch, row: ManifestRow, data: bytes, duration: float) -> Recording:
+    pseudonym = customer_pseudonym(controller.id, row.customer_id)
+    recording = Recording(
+        external_id=row.recording_id, controller=controller, batch=batch,
+        customer=gate.customer_key_row(pseudonym), locale=row.locale, region=row.region,
+        source=row.source, activation=row.activation, captured_at=row.captured_at,
+        duration_seconds=duration,
+    )
+    gate.seal_recording_audio(recording, data)
+    try:
+        recording.save(force_insert=True)
+    except Exception:
+        # The row did not land: do not leave its ciphertext behind.
+        gate.blob_store().delete(recording.blob_key)
+        raise
+    return recording

@@ -1,0 +1,97 @@
+"""Recordings as they arrive, their customers' keys, and the snippets cut from them.
+
+No row holds audio or text in the clear: `ciphertext` lives in the blob store under
+`blob_key`, and `wrapped_dek` is the object's data key wrapped by its customer's key.
+"""
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+
+class CustomerKey(models.Model):
+    """One key-encryption key per pseudonymous customer (destroying it erases them)."""
+
+    pseudonym = models.CharField(max_length=64, unique=True)
+    wrapped_key = models.BinaryField(null=True)
+    master_key_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+
+
+class IngestBatch(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    manifest_name = models.CharField(max_length=255)
+    manifest_sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+
+
+class Recording(models.Model):
+    class Source(models.TextChoices):
+        ASSISTANT = "assistant"
+        CALL = "call"
+
+    class Activation(models.TextChoices):
+        WAKE_WORD = "wake_word"
+        BUTTON = "button"
+        UNKNOWN = "unknown"
+
+    class Status(models.TextChoices):
+        RECEIVED = "received"
+        PROCESSED = "processed"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # The product's own recording id: unique per controller, the key for idempotent re-ingest.
+    external_id = models.CharField(max_length=200)
+    controller = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT)
+    customer = models.ForeignKey(CustomerKey, on_delete=models.PROTECT, related_name="recordings")
+    batch = models.ForeignKey(IngestBatch, on_delete=models.PROTECT, related_name="recordings")
+    locale = models.CharField(max_length=16)
+    region = models.CharField(max_length=8, help_text="customer's region (ISO country or 'EU')")
+    source = models.CharField(max_length=16, choices=Source.choices)
+    activation = models.CharField(max_length=16, choices=Activation.choices)
+    captured_at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    duration_seconds = models.FloatField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    # Raw audio: deleted (blob and key) once snippets exist, per the retention default.
+    blob_key = models.CharField(max_length=200, blank=True)
+    wrapped_dek = models.BinaryField(null=True)
+    raw_deleted_at = models.DateTimeField(null=True, blank=True)
+    pipeline_version = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        unique_together = [("controller", "external_id")]
+
+    @property
+    def object_id(self) -> str:
+        return f"recording:{self.id}"
+
+
+class Snippet(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="snippets")
+    index = models.PositiveIntegerField()
+    start_seconds = models.FloatField()
+    end_seconds = models.FloatField()
+    locale = models.CharField(max_length=16)
+    blob_key = models.CharField(max_length=200)
+    wrapped_dek = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        unique_together = [("recording", "index")]
+        ordering = ["recording", "index"]
+
+    @property
+    def object_id(self) -> str:
+        return f"snippet:{self.id}"
+
+    @property
+    def duration_seconds(self) -> float:
+        return self.end_seconds - self.start_seconds
