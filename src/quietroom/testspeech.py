@@ -25,9 +25,10 @@ ASTERISK_SOUNDS = Path("/usr/share/asterisk/sounds/en")
 ASTERISK_TRANSCRIPTS = Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")
 INSTALL_HINT = "apt-get install asterisk-core-sounds-en-wav or espeak-ng"
 
-# Neutral fallback sentences (no names, numbers or anything PII-like).
+# Neutral fallback sentences (nothing PII-like; no commas, whose pauses
+# would split one utterance into two segments).
 ESPEAK_SENTENCES = (
-    "Thank you for calling, how can I help you today.",
+    "Thank you for calling how can I help you today.",
     "I would like to change the delivery address on my order.",
     "Could you please hold the line for a moment.",
     "The parcel arrived yesterday but the box was damaged.",

@@ -77,6 +77,8 @@ def test_tiny_inputs():
     assert find_speech_segments(np.zeros(10, dtype=np.float32)) == []
     with pytest.raises(ValueError):
         find_speech_segments(np.zeros((100, 2), dtype=np.float32))
+    with pytest.raises(ValueError):
+        find_speech_segments(np.zeros(RATE, dtype=np.float32), max_len=0.1)
 
 
 def test_cut_snippets():

@@ -57,7 +57,7 @@ def _split(a: int, b: int, limit: int, min_piece: int, db: np.ndarray) -> list[t
     pieces = []
     while b - a > limit:  # a loop, not recursion: hour-long regions are possible
         lo = a + max(min_piece, min(limit // 2, b - a - limit))
-        hi = min(a + limit, b - min_piece)
+        hi = max(min(a + limit, b - min_piece), a + 1)  # always make progress
         lo = min(lo, hi)
         # Smooth over 3 frames so we cut mid-pause rather than at its edge.
         smooth = np.convolve(db[lo - 1 : hi + 2], np.ones(3) / 3.0, mode="valid")
@@ -82,11 +82,12 @@ def find_speech_segments(
     if x.ndim != 1:
         raise ValueError("samples must be mono, shape (frames,)")
     hop = max(1, int(round(frame * rate)))
-    if x.size < hop or max_len <= 2 * _PAD + 2 * hop / rate:
+    fdur = hop / rate
+    if max_len < 2 * _PAD + 2 * fdur:
+        raise ValueError("max_len is too short to hold a padded segment")
+    if x.size < hop:
         return []
     db = frame_db(x, hop)
-    fdur = hop / rate
-    n = db.size
 
     floor = np.percentile(db, 10)
     threshold = max(floor + _FLOOR_MARGIN_DB, db.max() - _PEAK_RANGE_DB, _ABS_FLOOR_DB)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pyotp
 
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-SMOKE_PASSWORD = "correct horse battery staple smoke"
+SMOKE_PASSWORD = "correct horse battery staple violin"
 
 
 class SmokeFailure(Exception):
@@ -77,6 +77,15 @@ class Browser:
         return self.request("POST", action or page.url, {"csrfmiddlewaretoken": match.group(1), **data})
 
 
+ALERT_RE = re.compile(r'role="alert">(.*?)</', re.S)
+
+
+def _alert(page: Response) -> str:
+    """The page's error message, if it shows one (for a useful failure report)."""
+    match = ALERT_RE.search(page.text)
+    return re.sub(r"<[^>]+>|\s+", " ", match.group(1)).strip()[:200] if match else ""
+
+
 def _expect(condition: bool, step: str, detail: str = "") -> None:
     if not condition:
         raise SmokeFailure(f"{step} failed" + (f": {detail}" if detail else ""))
@@ -90,7 +99,7 @@ def run(base_url: str, invitation_path: str, username: str, log=print) -> dict:
     log("ok   invitation opened")
     page = b.post_form(page, {"password": SMOKE_PASSWORD, "confirm": SMOKE_PASSWORD})
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page.text)
-    _expect(page.status == 200 and secret is not None, "choose password", f"HTTP {page.status}")
+    _expect(page.status == 200 and secret is not None, "choose password", f"HTTP {page.status} {_alert(page)}")
     log("ok   password chosen, authenticator key shown")
     totp = pyotp.TOTP(secret.group(1))
     page = b.post_form(page, {"code": totp.now()})

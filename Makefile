@@ -1,0 +1,41 @@
+# QuietRoom: two commands for a fresh machine.
+#   make demo   - install into .venv and run the demo (SQLite, local encrypted blobs, in-process jobs)
+#   make test   - install into .venv and run the whole suite on SQLite and on PostgreSQL
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/quietroom
+
+.PHONY: demo smoke test test-sqlite test-postgres install system-deps bench clean
+
+$(BIN)/.installed: pyproject.toml requirements/base.txt requirements/test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -r requirements/test.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $@
+
+install: system-deps $(BIN)/.installed
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+demo: install
+	$(BIN)/quietroom demo
+
+smoke: install
+	$(BIN)/quietroom demo --smoke
+
+test: install
+	bash scripts/run-tests.sh
+
+test-sqlite: install
+	$(BIN)/python -m pytest
+
+test-postgres: install
+	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

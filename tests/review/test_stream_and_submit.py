@@ -1,0 +1,120 @@
+"""The audited gate: streaming and submitting only under a live lease, never twice."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from quietroom.audit.models import AuditEvent
+from quietroom.review import queue, streaming
+from quietroom.review.models import Submission, Task
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def take_task(client):
+    response = client.post("/room/next/")
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    stream = re.search(r'src="(/room/stream/[^"]+)"', page.content.decode()).group(1)
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', page.content.decode()).group(1)
+    task_id = response["Location"].rstrip("/").rsplit("/", 1)[1]
+    return Task.objects.get(pk=task_id), stream, key
+
+
+def test_reviewer_streams_the_assigned_snippet_with_range_and_no_store(ingested, make_reviewer, reviewer_client):
+    client = reviewer_client(make_reviewer())
+    task, stream, _ = take_task(client)
+    whole = client.get(stream)
+    assert whole.status_code == 200 and whole.content[:4] == b"RIFF"
+    assert "no-store" in whole["Cache-Control"] and whole["Accept-Ranges"] == "bytes"
+    assert "attachment" not in whole.get("Content-Disposition", "")
+    part = client.get(stream, HTTP_RANGE="bytes=10-19")
+    assert part.status_code == 206 and part.content == whole.content[10:20]
+    assert part["Content-Range"] == f"bytes 10-19/{len(whole.content)}"
+    tail = client.get(stream, HTTP_RANGE="bytes=-8")
+    assert tail.content == whole.content[-8:]
+    assert client.get(stream, HTTP_RANGE=f"bytes={len(whole.content) + 5}-").status_code == 416
+    plays = AuditEvent.objects.filter(action="snippet.play", outcome="ok", object_id=str(task.snippet_id))
+    assert plays.count() == 4  # every request through the gate is in the log
+
+
+def test_reviewer_cannot_stream_a_snippet_not_assigned_to_them(ingested, make_reviewer, reviewer_client):
+    owner = make_reviewer("owner")
+    task, stream, _ = take_task(reviewer_client(owner))
+    intruder = make_reviewer("intruder")
+    other = Client()
+    other.force_login(intruder)
+    # A token minted for the intruder's own session, naming the owner's task.
+    session_key = other.session.session_key
+    forged = "/room/stream/" + streaming.make_token(task.id, intruder.id, session_key)
+    response = other.get(forged)
+    assert response.status_code == 403
+    denied = AuditEvent.objects.get(action="snippet.play", outcome="denied", actor="intruder")
+    assert "snippet is not assigned to this reviewer" in denied.details["reasons"]
+    assert denied.object_id == str(task.snippet_id)
+    # The owner's own link does not work from another session either.
+    assert other.get(stream).status_code == 403
+
+
+def test_stream_token_is_bound_to_the_session(ingested, make_reviewer, reviewer_client):
+    user = make_reviewer()
+    client = reviewer_client(user)
+    _, stream, _ = take_task(client)
+    stranger = Client()
+    stranger.force_login(user)  # same account, another session (e.g. a copied link)
+    assert stranger.get(stream).status_code == 403
+
+
+def test_expired_lease_stops_playback_and_returns_the_task_to_the_queue(ingested, make_reviewer, reviewer_client):
+    client = reviewer_client(make_reviewer())
+    task, stream, _ = take_task(client)
+    Task.objects.filter(pk=task.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    assert client.get(stream).status_code == 403
+    other = make_reviewer("second")
+    again = queue.next_task(other, timezone.now())
+    assert again is not None and again.pk == task.pk and again.lease_owner_id == other.id
+
+
+def test_submit_is_idempotent_and_stores_the_transcript_encrypted(ingested, make_reviewer, reviewer_client):
+    client = reviewer_client(make_reviewer())
+    task, _, key = take_task(client)
+    text = "please turn the kitchen lights off"
+    first = client.post(f"/room/task/{task.id}/", {"transcript": text, "idempotency_key": key})
+    assert first.status_code == 302
+    # A double click or a retry re-sends the same form: the task is done, the key is known.
+    second = client.post(f"/room/task/{task.id}/", {"transcript": text, "idempotency_key": key})
+    assert second.status_code in (302, 404)
+    assert Submission.objects.count() == 1
+    submission = Submission.objects.get()
+    assert text.encode() not in bytes(submission.transcript_ciphertext)
+    assert Task.objects.get(pk=task.pk).status == "done"
+    assert AuditEvent.objects.filter(action="transcript.submit", outcome="ok").count() == 1
+
+
+def test_submission_by_someone_else_is_refused_and_audited(ingested, make_reviewer, reviewer_client):
+    from quietroom.review.submissions import SubmissionRefused, submit
+
+    client = reviewer_client(make_reviewer("holder"))
+    task, _, _ = take_task(client)
+    other = make_reviewer("other")
+    with pytest.raises(SubmissionRefused) as refused:
+        submit(other, task.id, "words", "k" * 32, now=timezone.now())
+    assert "snippet is not assigned to this reviewer" in refused.value.reasons
+    assert Submission.objects.count() == 0
+    assert AuditEvent.objects.filter(action="transcript.submit", outcome="denied", actor="other").exists()
+
+
+def test_queue_gives_each_reviewer_a_different_snippet(ingested, make_reviewer):
+    now = timezone.now()
+    reviewers = [make_reviewer(f"r{i}") for i in range(3)]
+    tasks = [queue.next_task(r, now) for r in reviewers]
+    assert all(tasks) and len({t.pk for t in tasks}) == 3
+    assert queue.next_task(reviewers[0], now).pk == tasks[0].pk  # the current lease, not a new one
+
+
+def test_reviewer_without_the_locale_gets_nothing(ingested, make_reviewer):
+    assert queue.next_task(make_reviewer("fr", locales=["fr-FR"]), timezone.now()) is None

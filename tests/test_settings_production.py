@@ -1,0 +1,50 @@
+"""Production mode refuses to start without real secrets, database and master key."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+GOOD_SECRET = "k" * 20 + "Xy7-good-secret-material-0123456789"
+
+
+def start(env_over: dict) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QUIETROOM_", "DATABASE_URL"))}
+    env.update({"QUIETROOM_MODE": "production", "DJANGO_SETTINGS_MODULE": "quietroom.settings"})
+    env.update(env_over)
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+
+
+COMPLETE = {
+    "QUIETROOM_SECRET_KEY": GOOD_SECRET,
+    "QUIETROOM_PSEUDONYM_KEY": GOOD_SECRET[::-1],
+    "DATABASE_URL": "postgres://quietroom@127.0.0.1:5432/quietroom",
+    "QUIETROOM_KEY_PROVIDER": "file:///etc/quietroom/master.key",
+}
+
+
+def test_complete_production_configuration_starts():
+    result = start(COMPLETE)
+    assert result.returncode == 0 and "started" in result.stdout, result.stderr[-500:]
+
+
+@pytest.mark.parametrize("missing", sorted(COMPLETE))
+def test_each_missing_setting_is_refused_by_name(missing):
+    env = {k: v for k, v in COMPLETE.items() if k != missing}
+    result = start(env)
+    assert result.returncode != 0 and missing in result.stderr
+
+
+@pytest.mark.parametrize("bad", ["changeme", "django-insecure-change-me", "short-secret"])
+def test_default_or_weak_secret_key_is_refused(bad):
+    result = start({**COMPLETE, "QUIETROOM_SECRET_KEY": bad})
+    assert result.returncode != 0 and "QUIETROOM_SECRET_KEY" in result.stderr
+    assert bad not in result.stderr.replace("QUIETROOM_SECRET_KEY", "")  # the secret is not echoed
+
+
+def test_sqlite_is_refused_in_production():
+    result = start({**COMPLETE, "DATABASE_URL": "sqlite:////tmp/x.sqlite3"})
+    assert result.returncode != 0 and "PostgreSQL" in result.stderr
