@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "quietroom.recordings",
     "quietroom.review",
     "quietroom.exports",
+    "quietroom.privacy",
+    "quietroom.evaluation",
     "quietroom.ops",
 ]
 

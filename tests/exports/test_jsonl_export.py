@@ -35,7 +35,13 @@ def test_export_writes_transcripts_with_pseudonymous_ids_only(ingested, make_rev
     assert all(item["reviewer"] == user.pseudonym for item in items)
     for forbidden in ("cust-0001", "cust-0002", "rec0.wav", "r-1", "blob", user.username):
         assert forbidden not in raw
-    assert set(items[0]) == {"snippet_id", "customer", "locale", "duration", "transcript", "reviewer", "submitted_at"}
+    assert set(items[0]) == {"export_id", "snippet_id", "customer", "locale", "duration", "transcript", "reviewer", "submitted_at"}
+    from quietroom.exports.models import Export, ExportCustomer
+
+    export = Export.objects.get()
+    assert {item["export_id"] for item in items} == {str(export.id)} and export.item_count == 2
+    held = dict(ExportCustomer.objects.values_list("customer_pseudonym", "items"))
+    assert held == {item["customer"]: sum(1 for i in items if i["customer"] == item["customer"]) for item in items}
     assert AuditEvent.objects.filter(action="transcript.read", purpose="export").count() == 2
     assert AuditEvent.objects.filter(action="export").count() == 1
 

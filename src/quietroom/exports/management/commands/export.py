@@ -17,11 +17,11 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         actor = Actor(name="cli", role="controller_admin")
         if opts["out"] == "-":
-            count = export_jsonl(sys.stdout, actor, locale=opts["locale"])
+            export = export_jsonl(sys.stdout, actor, locale=opts["locale"])
         else:
             try:
                 with open(opts["out"], "x", encoding="utf-8") as fh:
-                    count = export_jsonl(fh, actor, locale=opts["locale"])
+                    export = export_jsonl(fh, actor, locale=opts["locale"])
             except FileExistsError as exc:
                 raise CommandError(f"{opts['out']} exists; choose a new file name") from exc
-        self.stderr.write(f"exported {count} transcript(s)")
+        self.stderr.write(f"export {export.id}: {export.item_count} transcript(s)")
