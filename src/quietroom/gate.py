@@ -91,6 +91,29 @@ def seal_snippet_audio(snippet: Snippet, customer: CustomerKey, wav: bytes) -> N
     snippet.wrapped_dek = sealed.wrapped_dek
 
 
+def seal_snippet_hypothesis(snippet: Snippet, customer: CustomerKey, text: str) -> None:
+    """Encrypt the (already redacted) ASR hypothesis of a snippet (unsaved)."""
+    sealed = vault.encrypt_object(text.encode("utf-8"), f"{snippet.object_id}:hypothesis", _customer_key(customer))
+    snippet.hypothesis_ciphertext = sealed.ciphertext
+    snippet.hypothesis_wrapped_dek = sealed.wrapped_dek
+
+
+def shred_snippet(snippet: Snippet) -> None:
+    """Destroy one snippet's content for good: its data keys go, then its ciphertext.
+
+    Without the wrapped data keys nothing of the snippet can be decrypted, even from a backup
+    of the blob store; the blob itself is removed after the transaction commits.
+    """
+    if snippet.blob_key:
+        key = snippet.blob_key
+        transaction.on_commit(lambda: blob_store().delete(key))
+    snippet.wrapped_dek = None
+    snippet.hypothesis_ciphertext = None
+    snippet.hypothesis_wrapped_dek = None
+    snippet.shredded_at = timezone.now()
+    snippet.save(update_fields=["wrapped_dek", "hypothesis_ciphertext", "hypothesis_wrapped_dek", "shredded_at"])
+
+
 def seal_transcript(submission, customer: CustomerKey, text: str) -> None:
     sealed = vault.encrypt_object(text.encode("utf-8"), submission.object_id, _customer_key(customer))
     submission.transcript_ciphertext = sealed.ciphertext
@@ -154,6 +177,8 @@ def snippet_audio_for_reviewer(user, task, *, now, address: str, byte_range: str
         raise AccessDenied(reasons)
     with transaction.atomic():
         try:
+            if snippet.wrapped_dek is None:
+                raise ContentGone("the snippet has been destroyed")
             key = _customer_key(customer)
         except ContentGone:
             record(
@@ -170,6 +195,30 @@ def snippet_audio_for_reviewer(user, task, *, now, address: str, byte_range: str
             details={"range": byte_range[:64]} if byte_range else {},
         )
     return StreamGrant(audio=audio)
+
+
+def snippet_hypothesis_for_reviewer(user, task, *, now, address: str = "") -> str:
+    """The redacted ASR hypothesis, for the reviewer holding the lease (audited view)."""
+    snippet = task.snippet
+    customer = snippet.recording.customer
+    actor = Actor.for_user(user, address)
+    reasons = list(decide(user, user.site, task, now).reasons)
+    if task.lease_owner_id != user.id or task.status != "leased":
+        reasons.append("snippet is not assigned to this reviewer")
+    if reasons:
+        record(actor, "hypothesis.view", outcome="denied", object_type="snippet", object_id=snippet.id,
+               customer=customer.pseudonym, purpose="transcription", details={"reasons": reasons})
+        raise AccessDenied(reasons)
+    if snippet.hypothesis_ciphertext is None:
+        return ""
+    with transaction.atomic():
+        text = vault.decrypt_object(
+            bytes(snippet.hypothesis_ciphertext), bytes(snippet.hypothesis_wrapped_dek),
+            f"{snippet.object_id}:hypothesis", _customer_key(customer),
+        ).decode("utf-8")
+        record(actor, "hypothesis.view", object_type="snippet", object_id=snippet.id,
+               customer=customer.pseudonym, purpose="transcription")
+    return text
 
 
 def transcripts_for_export(actor: Actor, submissions, *, purpose: str = "export"):

@@ -81,8 +81,18 @@ class Snippet(models.Model):
     end_seconds = models.FloatField()
     locale = models.CharField(max_length=16)
     blob_key = models.CharField(max_length=200)
-    wrapped_dek = models.BinaryField()
+    wrapped_dek = models.BinaryField(null=True)
+    # The ASR hypothesis with personal data replaced by entity labels, encrypted like the audio.
+    hypothesis_ciphertext = models.BinaryField(null=True)
+    hypothesis_wrapped_dek = models.BinaryField(null=True)
+    # Where audio was bleeped: [{"start": s, "end": s, "entity": "PHONE_NUMBER"}], seconds
+    # within the snippet. Labels and times only, never the redacted words.
+    redactions = models.JSONField(default=list)
+    # Versions and parameters of every pipeline stage that produced this snippet.
+    pipeline_params = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the snippet's content was destroyed (accidental activation, erasure, retention).
+    shredded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         unique_together = [("recording", "index")]
