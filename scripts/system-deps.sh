@@ -8,6 +8,15 @@ missing=()
   || missing+=(asterisk-core-sounds-en-wav asterisk-core-sounds-en)
 command -v espeak-ng >/dev/null || missing+=(espeak-ng)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# More speakers for `quietroom evaluate` (speaker re-identification): real recorded voices of
+# other asterisk prompt sets, and flite/festival synthetic voices.
+for voice in fr_CA_f_June:asterisk-core-sounds-fr-wav it_IT_m_Carlo:asterisk-core-sounds-it-wav \
+             ru_RU_f_IvrvoiceRU:asterisk-core-sounds-ru-wav it_IT_f_Menardi:asterisk-prompt-it-menardi-wav; do
+  [ -d "/usr/share/asterisk/sounds/${voice%%:*}" ] || missing+=("${voice#*:}")
+done
+command -v flite >/dev/null || missing+=(flite)
+command -v text2wave >/dev/null || missing+=(festival)
+[ -d /usr/share/festival/voices/english/ked_diphone ] || missing+=(festvox-kdlpc16k)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -eq 0 ]; then
   echo "installing Debian packages: ${missing[*]}"

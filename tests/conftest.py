@@ -26,7 +26,11 @@ def controller(db):
 def vendor(controller):
     from quietroom.accounts.models import Organisation
 
-    return Organisation.objects.create(name="Vendor A", kind="vendor", controller=controller)
+    from django.utils import timezone as dj_timezone
+
+    # Approved by the controller to work in GB (accounts: unapproved vendors cannot sign in).
+    return Organisation.objects.create(name="Vendor A", kind="vendor", controller=controller,
+                                       approved_at=dj_timezone.now(), approved_countries=["GB"])
 
 
 @pytest.fixture
@@ -41,7 +45,7 @@ def make_reviewer(vendor, site):
     from quietroom.accounts.models import User
     from quietroom.recordings.pseudonyms import user_pseudonym
 
-    def make(username="rita", locales=("en-US",), **extra):
+    def make(username="rita", locales=("en-US",), vetted=True, **extra):
         user = User.objects.create(
             username=username, organisation=vendor, site=site, role="reviewer", locales=list(locales),
             totp_secret=pyotp.random_base32(), totp_confirmed=True, **extra,
@@ -49,6 +53,12 @@ def make_reviewer(vendor, site):
         user.set_password(PASSWORD)
         user.pseudonym = user_pseudonym(user.pk)
         user.save()
+        if vetted:  # identity, background check, NDA, training, recertification all recorded
+            from django.utils import timezone as dj_timezone
+
+            from quietroom.accounts import vetting
+
+            vetting.record_all(user, now=dj_timezone.now(), performed_by="test fixture")
         return user
 
     return make
@@ -82,6 +92,13 @@ def write_manifest(folder: Path, rows: list[dict], name="manifest.csv") -> Path:
             writer.writeheader()
             writer.writerows(rows)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _deid_asr_memo(settings):
+    """The suite ingests the same generated recordings again and again: let the de-identification
+    pipeline transcribe each distinct snippet once per process (the real engine still runs)."""
+    settings.QUIETROOM = {**settings.QUIETROOM, "DEID_ASR_MEMO": True}
 
 
 @pytest.fixture(scope="session")
@@ -124,3 +141,34 @@ def reviewer_client(client, make_reviewer):
         return client
 
     return login
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A real S3-compatible server (moto in server mode) on loopback, for the whole session.
+
+    Also serves KMS. Credentials are dummies set for this process only.
+    """
+    import os
+
+    from moto.server import ThreadedMotoServer
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        os.environ.setdefault(name, value)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{server._server.server_port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint):
+    """A fresh, empty bucket on the loopback S3 server; yields its name."""
+    import uuid
+
+    import boto3
+
+    name = f"qr-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").create_bucket(Bucket=name)
+    return name

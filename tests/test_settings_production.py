@@ -23,6 +23,7 @@ COMPLETE = {
     "QUIETROOM_PSEUDONYM_KEY": GOOD_SECRET[::-1],
     "DATABASE_URL": "postgres://quietroom@127.0.0.1:5432/quietroom",
     "QUIETROOM_KEY_PROVIDER": "file:///etc/quietroom/master.key",
+    "QUIETROOM_AUDIT_SIGNING_KEY": "/etc/quietroom/audit-signing.key",
 }
 
 

@@ -21,6 +21,10 @@ def main(argv: list[str] | None = None) -> None:
         del args[i:i + 2]
     if args[:1] == ["demo"] and "--smoke" in args and "QUIETROOM_DATA_DIR" not in os.environ:
         os.environ["QUIETROOM_DATA_DIR"] = tempfile.mkdtemp(prefix="quietroom-smoke-")
+    if args[:2] == ["audit", "create-signing-key"]:
+        # Also before settings: production settings refuse to load without this key.
+        _create_audit_signing_key(args[2:])
+        return
     if args[:1] == ["createmasterkey"]:
         # Runs before settings load: production settings need the key this creates.
         _create_master_key(args[1:])
@@ -42,6 +46,21 @@ def _create_master_key(rest: list[str]) -> None:
     except KeyProviderError as exc:
         sys.exit(f"quietroom: {exc}")
     print(f"master key written to {path}; set QUIETROOM_KEY_PROVIDER=file://{path} and back it up")
+
+
+def _create_audit_signing_key(rest: list[str]) -> None:
+    from quietroom.audit.notes import create_signer_file
+    from quietroom.config import audit_origin
+
+    if len(rest) != 1 or rest[0].startswith("-"):
+        sys.exit("usage: quietroom audit create-signing-key PATH   (writes a new 0600 key file; never overwrites)")
+    path = os.path.abspath(rest[0])
+    try:
+        signer = create_signer_file(path, audit_origin())
+    except FileExistsError:
+        sys.exit(f"quietroom: {path} exists; refusing to overwrite a signing key")
+    print(f"audit signing key written to {path}; set QUIETROOM_AUDIT_SIGNING_KEY={path}")
+    print(f"public key (give it to witnesses): {signer.verifier.encode()}")
 
 
 if __name__ == "__main__":

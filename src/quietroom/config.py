@@ -118,3 +118,35 @@ def blob_url() -> str:
 
 def csv_env(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def audit_origin() -> str:
+    """The checkpoint origin line (and signing key name): names this log to witnesses."""
+    return os.environ.get("QUIETROOM_AUDIT_ORIGIN", "").strip() or "quietroom.local/audit"
+
+
+def audit_signing_key_file() -> str:
+    """Ed25519 key that signs audit checkpoints (C2SP signer-key text, mode 0600).
+
+    Demo/test: generated under the data folder on first start. Production: required (a
+    system check refuses to serve without it), so a restored or moved installation never
+    silently starts signing with a fresh key.
+    """
+    path = os.environ.get("QUIETROOM_AUDIT_SIGNING_KEY", "").strip()
+    if path:
+        return path
+    if mode() == "production":
+        raise ImproperlyConfigured(
+            "QUIETROOM_AUDIT_SIGNING_KEY is not set; production mode needs the audit signing key file "
+            "(create one with `quietroom audit create-signing-key PATH`)"
+        )
+    target = data_dir() / "secrets" / "audit-signing.key"
+    if not target.exists():
+        from quietroom.audit.notes import create_signer_file
+
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            create_signer_file(target, audit_origin())
+        except FileExistsError:
+            pass  # another process created it first
+    return str(target)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from quietroom import vault
 from quietroom.audit.log import Actor, record
 from quietroom.recordings.models import CustomerKey, Recording, Snippet
-from quietroom.review.eligibility import decide
+from quietroom.review.policy import decide_for
 
 
 class AccessDenied(Exception):
@@ -73,6 +73,23 @@ def _customer_key(row: CustomerKey) -> bytes:
     return vault.unwrap_customer_key(key_provider(), bytes(row.wrapped_key), row.pseudonym)
 
 
+def destroy_customer_key(pseudonym: str) -> bool:
+    """Erasure: destroy the customer's key so none of their content can ever be decrypted again.
+
+    Every data key of the customer is wrapped by this key, so this one row update makes every
+    copy of their audio and text (blob store backups included) unreadable at once. Returns
+    False when it was already destroyed.
+    """
+    with transaction.atomic():
+        row = CustomerKey.objects.select_for_update().filter(pseudonym=pseudonym).first()
+        if row is None or (row.destroyed_at is not None and not row.wrapped_key):
+            return False
+        row.wrapped_key = None
+        row.destroyed_at = row.destroyed_at or timezone.now()
+        row.save(update_fields=["wrapped_key", "destroyed_at"])
+        return True
+
+
 # --- sealing (writes) --------------------------------------------------------------------
 
 
@@ -120,6 +137,13 @@ def seal_transcript(submission, customer: CustomerKey, text: str) -> None:
     submission.wrapped_dek = sealed.wrapped_dek
 
 
+def seal_draft(draft, customer: CustomerKey, text: str) -> None:
+    """Encrypt an autosaved draft transcript exactly like a submitted one (unsaved)."""
+    sealed = vault.encrypt_object(text.encode("utf-8"), draft.object_id, _customer_key(customer))
+    draft.ciphertext = sealed.ciphertext
+    draft.wrapped_dek = sealed.wrapped_dek
+
+
 def delete_raw_audio(recording: Recording) -> None:
     """Retention: the raw recording goes once its snippets exist.
 
@@ -164,7 +188,7 @@ def snippet_audio_for_reviewer(user, task, *, now, address: str, byte_range: str
     snippet = task.snippet
     customer = snippet.recording.customer
     actor = Actor.for_user(user, address)
-    reasons = list(decide(user, user.site, task, now).reasons)
+    reasons = list(decide_for(user, task, now).reasons)
     if task.lease_owner_id != user.id or task.status != "leased":
         reasons.append("snippet is not assigned to this reviewer")
     elif task.lease_expires_at is None or task.lease_expires_at <= now:
@@ -175,17 +199,19 @@ def snippet_audio_for_reviewer(user, task, *, now, address: str, byte_range: str
             customer=customer.pseudonym, purpose="transcription", details={"reasons": reasons},
         )
         raise AccessDenied(reasons)
+    # Outside the transaction below: the refusal must stay in the log when ContentGone
+    # propagates (an erased customer's key, or a shredded snippet).
+    try:
+        if snippet.wrapped_dek is None:
+            raise ContentGone("the snippet has been destroyed")
+        key = _customer_key(customer)
+    except ContentGone:
+        record(
+            actor, "snippet.play", outcome="failed", object_type="snippet", object_id=snippet.id,
+            customer=customer.pseudonym, purpose="transcription", details={"reasons": ["erased"]},
+        )
+        raise
     with transaction.atomic():
-        try:
-            if snippet.wrapped_dek is None:
-                raise ContentGone("the snippet has been destroyed")
-            key = _customer_key(customer)
-        except ContentGone:
-            record(
-                actor, "snippet.play", outcome="failed", object_type="snippet", object_id=snippet.id,
-                customer=customer.pseudonym, purpose="transcription", details={"reasons": ["erased"]},
-            )
-            raise
         audio = vault.decrypt_object(
             blob_store().get(snippet.blob_key), bytes(snippet.wrapped_dek), snippet.object_id, key
         )
@@ -202,7 +228,7 @@ def snippet_hypothesis_for_reviewer(user, task, *, now, address: str = "") -> st
     snippet = task.snippet
     customer = snippet.recording.customer
     actor = Actor.for_user(user, address)
-    reasons = list(decide(user, user.site, task, now).reasons)
+    reasons = list(decide_for(user, task, now).reasons)
     if task.lease_owner_id != user.id or task.status != "leased":
         reasons.append("snippet is not assigned to this reviewer")
     if reasons:
@@ -221,10 +247,34 @@ def snippet_hypothesis_for_reviewer(user, task, *, now, address: str = "") -> st
     return text
 
 
+def draft_for_reviewer(user, task, draft, *, now, address: str = "") -> str:
+    """The reviewer's own autosaved draft, only while they hold the lease (audited)."""
+    customer = task.snippet.recording.customer
+    actor = Actor.for_user(user, address)
+    reasons = list(decide_for(user, task, now).reasons)
+    if draft.reviewer_id != user.id or task.lease_owner_id != user.id or task.status != "leased":
+        reasons.append("snippet is not assigned to this reviewer")
+    if reasons:
+        record(actor, "draft.read", outcome="denied", object_type="snippet", object_id=task.snippet_id,
+               customer=customer.pseudonym, purpose="transcription", details={"reasons": reasons})
+        raise AccessDenied(reasons)
+    if draft.ciphertext is None:
+        return ""
+    with transaction.atomic():
+        text = vault.decrypt_object(
+            bytes(draft.ciphertext), bytes(draft.wrapped_dek), draft.object_id, _customer_key(customer),
+        ).decode("utf-8")
+        record(actor, "draft.read", object_type="snippet", object_id=task.snippet_id,
+               customer=customer.pseudonym, purpose="transcription")
+    return text
+
+
 def transcripts_for_export(actor: Actor, submissions, *, purpose: str = "export"):
     """Yield (submission, text) for an export; one audit event per transcript read."""
     for submission in submissions:
         customer = submission.task.snippet.recording.customer
+        if submission.transcript_ciphertext is None:
+            continue  # destroyed (accidental activation): only its labels remain
         with transaction.atomic():
             try:
                 key = _customer_key(customer)
@@ -239,3 +289,134 @@ def transcripts_for_export(actor: Actor, submissions, *, purpose: str = "export"
                 customer=customer.pseudonym, purpose=purpose,
             )
         yield submission, text
+
+
+def snippet_audio_for_export(actor: Actor, snippet: Snippet, *, purpose: str = "export") -> bytes | None:
+    """The anonymized snippet audio for an export the operator asked for; one audit event.
+
+    None when the snippet or its customer has been erased (the export simply leaves it out).
+    """
+    customer = snippet.recording.customer
+    with transaction.atomic():
+        if snippet.wrapped_dek is None or not snippet.blob_key:
+            return None
+        try:
+            key = _customer_key(customer)
+        except ContentGone:
+            return None
+        audio = vault.decrypt_object(
+            blob_store().get(snippet.blob_key), bytes(snippet.wrapped_dek), snippet.object_id, key
+        )
+        record(actor, "snippet.read", object_type="snippet", object_id=snippet.id,
+               customer=customer.pseudonym, purpose=purpose)
+    return audio
+
+
+# --- escalation (the controller's escalation staff) --------------------------------------
+
+
+def seal_escalation_note(case, customer: CustomerKey, text: str) -> None:
+    """A reviewer's note on flagged content is content: sealed like a transcript (unsaved)."""
+    sealed = vault.encrypt_object(text.encode("utf-8"), case.object_id, _customer_key(customer))
+    case.note_ciphertext = sealed.ciphertext
+    case.note_wrapped_dek = sealed.wrapped_dek
+
+
+def _escalation_refusals(user, case) -> list[str]:
+    from quietroom.escalation.access import refusal_reasons
+
+    return refusal_reasons(user, case)
+
+
+def escalation_note_for_staff(user, case, *, address: str = "") -> str:
+    """The reviewer's note, for the controller's escalation staff only (audited, with purpose)."""
+    actor = Actor.for_user(user, address)
+    reasons = _escalation_refusals(user, case)
+    if reasons:
+        record(actor, "escalation_note.read", outcome="denied", object_type="escalation_case", object_id=case.id,
+               customer=case.customer_pseudonym, purpose="escalation review", details={"reasons": reasons})
+        raise AccessDenied(reasons)
+    if case.note_ciphertext is None:
+        return ""
+    customer = CustomerKey.objects.get(pseudonym=case.customer_pseudonym)
+    with transaction.atomic():
+        text = vault.decrypt_object(
+            bytes(case.note_ciphertext), bytes(case.note_wrapped_dek), case.object_id, _customer_key(customer),
+        ).decode("utf-8")
+        record(actor, "escalation_note.read", object_type="escalation_case", object_id=case.id,
+               customer=case.customer_pseudonym, purpose="escalation review")
+    return text
+
+
+def snippet_audio_for_escalation(user, case, *, address: str, byte_range: str = "") -> StreamGrant:
+    """An escalation officer's play of a flagged snippet: only there, only for them, audited."""
+    actor = Actor.for_user(user, address)
+    reasons = _escalation_refusals(user, case)
+    snippet = case.snippet
+    if not reasons and (snippet is None or snippet.wrapped_dek is None or not snippet.blob_key):
+        record(actor, "snippet.play", outcome="failed", object_type="snippet", object_id=case.snippet_id or "",
+               customer=case.customer_pseudonym, purpose="escalation review", details={"reasons": ["erased"]})
+        raise ContentGone("the snippet has been destroyed")
+    if reasons:
+        record(actor, "snippet.play", outcome="denied", object_type="snippet", object_id=case.snippet_id or "",
+               customer=case.customer_pseudonym, purpose="escalation review",
+               details={"reasons": reasons, "case": str(case.id)})
+        raise AccessDenied(reasons)
+    try:
+        key = _customer_key(snippet.recording.customer)
+    except ContentGone:
+        record(actor, "snippet.play", outcome="failed", object_type="snippet", object_id=snippet.id,
+               customer=case.customer_pseudonym, purpose="escalation review", details={"reasons": ["erased"]})
+        raise
+    with transaction.atomic():
+        audio = vault.decrypt_object(
+            blob_store().get(snippet.blob_key), bytes(snippet.wrapped_dek), snippet.object_id, key
+        )
+        record(actor, "snippet.play", object_type="snippet", object_id=snippet.id,
+               customer=case.customer_pseudonym, purpose="escalation review",
+               details={"case": str(case.id), **({"range": byte_range[:64]} if byte_range else {})})
+    return StreamGrant(audio=audio)
+
+
+def shred_escalation_note(case) -> None:
+    """Delete the note for good with its snippet (no action and delete); unsaved."""
+    case.note_ciphertext = None
+    case.note_wrapped_dek = None
+
+
+# --- key operations --------------------------------------------------------------------
+
+
+def rewrap_customer_keys(old_provider, *, batch: int = 500) -> int:
+    """Master key rotation: re-wrap every customer key still under `old_provider`.
+
+    Resumable by construction: each row is re-wrapped and saved in its own transaction and
+    carries the id of the master key that wraps it, so a killed rotation simply continues
+    with the rows not yet moved. Destroyed (erased) customers are skipped: there is nothing
+    to move and nothing must come back.
+    """
+    new_provider = key_provider()
+    if old_provider.key_id == new_provider.key_id:
+        return 0
+    moved = 0
+    while True:
+        rows = list(
+            CustomerKey.objects.filter(master_key_id=old_provider.key_id, destroyed_at__isnull=True)
+            .order_by("pk")[:batch]
+        )
+        if not rows:
+            break
+        for row in rows:
+            with transaction.atomic():
+                locked = CustomerKey.objects.select_for_update().get(pk=row.pk)
+                if locked.master_key_id != old_provider.key_id or locked.destroyed_at is not None:
+                    continue
+                locked.wrapped_key = vault.rewrap_customer_key(
+                    old_provider, new_provider, bytes(locked.wrapped_key), locked.pseudonym
+                )
+                locked.master_key_id = new_provider.key_id
+                locked.save(update_fields=["wrapped_key", "master_key_id"])
+                moved += 1
+    record(Actor.system(), "key.rotate", object_type="master_key", object_id=new_provider.key_id,
+           details={"from": old_provider.key_id, "rewrapped": moved})
+    return moved

@@ -24,6 +24,9 @@ SECRET_KEY = config.secret("QUIETROOM_SECRET_KEY", demo_file="django-secret-key"
 PSEUDONYM_KEY = config.secret("QUIETROOM_PSEUDONYM_KEY", demo_file="pseudonym-key")
 KEY_PROVIDER_URL = config.master_key_url()
 BLOB_URL = config.blob_url()
+# Audit checkpoints: origin line and Ed25519 signing key file (required in production).
+AUDIT_ORIGIN = config.audit_origin()
+AUDIT_SIGNING_KEY_FILE = config.audit_signing_key_file()
 
 ALLOWED_HOSTS = config.csv_env("QUIETROOM_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = config.csv_env("QUIETROOM_CSRF_TRUSTED_ORIGINS")
@@ -40,20 +43,25 @@ INSTALLED_APPS = [
     "quietroom.review",
     "quietroom.exports",
     "quietroom.privacy",
+    "quietroom.escalation",
     "quietroom.evaluation",
     "quietroom.ops",
+    "quietroom.api",
 ]
 
 MIDDLEWARE = [
+    "quietroom.ops.logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "quietroom.accounts.sessions.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "quietroom.accounts.middleware.ContentSecurityPolicyMiddleware",
+    "quietroom.api.middleware.AuditApiCallsMiddleware",
 ]
 
 ROOT_URLCONF = "quietroom.urls"
@@ -69,6 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "quietroom.accounts.context_processors.access",
             ],
         },
     },
@@ -106,6 +115,8 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"
+# Absolute session limit, whatever the activity (accounts.sessions.SessionPolicyMiddleware).
+QUIETROOM_SESSION_ABSOLUTE_SECONDS = 12 * 3600
 CSRF_COOKIE_SAMESITE = "Strict"
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -145,9 +156,43 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# With acks_late, a job whose worker died is redelivered after this many seconds (Redis
+# visibility timeout). It must exceed the longest job; tests shorten it to see redelivery.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(config.csv_env("QUIETROOM_VISIBILITY_TIMEOUT", "3600")[0]),
+}
+CELERY_TASK_DEFAULT_QUEUE = "quietroom"
+# Publishing must fail fast when the broker is down (ingestion then leaves the recording for
+# requeue) instead of blocking a web request.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+CELERY_BEAT_SCHEDULE = {
+    "requeue-received-recordings": {"task": "quietroom.requeue_received", "schedule": 300.0},
+    "audit-checkpoint": {"task": "quietroom.audit_checkpoint", "schedule": 15 * 60.0},
+    "privacy-retention": {"task": "quietroom.privacy_retention", "schedule": 24 * 3600.0},
+    "escalation-deadlines": {"task": "quietroom.escalation_deadlines", "schedule": 10 * 60.0},
+}
+
+# WebAuthn relying party: the site's registrable domain and the exact origin(s) browsers show.
+# WebAuthn needs a secure context; http://localhost is one, 127.0.0.1 is not a valid RP ID.
+QUIETROOM_WEBAUTHN_RP_ID = (config.csv_env("QUIETROOM_WEBAUTHN_RP_ID", "localhost") or ["localhost"])[0]
+QUIETROOM_WEBAUTHN_ORIGINS = config.csv_env("QUIETROOM_WEBAUTHN_ORIGIN", "http://localhost:8000")
+
+# Security notices by e-mail: printed to the console in the demo, SMTP in production.
+EMAIL_BACKEND = (config.csv_env("QUIETROOM_EMAIL_BACKEND") or [
+    "django.core.mail.backends.smtp.EmailBackend" if MODE == "production"
+    else "django.core.mail.backends.console.EmailBackend"])[0]
+EMAIL_HOST = (config.csv_env("QUIETROOM_EMAIL_HOST", "localhost") or ["localhost"])[0]
+DEFAULT_FROM_EMAIL = (config.csv_env("QUIETROOM_EMAIL_FROM", "quietroom@localhost") or ["quietroom@localhost"])[0]
 
 # Proxies whose X-Forwarded-For we believe (CIDRs); empty = use the socket address only.
 QUIETROOM_TRUSTED_PROXIES = config.csv_env("QUIETROOM_TRUSTED_PROXIES")
+
+# Imports (interop): where a batch may read manifests and audio ("label=/folder" or
+# "label=s3://bucket/prefix"), which hosts an audio URL may name, and an S3-compatible endpoint.
+QUIETROOM_SOURCE_ROOTS = config.csv_env("QUIETROOM_SOURCE_ROOTS")
+QUIETROOM_SOURCE_URL_ALLOWLIST = config.csv_env("QUIETROOM_SOURCE_URL_ALLOWLIST")
+QUIETROOM_S3_ENDPOINT_URL = (config.csv_env("QUIETROOM_S3_ENDPOINT_URL") or [""])[0]
 
 # QuietRoom's own knobs.
 QUIETROOM = {
@@ -155,13 +200,58 @@ QUIETROOM = {
     "LEASE_SECONDS": 10 * 60,
     "STREAM_TOKEN_SECONDS": 5 * 60,
     "INVITATION_HOURS": 48,
+    # Review room (defaults; a controller's ControllerPolicy overrides them).
+    "REVIEW_DAILY_CAP_MINUTES": 240.0,
+    "REVIEW_MAX_PER_CUSTOMER_30D": 5,
+    "REVIEW_GOLD_RATE": 0.05,
+    "REVIEW_OVERLAP_FRACTION": 0.0,  # off until a controller turns it on (ControllerPolicy)
+    "REVIEW_OVERLAP_K": 2,
+    "REVIEW_ADJUDICATION_WER": 0.25,
+    "REVIEW_DRAFT_MAX_CHARS": 5000,
+    # De-identification engines (quietroom.deid); an organisation's DeidProfile sets strength.
+    "DEID_VAD_ENGINE": (config.csv_env("QUIETROOM_VAD_ENGINE", "silero") or ["silero"])[0],
+    "DEID_ASR_ENGINE": (config.csv_env("QUIETROOM_ASR_ENGINE", "faster-whisper") or ["faster-whisper"])[0],
+    "DEID_ASR_MODEL_DIR": (config.csv_env("QUIETROOM_ASR_MODEL_DIR") or [""])[0],
+    # Escalation (quietroom.escalation): response deadline per severity in hours, the share of the
+    # window left when on-call staff are reminded, and where the links in e-mails point.
+    "ESCALATION_DEADLINE_HOURS": {"critical": 4.0, "high": 24.0, "medium": 72.0, "low": 168.0},
+    "ESCALATION_REMIND_FRACTION": 0.25,
+    "ESCALATION_BASE_URL": (config.csv_env("QUIETROOM_BASE_URL", "http://127.0.0.1:8000") or ["http://127.0.0.1:8000"])[0],
+    # Reviewer care: distressing (warned or escalated) snippets per reviewer per day, and the
+    # minutes of continuous work after which the room suggests a break.
+    "CARE_DISTRESS_DAILY_CAP": int(config.csv_env("QUIETROOM_CARE_DISTRESS_DAILY_CAP", "5")[0]),
+    "CARE_BREAK_MINUTES": float(config.csv_env("QUIETROOM_CARE_BREAK_MINUTES", "50")[0]),
+    # Test suites only: reuse the hypothesis of byte-identical snippet audio within a process.
+    "DEID_ASR_MEMO": False,
 }
 
+# Retention periods in days (privacy/retention.py enforces them; 0 = keep until erasure).
+QUIETROOM_RETENTION = {
+    "RAW_RECORDING_DAYS": int(config.csv_env("QUIETROOM_RETENTION_RAW_DAYS", "7")[0]),
+    "SNIPPET_DAYS": int(config.csv_env("QUIETROOM_RETENTION_SNIPPET_DAYS", "90")[0]),
+    "TRANSCRIPT_DAYS": int(config.csv_env("QUIETROOM_RETENTION_TRANSCRIPT_DAYS", "180")[0]),
+    "AUDIT_DAYS": int(config.csv_env("QUIETROOM_RETENTION_AUDIT_DAYS", "2190")[0]),
+}
+
+# Structured logs: one JSON object per line, with the request id; never personal data.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "quietroom.ops.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"quietroom": {"level": "INFO"}},
+    "loggers": {
+        "quietroom": {"level": config.csv_env("QUIETROOM_LOG_LEVEL", "INFO")[0]},
+        "quietroom.request": {"level": "INFO" if MODE == "production" else "WARNING"},
+    },
 }
+
+# Who may scrape /metrics (CIDRs).
+QUIETROOM_METRICS_NETWORKS = config.csv_env("QUIETROOM_METRICS_NETWORKS", "127.0.0.0/8,::1/128")

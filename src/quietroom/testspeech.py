@@ -197,3 +197,75 @@ def write_audio(path: str | Path, samples: np.ndarray, rate: int, fmt: str) -> P
     path = Path(path)
     path.write_bytes(encode_audio(samples, rate, fmt))
     return path
+
+
+# ---- more voices, for the privacy evaluation (speaker re-identification needs many speakers) --
+
+ASTERISK_ROOT = Path("/usr/share/asterisk/sounds")
+# Real recorded speakers in Debian's asterisk prompt packages: folder -> speaker label. Allison
+# also recorded es_MX, so that folder is left out (one person, one label).
+ASTERISK_SPEAKERS = {
+    "en_US_f_Allison": "asterisk-allison", "fr_CA_f_June": "asterisk-june",
+    "it_IT_f_Menardi": "asterisk-menardi", "it_IT_m_Carlo": "asterisk-carlo",
+    "ru_RU_f_IvrvoiceRU": "asterisk-ivrvoice-ru",
+}
+FLITE_VOICES = ("kal", "awb", "rms", "slt")
+FESTIVAL_VOICES = ("ked_diphone",)  # kal_diphone is flite's kal again
+ESPEAK_VOICES = ("en-us", "en-gb", "en-gb-scotland+m3", "en-gb-x-rp+f2", "en-029+m2", "en-us+f4",
+                 "en-gb-x-gbclan+m5", "en-us+m7")
+
+
+def asterisk_speaker_files(folder: str, min_seconds: float = 1.5, max_seconds: float = 6.0) -> list[Path]:
+    """Top-level prompt WAVs of one asterisk voice folder within a duration range, sorted."""
+    root = ASTERISK_ROOT / folder
+    out = []
+    for path in sorted(root.glob("*.wav")) if root.is_dir() else []:
+        info = sf.info(str(path))
+        if min_seconds <= info.frames / info.samplerate <= max_seconds:
+            out.append(path)
+    return out
+
+
+def read_file_16k(path: Path) -> np.ndarray:
+    samples, rate = sf.read(str(path), dtype="float32", always_2d=False)
+    if samples.ndim == 2:
+        samples = samples.mean(axis=1)
+    return resample(samples, rate, PIPELINE_RATE)
+
+
+def synthesize_flite(text: str, voice: str = "slt") -> np.ndarray:
+    if shutil.which("flite") is None:
+        raise RuntimeError("flite not found (apt-get install flite)")
+    proc = subprocess.run(["flite", "-voice", voice, "-t", text, "-o", "/dev/stdout"],
+                          capture_output=True, check=True, timeout=60)
+    samples, rate = decode_audio(proc.stdout)
+    return resample(samples, rate, PIPELINE_RATE)
+
+
+def synthesize_festival(text: str, voice: str = "ked_diphone") -> np.ndarray:
+    """festival's text2wave to stdout; it cannot seek back to fix the RIFF sizes, so we read
+    the PCM after the 44-byte header ourselves."""
+    if shutil.which("text2wave") is None:
+        raise RuntimeError("festival not found (apt-get install festival festvox-kdlpc16k)")
+    proc = subprocess.run(["text2wave", "-o", "/dev/stdout", "-eval", f"(voice_{voice})"],
+                          input=text.encode("utf-8"), capture_output=True, check=True, timeout=60)
+    data = proc.stdout
+    if data[:4] != b"RIFF" or len(data) < 46:
+        raise RuntimeError("text2wave produced no audio")
+    rate = int.from_bytes(data[24:28], "little")
+    pcm = np.frombuffer(data[44 : 44 + (len(data) - 44) // 2 * 2], dtype="<i2").astype(np.float32) / 32768.0
+    return resample(pcm, rate, PIPELINE_RATE)
+
+
+def synthetic_voices() -> list[tuple[str, callable]]:
+    """(speaker label, text -> 16 kHz samples) for every synthetic voice installed here."""
+    voices = []
+    if shutil.which("flite"):
+        voices += [(f"flite-{v}", functools.partial(synthesize_flite, voice=v)) for v in FLITE_VOICES]
+    if shutil.which("text2wave"):
+        for v in FESTIVAL_VOICES:
+            if Path(f"/usr/share/festival/voices/english/{v}").is_dir():
+                voices.append((f"festival-{v}", functools.partial(synthesize_festival, voice=v)))
+    if espeak_available():
+        voices += [(f"espeak-{v}", functools.partial(synthesize_espeak, voice=v)) for v in ESPEAK_VOICES]
+    return voices

@@ -5,7 +5,6 @@ import sys
 import uuid
 
 import psycopg
-import pytest
 from django.conf import settings
 
 

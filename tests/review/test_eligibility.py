@@ -1,11 +1,12 @@
-"""The eligibility function alone: each rule refuses with its reason."""
+"""The eligibility function alone: each rule refuses with its reason (no database)."""
 from datetime import datetime, timezone
-from types import SimpleNamespace
+from types import MappingProxyType, SimpleNamespace
 
-from quietroom.review.eligibility import decide
+from quietroom.review.eligibility import History, Limits, PolicyFacts, Residency, decide
 
 NOW = datetime(2026, 5, 1, tzinfo=timezone.utc)
-SITE = SimpleNamespace(id=1)
+SITE = SimpleNamespace(id=1, country="GB")
+LIMITS = Limits(daily_cap_seconds=3600, max_per_customer_30d=3)
 
 
 def reviewer(**over):
@@ -15,13 +16,18 @@ def reviewer(**over):
 
 
 def task(**over):
-    base = dict(locale="en-GB", status="queued")
+    base = dict(id="t1", locale="en-GB", status="queued", region="GB", sensitivity="standard",
+                duration_seconds=5.0, snippet_id="s1", recording_id="r1", customer_id=7)
     base.update(over)
     return SimpleNamespace(**base)
 
 
+def facts(residency=Residency(), limits=LIMITS, cleared=False, **history):
+    return PolicyFacts(residency=residency, limits=limits, history=History(**history), cleared_for_sensitive=cleared)
+
+
 def test_allowed_when_every_rule_holds():
-    decision = decide(reviewer(), SITE, task(), NOW)
+    decision = decide(reviewer(), SITE, task(), NOW, facts())
     assert decision.allowed and decision.reasons == ()
 
 
@@ -34,12 +40,72 @@ def test_each_rule_refuses_with_a_reason():
         "no language qualification for en-GB": reviewer(locales=["en-US"]),
     }
     for reason, who in cases.items():
-        decision = decide(who, SITE, task(), NOW)
+        decision = decide(who, SITE, task(), NOW, facts())
         assert not decision.allowed and decision.reasons == (reason,), reason
-    assert decide(reviewer(), None, task(), NOW).reasons == ("not working from an approved site",)
-    assert decide(reviewer(), SITE, task(status="done"), NOW).reasons == ("task is already complete",)
+    assert decide(reviewer(), None, task(), NOW, facts()).reasons == ("not working from an approved site",)
+    assert decide(reviewer(), SITE, task(status="done"), NOW, facts()).reasons == ("task is already complete",)
+    assert decide(reviewer(), SITE, task(status="withdrawn"), NOW, facts()).reasons == ("snippet was withdrawn from review",)
+
+
+def test_without_facts_it_fails_closed():
+    decision = decide(reviewer(), SITE, task(), NOW)
+    assert not decision.allowed and "policy facts not loaded" in decision.reasons[0]
 
 
 def test_all_failing_rules_are_reported_together():
-    decision = decide(reviewer(is_active=False, locales=[]), None, task(), NOW)
+    decision = decide(reviewer(is_active=False, locales=[]), None, task(), NOW, facts())
     assert len(decision.reasons) == 3
+
+
+def test_residency_uk_data_only_in_uk_eu_or_adequate_countries():
+    india = SimpleNamespace(id=1, country="IN")
+    refused = decide(reviewer(), india, task(region="GB"), NOW, facts())
+    assert not refused.allowed
+    assert refused.reasons == ("residency: data of customers in GB may not be reviewed at a site in IN "
+                               "(not UK, EU/EEA or listed as adequate by the controller)",)
+    for country in ("GB", "DE", "IE", "NO"):
+        assert decide(reviewer(), SimpleNamespace(id=1, country=country), task(region="GB"), NOW, facts()).allowed
+    adequate = Residency(adequate=frozenset({"CH", "IN"}))
+    assert decide(reviewer(), india, task(region="GB"), NOW, facts(residency=adequate)).allowed
+    assert not decide(reviewer(), india, task(region="FR"), NOW, facts()).allowed  # EU data too
+
+
+def test_residency_matrix_narrows_but_never_widens_for_uk_and_eu():
+    # A controller tries to allow its UK data in the US: the default still refuses it.
+    widen = Residency(matrix=MappingProxyType({"GB": frozenset({"US", "GB"})}))
+    us = SimpleNamespace(id=1, country="US")
+    assert not decide(reviewer(), us, task(region="GB"), NOW, facts(residency=widen)).allowed
+    narrow = Residency(matrix=MappingProxyType({"GB": frozenset({"GB"})}))
+    assert not decide(reviewer(), SimpleNamespace(id=1, country="DE"), task(region="GB"), NOW, facts(residency=narrow)).allowed
+    assert decide(reviewer(), SITE, task(region="GB"), NOW, facts(residency=narrow)).allowed
+    # Outside the UK/EU the matrix decides; no entry means no restriction.
+    us_only = Residency(matrix=MappingProxyType({"US": frozenset({"US"})}))
+    assert not decide(reviewer(), SITE, task(region="US"), NOW, facts(residency=us_only)).allowed
+    assert decide(reviewer(), SITE, task(region="BR"), NOW, facts(residency=us_only)).allowed
+
+
+def test_daily_cap_counts_audio_minutes():
+    assert decide(reviewer(), SITE, task(duration_seconds=5), NOW, facts(seconds_today=3595)).allowed
+    refused = decide(reviewer(), SITE, task(duration_seconds=5), NOW, facts(seconds_today=3596))
+    assert refused.reasons == ("daily cap of 60 audio minutes reached",)
+
+
+def test_exposure_limits_recording_customer_snippet_and_skips():
+    assert decide(reviewer(), SITE, task(), NOW, facts(recordings=frozenset({"r1"}))).reasons == (
+        "reviewer has already had a snippet of this recording",)
+    same_recording_ok = Limits(daily_cap_seconds=3600, max_per_customer_30d=3, allow_same_recording=True)
+    assert decide(reviewer(), SITE, task(), NOW, facts(limits=same_recording_ok, recordings=frozenset({"r1"}))).allowed
+    # The same snippet twice is never allowed, whatever the controller says about recordings.
+    assert "reviewer has already had this snippet" in decide(
+        reviewer(), SITE, task(), NOW, facts(limits=same_recording_ok, recordings=frozenset({"r1"}), snippets=frozenset({"s1"}))).reasons
+    assert decide(reviewer(), SITE, task(), NOW, facts(customer_30d=MappingProxyType({7: 2}))).allowed
+    assert decide(reviewer(), SITE, task(), NOW, facts(customer_30d=MappingProxyType({7: 3}))).reasons == (
+        "reviewer has had 3 snippets of this customer in 30 days",)
+    assert decide(reviewer(), SITE, task(), NOW, facts(skipped=frozenset({"t1"}))).reasons == ("reviewer skipped this snippet",)
+
+
+def test_sensitive_snippets_only_for_cleared_reviewers():
+    sensitive = task(sensitivity="sensitive")
+    assert decide(reviewer(), SITE, sensitive, NOW, facts()).reasons == (
+        "sensitive snippet: reviewer is not cleared for sensitive content",)
+    assert decide(reviewer(), SITE, sensitive, NOW, facts(cleared=True)).allowed

@@ -50,7 +50,7 @@ def test_reviewer_cannot_stream_a_snippet_not_assigned_to_them(ingested, make_re
     other.force_login(intruder)
     # A token minted for the intruder's own session, naming the owner's task.
     session_key = other.session.session_key
-    forged = "/room/stream/" + streaming.make_token(task.id, intruder.id, session_key)
+    forged = "/room/stream/" + streaming.make_token(task.id, intruder.id, session_key, streaming.lease_tag(task))
     response = other.get(forged)
     assert response.status_code == 403
     denied = AuditEvent.objects.get(action="snippet.play", outcome="denied", actor="intruder")

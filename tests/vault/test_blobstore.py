@@ -73,6 +73,6 @@ def test_keys_skips_temp_files(store):
 def test_blobstore_from_url(tmp_path):
     s = blobstore_from_url(f"file://{tmp_path}/blobs")
     assert isinstance(s, LocalBlobStore) and s.root == tmp_path / "blobs"
-    for url in ("s3://bucket/prefix", "blobs"):
+    for url in ("gs://bucket/prefix", "blobs"):
         with pytest.raises(BlobStoreError, match="unsupported blob store URL"):
             blobstore_from_url(url)

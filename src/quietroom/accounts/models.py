@@ -1,7 +1,9 @@
-"""People and places: organisations, sites, users, invitations.
+"""People and places: organisations, sites, users, invitations, second factors, vetting.
 
-The first version keeps roles as a single field; the full role/permission model and
-vetting records come with the identity issue.
+A user has one role (its permissions live in `permissions.py`). Vetting items are recorded
+as `VettingRecord` rows (the history: who, when, which document type and reference) and
+their expiries are copied onto the user, so the eligibility policy can read them from the
+user object alone without a database query (see `vetting.py`).
 """
 from __future__ import annotations
 
@@ -23,9 +25,19 @@ class Organisation(models.Model):
     controller = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="vendors"
     )
+    # Set by the controller's admin: a vendor's people may sign in only while it is approved,
+    # only at sites in these countries (ISO 3166-1 alpha-2), and from outside a site's
+    # networks only when remote work is explicitly allowed.
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_countries = models.JSONField(default=list, blank=True)
+    remote_work_allowed = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_approved(self) -> bool:
+        return self.kind == self.Kind.CONTROLLER or self.approved_at is not None
 
 
 def validate_networks(value: list) -> None:
@@ -81,10 +93,35 @@ class User(AbstractUser):
     # Last accepted TOTP time step: a code is accepted once, never replayed.
     totp_last_step = models.BigIntegerField(default=0)
     totp_confirmed = models.BooleanField(default=False)
+    # Number of registered WebAuthn credentials (kept in step by `webauthn_flow`), so the
+    # second-factor check needs no query.
+    security_keys = models.PositiveSmallIntegerField(default=0)
+    webauthn_handle = models.CharField(max_length=86, blank=True, help_text="random WebAuthn user handle")
+
+    # Vetting expiries, copied from the latest VettingRecord of each kind (None = not recorded).
+    identity_verified_until = models.DateTimeField(null=True, blank=True)
+    background_checked_until = models.DateTimeField(null=True, blank=True)
+    nda_signed_until = models.DateTimeField(null=True, blank=True)
+    training_passed_until = models.DateTimeField(null=True, blank=True)
+    # Periodic recertification of access by the vendor manager.
+    access_certified_until = models.DateTimeField(null=True, blank=True)
+    offboarded_at = models.DateTimeField(null=True, blank=True)
+
+    # One active session per account: the key of the session that signed in last.
+    current_session_key = models.CharField(max_length=40, blank=True)
 
     @property
     def has_second_factor(self) -> bool:
-        return self.totp_confirmed and bool(self.totp_secret)
+        return (self.totp_confirmed and bool(self.totp_secret)) or self.security_keys > 0
+
+    @property
+    def vetting_state(self) -> "User":
+        """What `vetting.blocking_reasons` reads (the user's own denormalised fields)."""
+        return self
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.get_username()
 
 
 class Invitation(models.Model):
@@ -100,3 +137,76 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     user = models.OneToOneField(User, null=True, blank=True, on_delete=models.SET_NULL)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+
+class VettingRecord(models.Model):
+    """One vetting item as recorded: never a copy of a document, only its type and reference."""
+
+    class Kind(models.TextChoices):
+        IDENTITY = "identity", "Identity verification"
+        BACKGROUND = "background", "Background check"
+        NDA = "nda", "Confidentiality agreement (NDA)"
+        TRAINING = "training", "Privacy training and quiz"
+        CERTIFICATION = "certification", "Access recertification"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="vetting_records")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    performed_by = models.CharField(max_length=200, help_text="who checked or witnessed it")
+    performed_on = models.DateField()
+    valid_until = models.DateTimeField()
+    document_type = models.CharField(max_length=100, blank=True)
+    reference = models.CharField(max_length=100, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+
+
+class WebAuthnCredential(models.Model):
+    """A security key or passkey: its public key and signature counter, nothing secret."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="webauthn_credentials")
+    credential_id = models.CharField(max_length=1400, unique=True, help_text="base64url")
+    public_key = models.BinaryField()
+    sign_count = models.BigIntegerField(default=0)
+    name = models.CharField(max_length=100, default="Security key")
+    transports = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+
+class RecoveryCode(models.Model):
+    """A single-use recovery code; only its hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+
+class Notice(models.Model):
+    """An in-app message to one user (e.g. "your account was signed in elsewhere")."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notices")
+    message = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in step, counted per submitted username and per address for throttling.
+
+    Keyed by the username as typed (whether or not it exists), so throttling answers the same
+    for unknown accounts and never reveals which names are real.
+    """
+
+    username = models.CharField(max_length=150, db_index=True)
+    address = models.CharField(max_length=45, db_index=True)
+    at = models.DateTimeField(db_index=True)

@@ -1,4 +1,4 @@
-"""Logging in (password, then TOTP) and onboarding by invitation."""
+"""Signing in (password, then TOTP, a security key or a recovery code) and onboarding by invitation."""
 from __future__ import annotations
 
 import io
@@ -11,68 +11,150 @@ from django.db import transaction
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from quietroom.audit.log import Actor, record
 from quietroom.recordings.pseudonyms import user_pseudonym
 
-from . import invitations, totp
+from . import invitations, recovery, throttle, totp
 from .addresses import client_address
 from .forms import ChoosePasswordForm, CodeForm, LoginForm
-from .models import User
+from .models import Organisation, User
+from .sessions import ENDED_REASON
 
 PENDING_LOGIN_SECONDS = 5 * 60
 GENERIC_FAILURE = "Username or password is incorrect."
+# Roles that hear content work only from their site's networks (unless remote work is allowed).
+SITE_BOUND_ROLES = (User.Role.REVIEWER, User.Role.QA_LEAD)
+ENDED_MESSAGES = {
+    "signed in elsewhere": "Your session ended because your account signed in somewhere else.",
+    "session older than the absolute limit": "Your session reached its 12-hour limit. Sign in again.",
+    "account disabled": "Your account has been disabled.",
+}
 
 
+def _throttled(request, error_template: str, form, wait: int):
+    return render(request, error_template, {
+        "form": form, "error": f"Too many attempts. Wait {wait} seconds, then try again.",
+    }, status=429)
+
+
+def access_refusal(user: User, address: str) -> str:
+    """Why this account may not sign in from `address` now ('' if it may)."""
+    org = user.organisation
+    if org is not None and org.kind == Organisation.Kind.VENDOR and not org.is_approved:
+        return "Your organisation is not an approved vendor at the moment."
+    if user.role in SITE_BOUND_ROLES:
+        site = user.site
+        if site is None:
+            return "You have no assigned site. Ask your vendor manager."
+        if org is not None and org.kind == Organisation.Kind.VENDOR and site.country not in (org.approved_countries or []):
+            return "Your site is not in a country approved for your organisation."
+        remote_ok = org is not None and org.remote_work_allowed
+        if not site.allows_address(address) and not remote_ok:
+            return "You can only sign in from your assigned site's network."
+    return ""
+
+
+@never_cache
 @require_http_methods(["GET", "POST"])
 def login_view(request):
     form = LoginForm(request.POST or None)
     error = ""
+    ended = request.session.pop(ENDED_REASON, "") if request.method == "GET" else ""
     if request.method == "POST" and form.is_valid():
         address = client_address(request)
-        user = authenticate(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
+        username = form.cleaned_data["username"]
+        now = timezone.now()
+        verdict = throttle.check(username, address, now)
+        if not verdict.allowed:
+            record(Actor(name="throttled", address=address), "login.password", outcome="denied",
+                   details={"reason": "throttled", "wait_seconds": verdict.wait_seconds})
+            return _throttled(request, "accounts/login.html", form, verdict.wait_seconds)
+        user = authenticate(request, username=username, password=form.cleaned_data["password"])
         if user is None:
-            known = User.objects.filter(username=form.cleaned_data["username"]).exists()
-            record(Actor(name=form.cleaned_data["username"] if known else "unknown", address=address),
+            throttle.record_failure(username, address, now)
+            known = User.objects.filter(username=username).exists()
+            record(Actor(name=username if known else "unknown", address=address),
                    "login.password", outcome="denied", details={"reason": "bad credentials"})
             error = GENERIC_FAILURE
         elif not user.has_second_factor:
             record(Actor.for_user(user, address), "login.password", outcome="denied",
                    details={"reason": "no second factor enrolled"})
             error = "This account has not finished onboarding. Ask your vendor manager for a new invitation."
-        elif user.role == User.Role.REVIEWER and not (user.site and user.site.allows_address(address)):
+        elif refusal := access_refusal(user, address):
             record(Actor.for_user(user, address), "login.password", outcome="denied",
-                   details={"reason": "network is not an approved site for this account"})
-            error = "You can only sign in from your assigned site's network."
+                   details={"reason": "network is not an approved site for this account"
+                            if "network" in refusal else refusal})
+            error = refusal
         else:
             request.session.cycle_key()
             request.session["pending_user"] = user.pk
             request.session["pending_since"] = time.time()
             record(Actor.for_user(user, address), "login.password")
             return redirect("accounts:verify")
-    return render(request, "accounts/login.html", {"form": form, "error": error}, status=200 if not error else 401)
+    return render(request, "accounts/login.html", {
+        "form": form, "error": error, "ended": ENDED_MESSAGES.get(ended, ""),
+    }, status=200 if not error else 401)
 
 
-@require_http_methods(["GET", "POST"])
-def verify_view(request):
+def pending_user(request) -> User | None:
+    """The user who passed the password step in this session within the last 5 minutes."""
     pk = request.session.get("pending_user")
     since = request.session.get("pending_since", 0)
     if not pk or time.time() - since > PENDING_LOGIN_SECONDS:
+        return None
+    return User.objects.select_related("site", "organisation").filter(pk=pk, is_active=True).first()
+
+
+def complete_login(request, user: User, factor: str) -> None:
+    """Both factors passed: a new session id, the single-session rule, audit."""
+    address = client_address(request)
+    request.session.pop("pending_user", None)
+    request.session.pop("pending_since", None)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    throttle.clear_account(user.get_username())
+    record(Actor.for_user(user, address), "login", details={"factor": factor})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify_view(request):
+    user = pending_user(request)
+    if user is None:
         request.session.flush()
         return redirect("accounts:login")
-    user = User.objects.select_related("site", "organisation").get(pk=pk)
     form = CodeForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
         address = client_address(request)
-        if totp.verify_and_consume(user, form.cleaned_data["code"]):
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            record(Actor.for_user(user, address), "login", details={"factor": "totp"})
+        now = timezone.now()
+        verdict = throttle.check(user.get_username(), address, now)
+        if not verdict.allowed:
+            record(Actor.for_user(user, address), "login.totp", outcome="denied", details={"reason": "throttled"})
+            return render(request, "accounts/verify.html", {
+                "form": form, "user_has_keys": user.security_keys > 0,
+                "error": f"Too many attempts. Wait {verdict.wait_seconds} seconds, then try again."}, status=429)
+        code = form.cleaned_data["code"]
+        if recovery.looks_like_code(code):
+            if recovery.consume(user, code):
+                complete_login(request, user, "recovery_code")
+                record(Actor.for_user(user, address), "recovery_code.used",
+                       details={"remaining": recovery.remaining(user)})
+                return redirect("review:room")
+            reason = "invalid or used recovery code"
+        elif totp.verify_and_consume(user, code):
+            complete_login(request, user, "totp")
             return redirect("review:room")
-        record(Actor.for_user(user, address), "login.totp", outcome="denied", details={"reason": "invalid or reused code"})
+        else:
+            reason = "invalid or reused code"
+        throttle.record_failure(user.get_username(), address, now)
+        record(Actor.for_user(user, address), "login.totp", outcome="denied", details={"reason": reason})
         error = "That code is not valid. Wait for the next code and try again."
-    return render(request, "accounts/verify.html", {"form": form, "error": error}, status=200 if not error else 401)
+    return render(request, "accounts/verify.html", {
+        "form": form, "error": error, "user_has_keys": user.security_keys > 0,
+    }, status=200 if not error else 401)
 
 
 @require_POST
@@ -83,27 +165,31 @@ def logout_view(request):
     return redirect("accounts:login")
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def invitation_view(request, token: str):
     invitation = invitations.find_usable(token)
     if invitation is None:
         return render(request, "accounts/invitation_invalid.html", status=404)
-    draft = User(username=invitation.username, organisation=invitation.organisation)
+    existing = User.objects.filter(username=invitation.username).select_related("organisation").first()
+    draft = existing or User(username=invitation.username, organisation=invitation.organisation)
     form = ChoosePasswordForm(request.POST or None, user=draft)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             # Lock and re-check: two tabs racing with the same link get one account.
             invitation = type(invitation).objects.select_for_update().get(pk=invitation.pk)
-            if invitation.used_at is not None:
+            if invitation.used_at is not None or invitation.revoked_at is not None:
                 return render(request, "accounts/invitation_invalid.html", status=404)
             user, _ = User.objects.get_or_create(username=invitation.username, defaults={"organisation": invitation.organisation})
-            if user.has_second_factor:
-                return HttpResponseBadRequest("This account is already active.")
+            if user.has_second_factor or not user.is_active or user.offboarded_at is not None:
+                return HttpResponseBadRequest("This account cannot be onboarded with this link.")
+            if user.organisation_id not in (None, invitation.organisation_id):
+                # A link from one organisation can never take over another's account.
+                return HttpResponseBadRequest("This account cannot be onboarded with this link.")
             user.organisation = invitation.organisation
             user.site = invitation.site
             user.role = invitation.role
             user.locales = invitation.locales
-            user.pseudonym = user.pseudonym or None
             user.set_password(form.cleaned_data["password"])
             user.totp_secret = totp.new_secret()
             user.totp_confirmed = False
@@ -129,21 +215,32 @@ def _qr_svg(data: str) -> str:
     return svg[svg.index("<svg"):]  # drop the XML declaration; embedded inline
 
 
-@require_http_methods(["GET", "POST"])
-def enrol_view(request):
+def enrolling_user(request) -> User | None:
     pk = request.session.get("enrol_user")
     if not pk:
+        return None
+    return User.objects.select_related("site", "organisation").filter(pk=pk, is_active=True).first()
+
+
+def finish_enrolment(request, user: User, factor: str) -> None:
+    request.session.pop("enrol_user", None)
+    record(Actor.for_user(user, client_address(request)), "second_factor.enrolled", details={"factor": factor})
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def enrol_view(request):
+    user = enrolling_user(request)
+    if user is None:
         return redirect("accounts:login")
-    user = User.objects.select_related("site", "organisation").get(pk=pk)
     form = CodeForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
         if totp.verify_and_consume(user, form.cleaned_data["code"]):
             user.totp_confirmed = True
             user.save(update_fields=["totp_confirmed"])
-            del request.session["enrol_user"]
-            record(Actor.for_user(user, client_address(request)), "second_factor.enrolled", details={"factor": "totp"})
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            finish_enrolment(request, user, "totp")
             return redirect("review:room")
         error = "That code is not valid. Check the time on your phone and try the next code."
     uri = totp.provisioning_uri(user)

@@ -1,8 +1,17 @@
-"""Writing and verifying the audit log."""
+"""Writing the audit log.
+
+Each event is one canonical JSON record (`canonical_json`): who (pseudonym, plus a salted
+commitment to username and address), role, organisation, site, country, action, object,
+customer pseudonym, purpose, time, outcome and small details. Never content, secrets or real
+customer ids. Events are hash-chained (``prev_hash``/``hash``) and are the leaves of an
+RFC 9162 Merkle tree (``leaf_hash`` = SHA-256(0x00 || canonical_json)); signed checkpoints
+of that tree live in ``checkpoints.py`` and ``verification.py`` checks all of it.
+"""
 from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,20 +21,57 @@ from django.utils import timezone
 from .models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
-HASHED_FIELDS = (
-    "seq", "at", "actor", "role", "organisation", "site", "country", "address", "action",
-    "object_type", "object_id", "customer", "purpose", "outcome", "details",
-)
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+# The JSON string quoting json.dumps(ensure_ascii=False) uses (the C version when available).
+_quote = json.encoder.c_encode_basestring or json.encoder.py_encode_basestring
+
+
+def actor_commitment(actor: str, address: str, salt: str) -> str:
+    """Binds the entry to the username and address without revealing them."""
+    return hashlib.sha256(f"quietroom/actor/v1\n{salt}\n{actor}\n{address}".encode()).hexdigest()
+
+
+def canonical_bytes(
+    seq: int, at: str, commitment: str, pseudonym: str, role: str, organisation: str, site: str,
+    country: str, action: str, object_type: str, object_id: str, customer: str, purpose: str,
+    outcome: str, details: Any,
+) -> bytes:
+    """The exact bytes hashed into the log (shared by writer, verifier and reports).
+
+    Byte for byte what ``json.dumps(record, sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False)`` gives for the record, assembled directly because verification
+    rebuilds a million of them (tests/audit/test_canonical.py holds the two together).
+    """
+    q = _quote
+    details_json = "{}" if details == {} or details == "{}" else _ENCODER.encode(details)
+    return (
+        f'{{"action":{q(action)},"actor":{q(commitment)},"at":{q(at)},"country":{q(country)},'
+        f'"customer":{q(customer)},"details":{details_json},"object_id":{q(object_id)},'
+        f'"object_type":{q(object_type)},"organisation":{q(organisation)},"outcome":{q(outcome)},'
+        f'"pseudonym":{q(pseudonym)},"purpose":{q(purpose)},"role":{q(role)},"seq":{int(seq)},'
+        f'"site":{q(site)}}}'
+    ).encode()
+
+
+def iso_time(value) -> str:
+    return value.isoformat(timespec="microseconds")
 
 
 def canonical_json(event: AuditEvent) -> bytes:
-    record: dict[str, Any] = {name: getattr(event, name) for name in HASHED_FIELDS}
-    record["at"] = event.at.isoformat(timespec="microseconds")
-    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return canonical_bytes(
+        event.seq, iso_time(event.at), actor_commitment(event.actor, event.address, event.salt),
+        event.actor_pseudonym, event.role, event.organisation, event.site, event.country,
+        event.action, event.object_type, event.object_id, event.customer, event.purpose,
+        event.outcome, event.details,
+    )
 
 
-def chain_hash(prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256(prev_hash.encode() + b"\n" + canonical_json(event)).hexdigest()
+def chain_hash(prev_hash: str, entry: bytes) -> str:
+    return hashlib.sha256(prev_hash.encode() + b"\n" + entry).hexdigest()
+
+
+def leaf_hash_hex(entry: bytes) -> str:
+    return hashlib.sha256(b"\x00" + entry).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -38,10 +84,11 @@ class Actor:
     site: str = ""
     country: str = ""
     address: str = ""
+    pseudonym: str = ""
 
     @classmethod
     def system(cls) -> "Actor":
-        return cls(name="system", role="system")
+        return cls(name="system", role="system", pseudonym="system")
 
     @classmethod
     def for_user(cls, user, address: str = "") -> "Actor":
@@ -54,6 +101,7 @@ class Actor:
             site=site.name if site else "",
             country=site.country if site else "",
             address=address,
+            pseudonym=getattr(user, "pseudonym", "") or "",
         )
 
 
@@ -73,13 +121,20 @@ def record(
     Appends are serialised by locking the head row (PostgreSQL) or by SQLite's single
     writer, so two events never claim the same sequence number.
     """
-    with transaction.atomic():
-        AuditHead.objects.get_or_create(id=1)
-        head = AuditHead.objects.select_for_update().get(id=1)
+    # Round-trip through JSON now so the hashed form equals what the database gives back.
+    details = json.loads(_ENCODER.encode(details or {}))
+    # No savepoint of our own inside the caller's transaction (two round trips saved per event):
+    # if the append fails, the caller's work must not commit without its audit record anyway.
+    with transaction.atomic(savepoint=False):
+        head = AuditHead.objects.select_for_update().filter(id=1).first()
+        if head is None:  # the very first event
+            AuditHead.objects.get_or_create(id=1)
+            head = AuditHead.objects.select_for_update().get(id=1)
         event = AuditEvent(
             seq=head.seq + 1,
             at=timezone.now(),
             actor=actor.name,
+            actor_pseudonym=actor.pseudonym,
             role=actor.role,
             organisation=actor.organisation,
             site=actor.site,
@@ -91,37 +146,21 @@ def record(
             customer=customer,
             purpose=purpose,
             outcome=outcome,
-            details=details or {},
+            details=details,
+            salt=secrets.token_hex(16),
             prev_hash=head.hash,
         )
-        event.hash = chain_hash(event.prev_hash, event)
+        entry = canonical_json(event)
+        event.hash = chain_hash(event.prev_hash, entry)
+        event.leaf_hash = leaf_hash_hex(entry)
         event.save(force_insert=True)
         head.seq, head.hash = event.seq, event.hash
         head.save(update_fields=["seq", "hash"])
         return event
 
 
-@dataclass(frozen=True)
-class VerifyResult:
-    ok: bool
-    checked: int
-    first_bad_seq: int | None = None
-    reason: str = ""
+def verify(**kwargs):
+    """Recompute chain, tree and checkpoints (see verification.verify)."""
+    from .verification import verify as _verify
 
-
-def verify() -> VerifyResult:
-    """Recompute the chain; name the first entry that does not fit."""
-    prev = GENESIS
-    expected_seq = 1
-    count = 0
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
-        if event.seq != expected_seq:
-            return VerifyResult(False, count, event.seq, f"expected entry {expected_seq}, found {event.seq} (entry removed or inserted)")
-        if event.prev_hash != prev:
-            return VerifyResult(False, count, event.seq, "previous-hash link broken (entry removed, inserted or reordered)")
-        if chain_hash(prev, event) != event.hash:
-            return VerifyResult(False, count, event.seq, "contents do not match the recorded hash (entry edited)")
-        prev = event.hash
-        expected_seq += 1
-        count += 1
-    return VerifyResult(True, count)
+    return _verify(**kwargs)

@@ -1,10 +1,14 @@
-"""The audit log: one row per auditable event, chained by hashes.
+"""The audit log: one row per auditable event, a Merkle tree over them, signed checkpoints.
 
-Rows carry no content, no secrets and no real customer ids: actors by username/pseudonym,
-customers only by pseudonym, objects by id. The hash chain (each row's hash covers the
-previous row's hash and its own canonical JSON) makes any edit, removal or reordering
-detectable by `quietroom audit verify`; the Merkle tree and signed checkpoints come with the
-audit issue.
+Rows carry no content, no secrets and no real customer ids: customers only by pseudonym,
+objects by id. The hashed form of a row (``log.canonical_json``) names the person acting by
+their pseudonym and hides username and address behind a salted commitment, so a data
+subject can be handed the exact hashed entry (and verify it) without learning who the
+reviewer is.
+
+Append-only: database triggers (migration 0002, ``triggers.py``) refuse UPDATE and DELETE on
+events and checkpoints. The one permitted change is retention pruning: blanking the
+descriptive fields of old, checkpointed entries while their hashes stay (see ``retention``).
 """
 from django.db import models
 
@@ -13,6 +17,7 @@ class AuditEvent(models.Model):
     seq = models.BigIntegerField(unique=True)
     at = models.DateTimeField()
     actor = models.CharField(max_length=150, blank=True)  # username or "system"
+    actor_pseudonym = models.CharField(max_length=32, blank=True)  # what reports show
     role = models.CharField(max_length=32, blank=True)
     organisation = models.CharField(max_length=200, blank=True)
     site = models.CharField(max_length=200, blank=True)
@@ -25,8 +30,14 @@ class AuditEvent(models.Model):
     purpose = models.CharField(max_length=64, blank=True)
     outcome = models.CharField(max_length=16)  # "ok" or "denied" or "failed"
     details = models.JSONField(default=dict)
+    # Random per event: the commitment to (actor, address) cannot be tested against guesses.
+    salt = models.CharField(max_length=32, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # RFC 9162 leaf hash of canonical_json (hex), kept so proofs and pruned entries need no
+    # recomputation; `audit verify` recomputes it from the columns all the same.
+    leaf_hash = models.CharField(max_length=64, default="")
+    pruned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["seq"]
@@ -43,3 +54,26 @@ class AuditHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+
+
+class AuditCheckpoint(models.Model):
+    """A signed tree head (C2SP checkpoint), with the consistency proof from the one before."""
+
+    size = models.BigIntegerField(unique=True)
+    root_hash = models.CharField(max_length=64)  # hex
+    note = models.TextField()  # the signed note, exactly as signed and exported
+    created_at = models.DateTimeField(auto_now_add=True)
+    previous_size = models.BigIntegerField(null=True, blank=True)
+    consistency_proof = models.JSONField(default=list)  # hex hashes, RFC 9162 §2.1.4
+
+    class Meta:
+        ordering = ["size"]
+
+
+class AuditPrune(models.Model):
+    """Authorises retention to blank entries up to `upto_seq` (always a checkpointed size)."""
+
+    upto_seq = models.BigIntegerField()
+    checkpoint_size = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    cutoff = models.DateTimeField()

@@ -1,7 +1,8 @@
 """Split a recording into short speech snippets.
 
-First version: frame energy with an adaptive threshold. A VAD-based detector
-will later replace the speech mask behind the same `find_speech_segments`.
+The speech mask comes from a VAD (`vad.speech_mask`, passed as `speech`) or, without one,
+from frame energy with an adaptive threshold. Either way the same bridging, cutting and
+trimming turn it into segments.
 Snippets are capped in length so a transcriber never hears much context.
 """
 
@@ -76,8 +77,13 @@ def find_speech_segments(
     min_speech: float = 0.3,
     min_pause: float = 0.25,
     frame: float = 0.02,
+    speech: np.ndarray | None = None,
 ) -> list[Segment]:
-    """Time-ordered, non-overlapping speech segments no longer than max_len."""
+    """Time-ordered, non-overlapping speech segments no longer than max_len.
+
+    `speech`: optional VAD decision per `frame` (as from `vad.speech_mask`); when given it
+    replaces the energy threshold (frames below the absolute floor still never count).
+    """
     x = np.asarray(samples, dtype=np.float32)
     if x.ndim != 1:
         raise ValueError("samples must be mono, shape (frames,)")
@@ -89,9 +95,15 @@ def find_speech_segments(
         return []
     db = frame_db(x, hop)
 
-    floor = np.percentile(db, 10)
-    threshold = max(floor + _FLOOR_MARGIN_DB, db.max() - _PEAK_RANGE_DB, _ABS_FLOOR_DB)
-    raw = db > threshold
+    if speech is not None:
+        speech = np.asarray(speech, dtype=bool)
+        if speech.shape != db.shape:
+            raise ValueError(f"speech mask has {speech.size} frames, expected {db.size}")
+        raw = speech & (db > _ABS_FLOOR_DB)
+    else:
+        floor = np.percentile(db, 10)
+        threshold = max(floor + _FLOOR_MARGIN_DB, db.max() - _PEAK_RANGE_DB, _ABS_FLOOR_DB)
+        raw = db > threshold
 
     # Hangover: bridge gaps shorter than min_pause so words and short
     # breaths stay in one region.

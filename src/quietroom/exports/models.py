@@ -1,6 +1,8 @@
-"""A record of every export: what format, which filters, and which customers' items it held.
+"""Records of data going out (exports) and coming in (imports).
 
-The customer list is what erasure uses to issue deletion lists to whoever holds an export.
+An export records its format, filters, which snippets it held and which customers' items they
+were: the customer list is what erasure uses to issue deletion lists to whoever holds an
+export. An import run records where a batch came from and on what consent basis.
 """
 from __future__ import annotations
 
@@ -14,8 +16,14 @@ class Export(models.Model):
     format = models.CharField(max_length=32)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.CharField(max_length=150)
+    # The controller whose data it holds; null for an operator's export across controllers.
+    controller = models.ForeignKey("accounts.Organisation", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
     filters = models.JSONField(default=dict)
+    with_audio = models.BooleanField(default=False)
     item_count = models.PositiveIntegerField(default=0)
+    # Snippet ids it held, so a download re-renders exactly these (minus anything erased since).
+    snippet_ids = models.JSONField(default=list)
 
 
 class ExportCustomer(models.Model):
@@ -25,3 +33,33 @@ class ExportCustomer(models.Model):
 
     class Meta:
         unique_together = [("export", "customer_pseudonym")]
+
+
+class ImportRun(models.Model):
+    """One import of a dataset (any format) into an ingest batch, with its per-row report."""
+
+    class Status(models.TextChoices):
+        DONE = "done"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    controller = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    batch = models.ForeignKey("recordings.IngestBatch", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    format = models.CharField(max_length=32)
+    manifest_name = models.CharField(max_length=255)
+    manifest_sha256 = models.CharField(max_length=64)
+    # Where audio was read from: a source root's label or an s3:// prefix (never a secret).
+    source = models.CharField(max_length=300)
+    # Why QuietRoom may process these recordings (e.g. "Common Voice CC0 contributor consent").
+    consent_basis = models.CharField(max_length=300)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DONE)
+    error = models.CharField(max_length=500, blank=True)
+    accepted = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    # [{"line": n, "recording_id": ..., "status": ..., "reason": ...}]: field names and reasons,
+    # never audio or transcripts.
+    rows = models.JSONField(default=list)

@@ -14,8 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from django.utils import timezone as dj_timezone
+
 from quietroom import testspeech
 from quietroom.accounts.invitations import create_invitation
+from quietroom.accounts import vetting
 from quietroom.accounts.models import Organisation, Site, User
 from quietroom.recordings.ingest import IngestReport, ingest_manifest
 
@@ -38,12 +41,28 @@ class DemoSetup:
 def organisations() -> tuple[Organisation, Site]:
     controller, _ = Organisation.objects.get_or_create(name=CONTROLLER, defaults={"kind": Organisation.Kind.CONTROLLER})
     vendor, _ = Organisation.objects.get_or_create(
-        name=VENDOR, defaults={"kind": Organisation.Kind.VENDOR, "controller": controller}
+        name=VENDOR, defaults={"kind": Organisation.Kind.VENDOR, "controller": controller,
+                               "approved_at": dj_timezone.now(), "approved_countries": ["GB"]}
     )
     site, _ = Site.objects.get_or_create(
         organisation=vendor, name=SITE, defaults={"country": "GB", "networks": ["127.0.0.0/8", "::1/128"]}
     )
     return controller, site
+
+
+def vetted_person(username: str, site: Site) -> User:
+    """A pending reviewer (no password, no factor yet) with every vetting item recorded."""
+    from quietroom.recordings.pseudonyms import user_pseudonym
+
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"organisation": site.organisation, "site": site,
+                                     "role": User.Role.REVIEWER, "locales": [LOCALE]})
+    if created:
+        user.set_unusable_password()
+        user.pseudonym = user_pseudonym(user.pk)
+        user.save()
+    vetting.record_all(user, now=dj_timezone.now(), performed_by="demo set-up")
+    return user
 
 
 def sample_recordings(folder: Path, count: int = 3, seed: int = 7) -> Path:
@@ -77,6 +96,10 @@ def set_up(*, username: str = "demo-reviewer", recordings: int = 3) -> DemoSetup
     existing = User.objects.filter(username=username).first()
     if existing is not None and existing.has_second_factor:
         username = f"{username}-{secrets.token_hex(3)}"
+    # The demo reviewer is vetted up front (identity, background check, NDA, training,
+    # recertification all recorded) so the demo can show the work; real people are vetted by
+    # their vendor manager on the People pages.
+    vetted_person(username, site)
     _, token = create_invitation(
         organisation=site.organisation, username=username, role=User.Role.REVIEWER, site=site, locales=[LOCALE],
         hours=2,

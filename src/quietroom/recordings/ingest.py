@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable
 
 from django.db import IntegrityError, transaction
 
@@ -73,26 +74,48 @@ def resolve_audio_path(audio_root: Path, relative: str) -> Path:
     return resolved
 
 
-def _read_audio(audio_root: Path, row: ManifestRow) -> tuple[bytes, float]:
-    path = resolve_audio_path(audio_root, row.audio_path)
-    if path.stat().st_size > MAX_AUDIO_BYTES:
-        raise ValueError(f"larger than {MAX_AUDIO_BYTES // (1024 * 1024)} MiB")
-    data = path.read_bytes()
+# Reads one manifest audio path and returns its bytes; raises ValueError/OSError with a reason.
+AudioOpener = Callable[[str], bytes]
+
+
+def local_audio_opener(audio_root: Path) -> AudioOpener:
+    """Audio from a local folder: only files inside it (no '..', absolute paths or symlinks out)."""
+    def open_audio(relative: str) -> bytes:
+        path = resolve_audio_path(Path(audio_root), relative)
+        if path.stat().st_size > MAX_AUDIO_BYTES:
+            raise ValueError(f"larger than {MAX_AUDIO_BYTES // (1024 * 1024)} MiB")
+        return path.read_bytes()
+    return open_audio
+
+
+def _read_audio(open_audio: AudioOpener, row: ManifestRow) -> tuple[bytes, float]:
+    data = open_audio(row.audio_path)
     samples, rate = decode_audio(data)
     return data, len(samples) / rate
 
 
 def ingest_manifest(manifest_path: Path, audio_root: Path, controller, *, actor: Actor | None = None) -> IngestReport:
+    """A QuietRoom manifest (CSV/JSONL) with its audio in a local folder."""
+    manifest_path = Path(manifest_path)
+    digest = hashlib.sha256(manifest_path.read_bytes()).hexdigest()
+    return ingest_rows(manifest_path.name, digest, read_manifest(manifest_path),
+                       local_audio_opener(audio_root), controller, actor=actor)
+
+
+def ingest_rows(
+    manifest_name: str, manifest_sha256: str, rows: Iterable[ManifestRow | RowError],
+    open_audio: AudioOpener, controller, *, actor: Actor | None = None,
+) -> IngestReport:
+    """The one ingestion path: validated rows from any importer, audio from any opener."""
     from .tasks import enqueue_processing  # late import: tasks imports the pipeline
 
     actor = actor or Actor.system()
-    manifest_path = Path(manifest_path)
-    report = IngestReport(manifest=manifest_path.name)
-    digest = hashlib.sha256(manifest_path.read_bytes()).hexdigest()
+    report = IngestReport(manifest=manifest_name)
+    digest = manifest_sha256
     batch: IngestBatch | None = None
     seen: dict[str, int] = {}
 
-    for item in read_manifest(manifest_path):
+    for item in rows:
         if isinstance(item, RowError):
             report.rows.append(RowOutcome(item.line, item.recording_id, "rejected",
                                           f"{item.field}: {item.reason}" if item.field else item.reason))
@@ -106,7 +129,7 @@ def ingest_manifest(manifest_path: Path, audio_root: Path, controller, *, actor:
             report.rows.append(RowOutcome(item.line, item.recording_id, "unchanged", "already ingested"))
             continue
         try:
-            data, duration = _read_audio(Path(audio_root), item)
+            data, duration = _read_audio(open_audio, item)
         except (ValueError, OSError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             kind = "could not decode" if isinstance(exc, AudioDecodeError) else "audio_path"
@@ -116,7 +139,7 @@ def ingest_manifest(manifest_path: Path, audio_root: Path, controller, *, actor:
         try:
             with transaction.atomic():
                 if batch is None:
-                    batch = IngestBatch.objects.create(manifest_name=manifest_path.name, manifest_sha256=digest)
+                    batch = IngestBatch.objects.create(manifest_name=manifest_name[:255], manifest_sha256=digest)
                     report.batch_id = str(batch.id)
                 recording = _store_recording(controller, batch, item, data, duration)
         except (IntegrityError, VaultError) as exc:
@@ -145,7 +168,7 @@ def _store_recording(controller, batch, row: ManifestRow, data: bytes, duration:
     recording = Recording(
         external_id=row.recording_id, controller=controller, batch=batch,
         customer=gate.customer_key_row(pseudonym), locale=row.locale, region=row.region,
-        source=row.source, activation=row.activation, captured_at=row.captured_at,
+        source=row.source, activation=row.activation, captured_at=row.captured_at, accidental=row.accidental,
         duration_seconds=duration,
     )
     gate.seal_recording_audio(recording, data)

@@ -40,6 +40,9 @@ class ManifestRow:
     source: str
     activation: str
     captured_at: datetime
+    # Optional column: the device woke by mistake (default false). Such recordings are deleted
+    # unheard unless the controller's DeidProfile opts in to transcribing them.
+    accidental: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,14 @@ def validate(line: int, record: dict) -> ManifestRow | RowError:
     activation = _text(record, "activation") or "unknown"
     if activation not in ACTIVATIONS:
         return error("activation", f"{activation[:20]!r} is not one of {', '.join(sorted(ACTIVATIONS))}")
+    accidental_raw = record.get("accidental")
+    accidental_word = str(accidental_raw).strip().lower() if accidental_raw is not None else ""
+    if accidental_raw is True or accidental_word in TRUE_WORDS:
+        accidental = True
+    elif accidental_raw is None or accidental_raw is False or accidental_word in FALSE_WORDS:
+        accidental = False
+    else:
+        return error("accidental", f"not a true/false value: {accidental_word[:20]!r}")
     captured_raw = _text(record, "captured_at")
     try:
         captured = datetime.fromisoformat(captured_raw.replace("Z", "+00:00"))
@@ -129,19 +140,33 @@ def validate(line: int, record: dict) -> ManifestRow | RowError:
     return ManifestRow(
         line=line, recording_id=rec_id, customer_id=customer, audio_path=audio_path,
         locale=locale, region=region, source=source, activation=activation,
-        captured_at=captured.astimezone(timezone.utc),
+        captured_at=captured.astimezone(timezone.utc), accidental=accidental,
     )
 
 
-def read_manifest(path: Path) -> list[ManifestRow | RowError]:
+def decode_text(name: str, data: bytes) -> str:
+    """Manifest bytes as text (UTF-8, with or without a byte-order mark)."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ManifestError(f"{path.name}: not UTF-8 text ({exc.reason})") from exc
+        raise ManifestError(f"{name}: not UTF-8 text ({exc.reason})") from exc
+
+
+def validate_records(records) -> list[ManifestRow | RowError]:
+    """(line, dict or Exception) pairs, from any importer, to validated rows or row errors."""
     results: list[ManifestRow | RowError] = []
-    for line, record in _raw_rows(path.name, text):
+    for line, record in records:
         if isinstance(record, Exception):
             results.append(RowError(line, "", "", str(record)))
         else:
             results.append(validate(line, record))
     return results
+
+
+def parse_manifest(name: str, data: bytes) -> list[ManifestRow | RowError]:
+    """A QuietRoom manifest given as bytes (an upload, an object from a source root)."""
+    return validate_records(_raw_rows(name, decode_text(name, data)))
+
+
+def read_manifest(path: Path) -> list[ManifestRow | RowError]:
+    return parse_manifest(path.name, path.read_bytes())

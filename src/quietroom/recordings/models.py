@@ -44,6 +44,9 @@ class Recording(models.Model):
         RECEIVED = "received"
         PROCESSED = "processed"
         FAILED = "failed"
+        # An accidental activation whose organisation does not transcribe those: raw audio
+        # deleted unheard, nothing queued.
+        DISCARDED = "discarded"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # The product's own recording id: unique per controller, the key for idempotent re-ingest.
@@ -55,6 +58,8 @@ class Recording(models.Model):
     region = models.CharField(max_length=8, help_text="customer's region (ISO country or 'EU')")
     source = models.CharField(max_length=16, choices=Source.choices)
     activation = models.CharField(max_length=16, choices=Activation.choices)
+    # The product says the device woke by mistake (the manifest's optional `accidental` column).
+    accidental = models.BooleanField(default=False)
     captured_at = models.DateTimeField()
     received_at = models.DateTimeField(auto_now_add=True)
     duration_seconds = models.FloatField()
@@ -71,6 +76,26 @@ class Recording(models.Model):
     @property
     def object_id(self) -> str:
         return f"recording:{self.id}"
+
+
+class DeidProfile(models.Model):
+    """How one controller organisation wants its recordings de-identified."""
+
+    class Strength(models.TextChoices):
+        LIGHT = "light"
+        STANDARD = "standard"
+        STRONG = "strong"
+
+    organisation = models.OneToOneField("accounts.Organisation", on_delete=models.CASCADE, related_name="deid_profile")
+    voice_strength = models.CharField(max_length=16, choices=Strength.choices, default=Strength.STANDARD)
+    # Accidental activations are deleted unheard unless the organisation opts in.
+    transcribe_accidental = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    @classmethod
+    def for_organisation(cls, organisation) -> "DeidProfile":
+        """The stored profile, or the defaults (unsaved) when none was set."""
+        return cls.objects.filter(organisation=organisation).first() or cls(organisation=organisation)
 
 
 class Snippet(models.Model):

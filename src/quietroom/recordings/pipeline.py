@@ -1,49 +1,93 @@
 """Running the de-identification pipeline over one stored recording.
 
-The first version: decode, resample to 16 kHz mono, cut at pauses into snippets of at most
-10 s, encrypt each snippet, queue a review task for it, and delete the raw recording (the
-default retention: as soon as snippets exist). Idempotent: a recording already processed is
-left alone, and a crash half-way leaves nothing committed (blob keys are deterministic, so a
-retry overwrites the orphaned ciphertext instead of adding to it).
+decode -> `quietroom.deid.pipeline` (VAD snippets, ASR hypothesis, PII spans, anonymised voice,
+bleeped PII) -> encrypt each snippet's audio and redacted hypothesis -> a review task per
+snippet -> delete the raw recording (the default retention: as soon as snippets exist).
+
+Accidental activations (the manifest's `accidental` column) are deleted unheard and never
+queued, unless the controller's DeidProfile opts in to transcribing them.
+
+Idempotent: a recording already processed or discarded is left alone, and a crash half-way
+leaves nothing committed (blob keys are deterministic, so a retry overwrites the orphaned
+ciphertext instead of adding to it). The heavy work runs before the transaction opens.
 """
 from __future__ import annotations
 
+import numpy as np
 from django.conf import settings
 from django.db import transaction
 
 from quietroom import gate
 from quietroom.audit.log import Actor, record
-from quietroom.deid import audio_io, segmentation
+from quietroom.deid import audio_io
+from quietroom.deid import pipeline as deid
+from quietroom.escalation.care import record_score
 from quietroom.review.models import Task
 
-from .models import Recording, Snippet
+from .models import DeidProfile, Recording, Snippet
 
-PIPELINE_VERSION = "deid-v1:energy-seg"
+PIPELINE_VERSION = deid.PIPELINE_VERSION
+_DONE = (Recording.Status.PROCESSED, Recording.Status.DISCARDED)
+
+
+def deid_config(profile: DeidProfile) -> deid.DeidConfig:
+    conf = settings.QUIETROOM
+    return deid.DeidConfig(
+        vad_engine=conf.get("DEID_VAD_ENGINE", "silero"),
+        asr_engine=conf.get("DEID_ASR_ENGINE", "faster-whisper"),
+        asr_model_dir=conf.get("DEID_ASR_MODEL_DIR") or None,
+        voice_profile=profile.voice_strength,
+        max_snippet_seconds=conf["SNIPPET_MAX_SECONDS"],
+        asr_memo=bool(conf.get("DEID_ASR_MEMO", False)),
+    )
+
+
+def _discard_accidental(recording_id: str) -> int:
+    with transaction.atomic():
+        recording = Recording.objects.select_for_update().select_related("customer").get(pk=recording_id)
+        if recording.status in _DONE:
+            return recording.snippets.count()
+        recording.status = Recording.Status.DISCARDED
+        recording.pipeline_version = PIPELINE_VERSION
+        gate.delete_raw_audio(recording)
+        recording.save()
+        record(Actor.system(), "recording.discarded", object_type="recording", object_id=recording.id,
+               customer=recording.customer.pseudonym, details={"reason": "accidental_activation"})
+    return 0
 
 
 def process_recording(recording_id: str) -> int:
     """De-identify one recording; returns the number of snippets it has."""
-    recording = Recording.objects.select_related("customer").get(pk=recording_id)
-    if recording.status == Recording.Status.PROCESSED:
+    recording = Recording.objects.select_related("customer", "controller").get(pk=recording_id)
+    if recording.status in _DONE:
         return recording.snippets.count()
+    profile = DeidProfile.for_organisation(recording.controller)
+    if recording.accidental and not profile.transcribe_accidental:
+        return _discard_accidental(recording_id)
+
+    config = deid_config(profile)
     raw = gate.read_raw_for_pipeline(recording)
     samples = audio_io.load_for_pipeline(raw)
     del raw
-    max_len = settings.QUIETROOM["SNIPPET_MAX_SECONDS"]
-    segments = segmentation.find_speech_segments(samples, audio_io.PIPELINE_RATE, max_len=max_len)
-    pieces = segmentation.cut_snippets(samples, segments, audio_io.PIPELINE_RATE)
+    results = deid.deidentify(samples, config, rng=np.random.default_rng())
+    del samples
 
     with transaction.atomic():
         recording = Recording.objects.select_for_update().select_related("customer").get(pk=recording_id)
-        if recording.status == Recording.Status.PROCESSED:
+        if recording.status in _DONE:
             return recording.snippets.count()
-        for index, (segment, piece) in enumerate(zip(segments, pieces)):
+        for item in results:
             snippet = Snippet(
-                recording=recording, index=index, start_seconds=segment.start,
-                end_seconds=segment.end, locale=recording.locale,
+                recording=recording, index=item.index, start_seconds=item.start, end_seconds=item.end,
+                locale=recording.locale, redactions=[r.as_dict() for r in item.redactions],
+                pipeline_params=item.params,
             )
-            gate.seal_snippet_audio(snippet, recording.customer, audio_io.encode_wav(piece))
+            gate.seal_snippet_audio(snippet, recording.customer, audio_io.encode_wav(item.audio))
+            gate.seal_snippet_hypothesis(snippet, recording.customer, item.hypothesis)
             snippet.save(force_insert=True)
+            # Score likely-distressing content now (from the redacted text, in memory), so the
+            # room can warn before the first play and the daily care cap applies from the start.
+            record_score(snippet, item.hypothesis)
             Task.objects.create(snippet=snippet, locale=snippet.locale)
         recording.status = Recording.Status.PROCESSED
         recording.pipeline_version = PIPELINE_VERSION
@@ -51,6 +95,8 @@ def process_recording(recording_id: str) -> int:
         recording.save()
         record(
             Actor.system(), "recording.processed", object_type="recording", object_id=recording.id,
-            customer=recording.customer.pseudonym, details={"snippets": len(segments), "pipeline": PIPELINE_VERSION},
+            customer=recording.customer.pseudonym,
+            details={"snippets": len(results), "pipeline": PIPELINE_VERSION,
+                     "redactions": sum(len(r.redactions) for r in results)},
         )
-    return len(segments)
+    return len(results)

@@ -1,14 +1,29 @@
 """Who may hear what: one pure function, asked by assignment, streaming and submission.
 
 `decide` looks only at its arguments (no database, no clock of its own), so every rule is
-testable in isolation and no caller can re-implement a piece of it differently. The first
-version checks the account, the second factor, the site and the language; residency, caps,
-exposure limits and vetting records join it as the identity and review issues land.
+testable in isolation and no caller can re-implement a piece of it differently. The facts it
+needs beyond the reviewer, site and task (the controller's residency matrix and limits, and
+what this reviewer has already had) arrive as one frozen `PolicyFacts`, loaded by
+`review.policy.facts_for` — the only place that reads them from the database. Without facts the
+residency, cap and exposure rules cannot be checked, so `decide` refuses (fail closed).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
+from typing import Mapping
+
+from quietroom.accounts.vetting import blocking_reasons
+
+# UK and EU/EEA data protection regimes: the default residency rule protects these regions.
+UK = frozenset({"GB"})
+EU_EEA = frozenset({
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
+    "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",  # EU 27
+    "IS", "LI", "NO",  # EEA
+})
+PROTECTED_REGIONS = UK | EU_EEA | {"UK", "EU", "EEA"}
 
 
 @dataclass(frozen=True)
@@ -20,21 +35,115 @@ class Decision:
         return self.allowed
 
 
-def decide(reviewer, site, task, now: datetime) -> Decision:
+@dataclass(frozen=True)
+class Residency:
+    """A controller's residency matrix: where each customer region may be reviewed."""
+
+    adequate: frozenset[str] = frozenset()
+    # region -> site countries; "*" in the set means anywhere (only honoured outside UK/EU).
+    matrix: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
+
+    def allowed_countries(self, region: str) -> frozenset[str] | None:
+        """Site countries allowed for `region`; None means no restriction."""
+        region = (region or "").upper()
+        listed = self.matrix.get(region)
+        if region in PROTECTED_REGIONS:
+            default = UK | EU_EEA | self.adequate
+            # The matrix may narrow the default for UK and EU data, never widen it.
+            return default if listed is None or "*" in listed else frozenset(listed) & default
+        if listed is None or "*" in listed:
+            return None
+        return frozenset(listed)
+
+
+@dataclass(frozen=True)
+class Limits:
+    daily_cap_seconds: float
+    max_per_customer_30d: int
+    allow_same_recording: bool = False
+    # Reviewer care: distressing (warned or escalated) snippets per reviewer per day; None = no cap.
+    distress_daily_cap: int | None = None
+
+
+@dataclass(frozen=True)
+class History:
+    """What the reviewer has had already, not counting the task being decided."""
+
+    seconds_today: float = 0.0
+    recordings: frozenset = frozenset()
+    snippets: frozenset = frozenset()
+    customer_30d: Mapping = field(default_factory=lambda: MappingProxyType({}))
+    skipped: frozenset = frozenset()
+    distressing_today: int = 0
+
+
+@dataclass(frozen=True)
+class PolicyFacts:
+    residency: Residency
+    limits: Limits
+    history: History
+    cleared_for_sensitive: bool = False
+    # About this task's snippet: scored as likely distressing / escalated by a reviewer.
+    snippet_distressing: bool = False
+    snippet_escalated: bool = False
+
+
+def decide(reviewer, site, task, now: datetime, facts: PolicyFacts | None = None) -> Decision:
     """May `reviewer`, working at `site`, hear and transcribe `task` at time `now`?"""
     reasons: list[str] = []
+    # --- the reviewer -------------------------------------------------------------------
     if not reviewer.is_active:
         reasons.append("account is disabled")
     if reviewer.role != "reviewer":
         reasons.append("only reviewers transcribe snippets")
     if not reviewer.has_second_factor:
         reasons.append("second factor not enrolled")
+    reasons.extend(blocking_reasons(reviewer, now))  # vetting: identity, background, NDA, training, recertification
+    # --- the site ------------------------------------------------------------------------
     if site is None:
         reasons.append("not working from an approved site")
     elif reviewer.site_id != site.id:
         reasons.append("site is not the reviewer's assigned site")
+    # --- the task ------------------------------------------------------------------------
     if task.locale not in (reviewer.locales or []):
         reasons.append(f"no language qualification for {task.locale}")
     if task.status == "done":
         reasons.append("task is already complete")
+    elif task.status == "withdrawn":
+        reasons.append("snippet was withdrawn from review")
+    if facts is None:
+        reasons.append("policy facts not loaded (residency, caps and exposure cannot be checked)")
+        return Decision(allowed=False, reasons=tuple(reasons))
+    # --- residency -----------------------------------------------------------------------
+    region = getattr(task, "region", "") or ""
+    allowed = facts.residency.allowed_countries(region)
+    if site is not None and allowed is not None and site.country.upper() not in allowed:
+        reasons.append(
+            f"residency: data of customers in {region.upper()} may not be reviewed at a site in "
+            f"{site.country.upper()} (not UK, EU/EEA or listed as adequate by the controller)"
+            if region.upper() in PROTECTED_REGIONS else
+            f"residency: data of customers in {region.upper()} may not be reviewed at a site in {site.country.upper()}"
+        )
+    # --- sensitivity ---------------------------------------------------------------------
+    if getattr(task, "sensitivity", "standard") != "standard" and not facts.cleared_for_sensitive:
+        reasons.append("sensitive snippet: reviewer is not cleared for sensitive content")
+    if facts.snippet_escalated:
+        # Escalated content goes to the controller's escalation staff, never back to review.
+        reasons.append("snippet was escalated as sensitive content")
+    cap = facts.limits.distress_daily_cap
+    if facts.snippet_distressing and cap is not None and facts.history.distressing_today >= cap:
+        reasons.append(f"daily cap of {cap} distressing snippets reached")
+    # --- daily cap and exposure ------------------------------------------------------------
+    history, limits = facts.history, facts.limits
+    duration = float(getattr(task, "duration_seconds", 0.0) or 0.0)
+    if history.seconds_today + duration > limits.daily_cap_seconds:
+        reasons.append(f"daily cap of {limits.daily_cap_seconds / 60:g} audio minutes reached")
+    if getattr(task, "snippet_id", None) in history.snippets:
+        reasons.append("reviewer has already had this snippet")
+    elif not limits.allow_same_recording and getattr(task, "recording_id", None) in history.recordings:
+        reasons.append("reviewer has already had a snippet of this recording")
+    if history.customer_30d.get(getattr(task, "customer_id", None), 0) >= limits.max_per_customer_30d:
+        reasons.append(f"reviewer has had {limits.max_per_customer_30d} snippets of this customer in 30 days")
+    if getattr(task, "id", None) in history.skipped:
+        reasons.append("reviewer skipped this snippet")
     return Decision(allowed=not reasons, reasons=tuple(reasons))

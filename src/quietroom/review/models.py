@@ -1,10 +1,19 @@
-"""Review work: a task per snippet, leases on tasks, and submitted transcripts."""
+"""Review work: tasks with leases, submissions, drafts, skips, quality and the controller's policy.
+
+A `Task` is one reviewer's turn at one snippet. A snippet normally has one task (slot 0); overlap
+adds slots 1..k-1 and every gold check adds a slot for the reviewer it is served to, so a lease
+is always single-owner and "no snippet to two reviewers" means "one task row per reviewer".
+The facts the queue filters on (controller, recording, customer, region, duration) are copied
+onto the task when it is created, so picking the next task reads one table even at millions
+of rows.
+"""
 from __future__ import annotations
 
 import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 
 
 class Task(models.Model):
@@ -12,35 +21,200 @@ class Task(models.Model):
         QUEUED = "queued"
         LEASED = "leased"
         DONE = "done"
+        # Taken out of the queue for good (sensitive content flagged, snippet shredded).
+        WITHDRAWN = "withdrawn"
+
+    class Sensitivity(models.TextChoices):
+        STANDARD = "standard"
+        # Only reviewers cleared for sensitive content (ReviewerClearance) may get it.
+        SENSITIVE = "sensitive"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    snippet = models.OneToOneField("recordings.Snippet", on_delete=models.CASCADE, related_name="task")
+    snippet = models.ForeignKey("recordings.Snippet", on_delete=models.CASCADE, related_name="tasks")
+    slot = models.PositiveSmallIntegerField(default=0)
     locale = models.CharField(max_length=16)
     priority = models.IntegerField(default=0)
+    due_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    is_gold = models.BooleanField(default=False)
+    sensitivity = models.CharField(max_length=16, choices=Sensitivity.choices, default=Sensitivity.STANDARD)
+    # The reviewer holding the lease; kept after submission as the one who did the task.
     lease_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    assigned_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_reason = models.CharField(max_length=64, blank=True)
+    # Denormalised from snippet → recording at creation (see save()).
+    controller = models.ForeignKey("accounts.Organisation", null=True, on_delete=models.PROTECT, related_name="+")
+    recording = models.ForeignKey("recordings.Recording", null=True, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey("recordings.CustomerKey", null=True, on_delete=models.PROTECT, related_name="+")
+    region = models.CharField(max_length=8, blank=True)
+    duration_seconds = models.FloatField(default=0.0)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "locale", "-priority", "created_at"])]
+        constraints = [models.UniqueConstraint(fields=["snippet", "slot"], name="review_task_one_row_per_slot")]
+        indexes = [
+            # The queue's one hot query: queued tasks of a locale, best first. (PostgreSQL sorts
+            # NULLs last in an ascending index, matching the queue's "no due date last";
+            # SQLite cannot declare NULLS LAST in an index, so it is left implicit.)
+            models.Index(
+                F("locale"), F("priority").desc(), F("due_at"), F("created_at"),
+                name="review_task_queue_idx", condition=Q(status="queued"),
+            ),
+            # Expired leases are few; reclaiming them must not scan the queue.
+            models.Index(fields=["lease_expires_at"], name="review_task_leased_idx", condition=Q(status="leased")),
+            # Exposure history: what has this reviewer had, per recording / customer / day.
+            models.Index(fields=["lease_owner", "recording"], name="review_task_owner_rec_idx"),
+            models.Index(fields=["lease_owner", "assigned_at"], name="review_task_owner_day_idx"),
+            models.Index(fields=["lease_owner", "snippet"], name="review_task_owner_snip_idx"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.recording_id is None and self.snippet_id is not None:
+            snippet = self.snippet
+            recording = snippet.recording
+            self.recording_id = recording.pk
+            self.controller_id = recording.controller_id
+            self.customer_id = recording.customer_id
+            self.region = recording.region
+            self.duration_seconds = snippet.duration_seconds
+            self.locale = self.locale or snippet.locale
+        creating = self._state.adding
+        super().save(*args, **kwargs)
+        if creating and self.slot == 0 and not self.is_gold:
+            # Overlap: a fraction of snippets is heard by k reviewers (see quality.py).
+            from .quality import add_overlap_slots
+
+            add_overlap_slots(self)
 
 
 class Submission(models.Model):
-    """A reviewer's transcript, encrypted under the customer's key like the audio."""
+    """A reviewer's transcript and labels, the transcript encrypted under the customer's key."""
+
+    class Kind(models.TextChoices):
+        REVIEW = "review"
+        GOLD_REFERENCE = "gold_reference"
+        ADJUDICATION = "adjudication"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="submissions")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.REVIEW)
     # Chosen by the client per task view: a double click or a retry reuses it, so it can
     # never create a second result.
     idempotency_key = models.CharField(max_length=64, unique=True)
-    transcript_ciphertext = models.BinaryField()
-    wrapped_dek = models.BinaryField()
+    # Null once destroyed (accidental activation): only the labels remain.
+    transcript_ciphertext = models.BinaryField(null=True)
+    wrapped_dek = models.BinaryField(null=True)
+    # {"activation": "intended"|"accidental", "domain": str, "quality": str, "other_language": bool,
+    #  "pii_spans": [{"start": s, "end": s}], "sensitive": category or ""} — never content.
+    labels = models.JSONField(default=dict)
     submitted_at = models.DateTimeField(auto_now_add=True)
 
     @property
     def object_id(self) -> str:
         return f"transcript:{self.id}"
+
+
+class Draft(models.Model):
+    """An autosaved, unfinished transcript: encrypted exactly like a submitted one."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="drafts")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    ciphertext = models.BinaryField(null=True)
+    wrapped_dek = models.BinaryField(null=True)
+    labels = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["task", "reviewer"], name="review_draft_one_per_task")]
+
+    @property
+    def object_id(self) -> str:
+        return f"draft:{self.id}"
+
+
+class Skip(models.Model):
+    """A reviewer passed on a task; it goes back to the queue, never to them again."""
+
+    class Reason(models.TextChoices):
+        UNCLEAR = "unclear_audio", "Audio too unclear"
+        LANGUAGE = "not_my_language", "Not a language I am qualified for"
+        TECHNICAL = "technical", "Technical problem (does not play)"
+        UNCOMFORTABLE = "uncomfortable", "I do not want to hear this"
+        OTHER = "other", "Other"
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="skips")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=32, choices=Reason.choices)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["reviewer", "task"], name="review_skip_reviewer_idx")]
+
+
+class Escalation(models.Model):
+    """Sensitive content flagged by a reviewer. The full escalation flow is a later issue."""
+
+    snippet = models.ForeignKey("recordings.Snippet", on_delete=models.CASCADE, related_name="escalations")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    category = models.CharField(max_length=32)
+    at = models.DateTimeField(auto_now_add=True)
+
+
+class ControllerPolicy(models.Model):
+    """A controller's review rules. Missing numbers fall back to settings.QUIETROOM."""
+
+    controller = models.OneToOneField("accounts.Organisation", on_delete=models.CASCADE, related_name="review_policy")
+    # Countries (ISO 3166-1 alpha-2) the controller treats as adequate for UK and EU data.
+    adequate_countries = models.JSONField(default=list, blank=True)
+    # Optional narrowing per customer region: {"GB": ["GB"], "US": ["US", "GB"]}. For UK and
+    # EU regions it can only narrow the default (UK, EU/EEA, adequate); it never widens it.
+    residency_matrix = models.JSONField(default=dict, blank=True)
+    daily_cap_minutes = models.FloatField(null=True, blank=True)
+    max_per_customer_30d = models.PositiveIntegerField(null=True, blank=True)
+    allow_same_recording = models.BooleanField(default=False)
+    gold_rate = models.FloatField(null=True, blank=True)
+    overlap_fraction = models.FloatField(null=True, blank=True)
+    overlap_k = models.PositiveSmallIntegerField(null=True, blank=True)
+
+
+class ReviewerClearance(models.Model):
+    """What a reviewer is cleared for beyond the default (sensitive content)."""
+
+    reviewer = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_clearance")
+    sensitive_content = models.BooleanField(default=False)
+
+
+class GoldScore(models.Model):
+    """A reviewer's transcript of a gold snippet against its known transcript."""
+
+    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="gold_score")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    wer = models.FloatField()
+    at = models.DateTimeField(auto_now_add=True)
+
+
+class Agreement(models.Model):
+    """Word error rate between the reviewers of an overlapped snippet; high WER → adjudication."""
+
+    snippet = models.OneToOneField("recordings.Snippet", on_delete=models.CASCADE, related_name="agreement")
+    wer = models.FloatField()
+    reviewers = models.PositiveSmallIntegerField()
+    needs_adjudication = models.BooleanField(default=False)
+    adjudicated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    adjudicated_at = models.DateTimeField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+
+class Guidelines(models.Model):
+    """Transcription conventions of one organisation, shown to its reviewers."""
+
+    organisation = models.OneToOneField("accounts.Organisation", on_delete=models.CASCADE, related_name="guidelines")
+    body = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)

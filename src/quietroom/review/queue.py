@@ -4,29 +4,130 @@ A task is handed to one reviewer at a time under a lease that expires; an expire
 the task back in the queue. On PostgreSQL candidates are locked with FOR UPDATE SKIP LOCKED so
 concurrent reviewers never wait on, or receive, the same task; on SQLite the whole assignment
 runs in one IMMEDIATE transaction (the database's single writer lock) with the same effect.
+
+The SQL only narrows (status, locale, what this reviewer already had or skipped) so the hot
+query stays on one partial index; `eligibility.decide` is asked about every candidate and has
+the last word. Best first: priority, then the earliest due date, then the oldest.
 """
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, Exists, F, Max, OuterRef, Q, Value, When
 
 from quietroom.audit.log import Actor, record
 
+from . import policy
 from .eligibility import decide
-from .models import Task
+from .models import ControllerPolicy, Skip, Submission, Task
 
-CANDIDATE_BATCH = 20
+BATCH = 16
+MAX_SCAN = 256  # candidates looked at per request before saying "nothing for you"
+LOCK_WAIT_SECONDS = 2.0  # longest wait for candidates other reviewers hold locked
+QUEUE_ORDER = ("-priority", F("due_at").asc(nulls_last=True), "created_at")
 
 
 def current_lease(user, now) -> Task | None:
     return (
         Task.objects.filter(lease_owner=user, status=Task.Status.LEASED, lease_expires_at__gt=now)
         .select_related("snippet__recording__customer")
+        .order_by("assigned_at")
         .first()
     )
+
+
+def reclaim_expired(now) -> int:
+    """Expired leases go back to the queue (gold checks are personal: they are withdrawn)."""
+    # One UPDATE for both kinds (this runs on every "next"): gold rows keep owner and time.
+    gold = Q(is_gold=True)
+    return Task.objects.filter(status=Task.Status.LEASED, lease_expires_at__lte=now).update(
+        status=Case(When(gold, then=Value(Task.Status.WITHDRAWN)), default=Value(Task.Status.QUEUED)),
+        withdrawn_reason=Case(When(gold, then=Value("gold lease expired")), default=F("withdrawn_reason")),
+        lease_owner=Case(When(gold, then=F("lease_owner")), default=None),
+        assigned_at=Case(When(gold, then=F("assigned_at")), default=None),
+        lease_expires_at=None,
+    )
+
+
+def _lease(task: Task, user, now, address: str) -> Task:
+    task.status = Task.Status.LEASED
+    task.lease_owner = user
+    task.assigned_at = now
+    task.lease_expires_at = now + timedelta(seconds=settings.QUIETROOM["LEASE_SECONDS"])
+    task.save(update_fields=["status", "lease_owner", "assigned_at", "lease_expires_at"])
+    record(
+        Actor.for_user(user, address), "task.assign", object_type="snippet", object_id=task.snippet_id,
+        customer=task.customer.pseudonym if task.customer_id else "", purpose="transcription",
+        details={"task": str(task.pk), "slot": task.slot, **({"gold": True} if task.is_gold else {})},
+    )
+    return task
+
+
+def _locked_by_others(user, seen) -> bool:
+    """Queued candidates not yet looked at that SKIP LOCKED did not return (PostgreSQL only)."""
+    if not connection.features.has_select_for_update_skip_locked:
+        return False
+    unlocked = _candidates(user, lock=False)
+    return (unlocked.exclude(pk__in=seen) if seen else unlocked).exists()
+
+
+def _candidates(user, *, lock: bool = True):
+    queued = Task.objects.filter(status=Task.Status.QUEUED, locale__in=user.locales or [])
+    queued = queued.exclude(Exists(Skip.objects.filter(reviewer=user, task=OuterRef("pk"))))
+    queued = queued.exclude(Exists(Task.objects.filter(lease_owner=user, snippet=OuterRef("snippet"))))
+    # Folded into the one query (no separate probe): unless some controller allows it, skip
+    # recordings this reviewer already had; eligibility.decide still has the last word.
+    queued = queued.exclude(
+        Exists(Task.objects.filter(lease_owner=user, recording=OuterRef("recording")))
+        & ~Exists(ControllerPolicy.objects.filter(allow_same_recording=True))
+    )
+    queued = queued.order_by(*QUEUE_ORDER)
+    if lock and connection.features.has_select_for_update_skip_locked:
+        queued = queued.select_for_update(skip_locked=True, of=("self",))
+    return queued.select_related("customer")
+
+
+def gold_is_due(user, now) -> bool:
+    """Gold checks are mixed in at the configured rate: every 1/rate-th assignment of the day."""
+    rate = settings.QUIETROOM["REVIEW_GOLD_RATE"]
+    if rate <= 0:
+        return False
+    n = Task.objects.filter(lease_owner=user, assigned_at__gte=policy.start_of_day(now)).count()
+    return int((n + 1) * rate) > int(n * rate)
+
+
+def _lease_gold(user, now, address: str) -> Task | None:
+    """A new personal slot on a gold snippet this reviewer has not had, if one is allowed."""
+    references = (
+        Task.objects.filter(is_gold=True, slot=0, locale__in=user.locales or [],
+                            submissions__kind=Submission.Kind.GOLD_REFERENCE)
+        .exclude(Exists(Task.objects.filter(lease_owner=user, snippet=OuterRef("snippet"))))
+        .select_related("snippet")
+        .order_by("created_at")[:BATCH]
+    )
+    for reference in references:
+        slot = (Task.objects.filter(snippet_id=reference.snippet_id).aggregate(m=Max("slot"))["m"] or 0) + 1
+        candidate = Task(snippet=reference.snippet, slot=slot, locale=reference.locale, is_gold=True,
+                         priority=reference.priority, sensitivity=reference.sensitivity)
+        # Built in memory and saved only once the policy agrees.
+        candidate.recording_id = reference.recording_id
+        candidate.controller_id = reference.controller_id
+        candidate.customer_id = reference.customer_id
+        candidate.region = reference.region
+        candidate.duration_seconds = reference.duration_seconds
+        facts = policy.facts_for_batch(user, [candidate], now)[candidate.pk]
+        if not decide(user, user.site, candidate, now, facts):
+            continue
+        try:
+            with transaction.atomic():
+                candidate.save(force_insert=True)
+        except IntegrityError:
+            continue  # another reviewer took that slot number at the same moment
+        return _lease(candidate, user, now, address)
+    return None
 
 
 def next_task(user, now, *, address: str = "") -> Task | None:
@@ -34,26 +135,30 @@ def next_task(user, now, *, address: str = "") -> Task | None:
     held = current_lease(user, now)
     if held is not None:
         return held
-    lease = timedelta(seconds=settings.QUIETROOM["LEASE_SECONDS"])
+    reclaim_expired(now)
     with transaction.atomic():
-        candidates = (
-            Task.objects.filter(locale__in=user.locales or [])
-            .filter(Q(status=Task.Status.QUEUED) | Q(status=Task.Status.LEASED, lease_expires_at__lte=now))
-            .order_by("-priority", "created_at")
-        )
-        if connection.features.has_select_for_update_skip_locked:
-            candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-        for task in candidates.select_related("snippet__recording__customer")[:CANDIDATE_BATCH]:
-            if not decide(user, user.site, task, now):
+        if gold_is_due(user, now):
+            gold = _lease_gold(user, now, address)
+            if gold is not None:
+                return gold
+        seen: set = set()
+        waited_until = None
+        while len(seen) < MAX_SCAN:
+            candidates = _candidates(user)
+            batch = list((candidates.exclude(pk__in=seen) if seen else candidates)[:BATCH])
+            if not batch:
+                # SKIP LOCKED hides rows other reviewers' "next" holds for a moment; wait for
+                # those transactions rather than tell this reviewer there is nothing left.
+                if not _locked_by_others(user, seen):
+                    break
+                waited_until = waited_until or time.monotonic() + LOCK_WAIT_SECONDS
+                if time.monotonic() > waited_until:
+                    break
+                time.sleep(0.005)
                 continue
-            task.status = Task.Status.LEASED
-            task.lease_owner = user
-            task.lease_expires_at = now + lease
-            task.save(update_fields=["status", "lease_owner", "lease_expires_at"])
-            record(
-                Actor.for_user(user, address), "task.assign", object_type="snippet",
-                object_id=task.snippet_id, customer=task.snippet.recording.customer.pseudonym,
-                purpose="transcription",
-            )
-            return task
+            seen.update(task.pk for task in batch)
+            facts = policy.facts_for_batch(user, batch, now)
+            for task in batch:
+                if decide(user, user.site, task, now, facts[task.pk]):
+                    return _lease(task, user, now, address)
     return None

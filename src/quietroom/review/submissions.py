@@ -1,4 +1,9 @@
-"""Submitting a transcript: idempotent, policy-checked, encrypted, audited."""
+"""Submitting, skipping and autosaving: idempotent, policy-checked, encrypted, audited.
+
+Two labels have consequences at once: an accidental activation confirmed by the reviewer
+crypto-shreds the snippet (audio, hypothesis, every transcript and draft of it; only the labels
+stay), and sensitive content withdraws the snippet from the queue and records an escalation.
+"""
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
@@ -6,8 +11,10 @@ from django.db import IntegrityError, transaction
 from quietroom import gate
 from quietroom.audit.log import Actor, record
 
-from .eligibility import decide
-from .models import Submission, Task
+from . import quality
+from .labels import LabelError, clean_labels
+from .models import Draft, Escalation, Skip, Submission, Task
+from .policy import decide_for
 
 MAX_TRANSCRIPT_CHARS = 5000
 
@@ -18,8 +25,37 @@ class SubmissionRefused(Exception):
         super().__init__("; ".join(self.reasons))
 
 
-def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address: str = "") -> Submission:
-    """Store the reviewer's transcript once; a repeat with the same key returns the first."""
+def _locked_task(task_id) -> Task:
+    return Task.objects.select_for_update(of=("self",)).select_related("snippet__recording__customer").get(pk=task_id)
+
+
+def _lease_reasons(user, task, now) -> list[str]:
+    reasons = list(decide_for(user, task, now).reasons)
+    if task.lease_owner_id != user.id or task.status != Task.Status.LEASED:
+        reasons.append("snippet is not assigned to this reviewer")
+    elif task.lease_expires_at is None or task.lease_expires_at <= now:
+        reasons.append("lease has expired")
+    return reasons
+
+
+def _withdraw_others(task: Task, reason: str) -> None:
+    Task.objects.filter(snippet_id=task.snippet_id, status__in=[Task.Status.QUEUED, Task.Status.LEASED]) \
+        .exclude(pk=task.pk).update(status=Task.Status.WITHDRAWN, withdrawn_reason=reason, lease_expires_at=None)
+
+
+def _shred_for_accidental_activation(task: Task, actor: Actor) -> None:
+    snippet = task.snippet
+    gate.shred_snippet(snippet)
+    Submission.objects.filter(task__snippet_id=snippet.pk).update(transcript_ciphertext=None, wrapped_dek=None)
+    Draft.objects.filter(task__snippet_id=snippet.pk).delete()
+    _withdraw_others(task, "accidental activation")
+    record(actor, "snippet.shred", object_type="snippet", object_id=snippet.pk,
+           customer=snippet.recording.customer.pseudonym, purpose="accidental_activation")
+
+
+def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address: str = "",
+           labels: dict | None = None, sensitive_note: str = "") -> Submission:
+    """Store the reviewer's result once; a repeat with the same key returns the first."""
     existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         if existing.reviewer_id != user.id:
@@ -30,33 +66,107 @@ def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address
     if len(transcript) > MAX_TRANSCRIPT_CHARS:
         raise SubmissionRefused([f"transcript longer than {MAX_TRANSCRIPT_CHARS} characters"])
     try:
+        labels = clean_labels(labels or {})
+    except LabelError as bad:
+        raise SubmissionRefused(bad.problems) from None
+    from quietroom.escalation import cases as escalation_cases
+
+    if escalation_cases.note_problems(sensitive_note):
+        raise SubmissionRefused(escalation_cases.note_problems(sensitive_note))
+    if sensitive_note.strip() and not labels.get("sensitive"):
+        raise SubmissionRefused(["a note for the escalation team needs a sensitive-content category"])
+    actor = Actor.for_user(user, address)
+    try:
         with transaction.atomic():
-            task = Task.objects.select_for_update().select_related("snippet__recording__customer").get(pk=task_id)
+            task = _locked_task(task_id)
             customer = task.snippet.recording.customer
-            reasons = list(decide(user, user.site, task, now).reasons)
-            if task.lease_owner_id != user.id:
-                reasons.append("snippet is not assigned to this reviewer")
-            elif task.lease_expires_at is None or task.lease_expires_at <= now:
-                reasons.append("lease has expired")
+            reasons = _lease_reasons(user, task, now)
             if not reasons:
-                submission = Submission(task=task, reviewer=user, idempotency_key=idempotency_key)
-                gate.seal_transcript(submission, customer, transcript.strip())
+                submission = Submission(task=task, reviewer=user, idempotency_key=idempotency_key, labels=labels)
+                accidental = labels.get("activation") == "accidental" and not task.is_gold
+                if not accidental:
+                    gate.seal_transcript(submission, customer, transcript.strip())
                 submission.save(force_insert=True)
                 task.status = Task.Status.DONE
                 task.lease_expires_at = None
                 task.save(update_fields=["status", "lease_expires_at"])
-                record(Actor.for_user(user, address), "transcript.submit", object_type="snippet",
-                       object_id=task.snippet_id, customer=customer.pseudonym, purpose="transcription",
-                       details={"submission": str(submission.id)})
-                return submission
+                Draft.objects.filter(task=task, reviewer=user).delete()
+                record(actor, "transcript.submit", object_type="snippet", object_id=task.snippet_id,
+                       customer=customer.pseudonym, purpose="transcription",
+                       details={"submission": str(submission.id), "labels": sorted(k for k, v in labels.items() if v)})
+                if accidental:
+                    _shred_for_accidental_activation(task, actor)
+                elif labels.get("sensitive"):
+                    # Withdraws the snippet from every queue and lease, seals the note, audits
+                    # "escalation.created" and e-mails on-call staff after commit.
+                    flag = Escalation.objects.create(snippet=task.snippet, reviewer=user, category=labels["sensitive"])
+                    escalation_cases.open_case(flag, task, actor, note=sensitive_note, now=now)
     except IntegrityError:
         # A concurrent retry with the same key won the race: return its result.
         existing = Submission.objects.filter(idempotency_key=idempotency_key, reviewer=user).first()
         if existing is None:
             raise
         return existing
+    except Task.DoesNotExist:
+        raise SubmissionRefused(["no such snippet"]) from None
+    if not reasons:
+        quality.after_submission(submission)
+        return submission
     # Refusals are audited outside the transaction above, so the record survives the refusal.
-    record(Actor.for_user(user, address), "transcript.submit", outcome="denied",
-           object_type="snippet", object_id=task.snippet_id, customer=customer.pseudonym,
-           details={"reasons": reasons})
+    record(actor, "transcript.submit", outcome="denied", object_type="snippet", object_id=task.snippet_id,
+           customer=customer.pseudonym, details={"reasons": reasons})
     raise SubmissionRefused(reasons)
+
+
+def skip(user, task_id, reason: str, *, now, address: str = "") -> Skip:
+    """Pass on a snippet with a reason: it returns to the queue for others, never to this reviewer."""
+    if reason not in Skip.Reason.values:
+        raise SubmissionRefused([f"skip reason must be one of: {', '.join(Skip.Reason.values)}"])
+    with transaction.atomic():
+        try:
+            task = _locked_task(task_id)
+        except Task.DoesNotExist:
+            raise SubmissionRefused(["no such snippet"]) from None
+        if task.lease_owner_id != user.id or task.status != Task.Status.LEASED:
+            raise SubmissionRefused(["snippet is not assigned to this reviewer"])
+        skipped = Skip.objects.create(task=task, reviewer=user, reason=reason)
+        Draft.objects.filter(task=task, reviewer=user).delete()
+        if task.is_gold:
+            task.status, task.withdrawn_reason = Task.Status.WITHDRAWN, "gold skipped"
+        else:
+            task.status, task.lease_owner, task.assigned_at = Task.Status.QUEUED, None, None
+        task.lease_expires_at = None
+        task.save(update_fields=["status", "lease_owner", "assigned_at", "lease_expires_at", "withdrawn_reason"])
+        record(Actor.for_user(user, address), "task.skip", object_type="snippet", object_id=task.snippet_id,
+               customer=task.snippet.recording.customer.pseudonym, purpose="transcription", details={"reason": reason})
+    return skipped
+
+
+def save_draft(user, task_id, text: str, labels: dict, *, now, address: str = "") -> Draft:
+    """Autosave: the draft is sealed under the customer's key, only while the lease is held."""
+    if len(text) > MAX_TRANSCRIPT_CHARS:
+        raise SubmissionRefused([f"transcript longer than {MAX_TRANSCRIPT_CHARS} characters"])
+    try:
+        labels = clean_labels(labels or {})
+    except LabelError as bad:
+        raise SubmissionRefused(bad.problems) from None
+    with transaction.atomic():
+        try:
+            task = _locked_task(task_id)
+        except Task.DoesNotExist:
+            raise SubmissionRefused(["no such snippet"]) from None
+        reasons = _lease_reasons(user, task, now)
+        if reasons:
+            raise SubmissionRefused(reasons)
+        draft = Draft.objects.filter(task=task, reviewer=user).first() or Draft(task=task, reviewer=user)
+        gate.seal_draft(draft, task.snippet.recording.customer, text)
+        draft.labels = labels
+        draft.save()
+    return draft
+
+
+def load_draft(user, task, *, now, address: str = "") -> tuple[str, dict] | None:
+    draft = Draft.objects.filter(task=task, reviewer=user).first()
+    if draft is None:
+        return None
+    return gate.draft_for_reviewer(user, task, draft, now=now, address=address), draft.labels

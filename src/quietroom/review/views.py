@@ -1,10 +1,17 @@
-"""The reviewer room: get the next snippet, play it through the gate, submit a transcript."""
+"""The reviewer room: next snippet, the transcription page, stream, submit, skip, autosave.
+
+Thin views: the queue, the policy, the gate and submissions.py do the work. After a submit or
+a skip the next snippet is leased at once and its page opened, so a reviewer moves through
+the queue without a trip back to the room.
+"""
 from __future__ import annotations
 
+import json
 import uuid
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -12,19 +19,50 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from quietroom import gate
 from quietroom.accounts.addresses import client_address
+from quietroom.audit.log import Actor, record
+from quietroom.escalation import care
 
+from . import labels as label_choices
 from . import queue, streaming
-from .models import Task
-from .submissions import SubmissionRefused, submit
+from .labels import labels_from_form
+from .models import Guidelines, Skip, Submission, Task
+from .submissions import SubmissionRefused, load_draft, save_draft, skip, submit
+
+SHORTCUTS = (
+    ("Ctrl+Space", "play / pause"),
+    ("Alt+←", "back 2 s"),
+    ("Alt+↓ / Alt+↑", "slower / faster (0.5×–2×)"),
+    ("Alt+M", "mark personal data: start, then end (or drag on the waveform)"),
+    ("Alt+I / Alt+A", "intended for the device / accidental activation"),
+    ("Alt+L", "other language"),
+    ("Alt+Q", "audio quality (cycles)"),
+    ("Alt+X", "sensitive content"),
+    ("Alt+S", "skip (choose a reason, then Ctrl+Enter)"),
+    ("Ctrl+Enter", "submit"),
+)
+
+
+def _go_next(request):
+    """Lease the next snippet and open it, or show the room when nothing is left."""
+    task = queue.next_task(request.user, timezone.now(), address=client_address(request))
+    if task is None:
+        return render(request, "review/room.html", {"empty": True, "just_submitted": True,
+                                                    "guidelines_url": _guidelines_exist(request.user)})
+    return redirect("review:task", task_id=task.id)
+
+
+def _guidelines_exist(user) -> bool:
+    org = user.organisation
+    ids = [i for i in (getattr(org, "pk", None), getattr(org, "controller_id", None)) if i]
+    return Guidelines.objects.filter(organisation_id__in=ids).exists()
 
 
 @login_required
 @never_cache
 @require_GET
 def room(request):
-    now = timezone.now()
-    held = queue.current_lease(request.user, now)
-    return render(request, "review/room.html", {"held": held})
+    held = queue.current_lease(request.user, timezone.now())
+    return render(request, "review/room.html", {"held": held, "guidelines_url": _guidelines_exist(request.user)})
 
 
 @login_required
@@ -32,8 +70,16 @@ def room(request):
 def next_snippet(request):
     task = queue.next_task(request.user, timezone.now(), address=client_address(request))
     if task is None:
-        return render(request, "review/room.html", {"empty": True})
+        return render(request, "review/room.html", {"empty": True, "guidelines_url": _guidelines_exist(request.user)})
     return redirect("review:task", task_id=task.id)
+
+
+def _held_task(request, task_id) -> Task:
+    task = (Task.objects.filter(pk=task_id, lease_owner=request.user, status=Task.Status.LEASED)
+            .select_related("snippet__recording__customer").first())
+    if task is None:
+        raise Http404("No such task in your queue.")
+    return task
 
 
 @login_required
@@ -41,45 +87,110 @@ def next_snippet(request):
 @require_http_methods(["GET", "POST"])
 def task_view(request, task_id):
     now = timezone.now()
-    task = Task.objects.filter(pk=task_id, lease_owner=request.user, status=Task.Status.LEASED).select_related("snippet").first()
-    if task is None:
-        raise Http404("No such task in your queue.")
+    address = client_address(request)
+    key = request.POST.get("idempotency_key", "")
+    if request.method == "POST" and key and Submission.objects.filter(idempotency_key=key, reviewer=request.user).exists():
+        return _go_next(request)  # a double click or a retry: already stored once
+    task = _held_task(request, task_id)
     error = ""
+    form_labels = labels_from_form(request.POST) if request.method == "POST" else None
     if request.method == "POST":
         try:
-            submit(request.user, task.id, request.POST.get("transcript", ""), request.POST.get("idempotency_key", ""),
-                   now=now, address=client_address(request))
+            submit(request.user, task.id, request.POST.get("transcript", ""), key, now=now, address=address,
+                   labels=form_labels, sensitive_note=request.POST.get("sensitive_note", ""))
         except SubmissionRefused as refused:
             error = "Not saved: " + "; ".join(refused.reasons)
         else:
-            return redirect("review:done")
-    token = streaming.make_token(task.id, request.user.id, request.session.session_key)
+            messages.success(request, "Saved. Thank you.")
+            return _go_next(request)
+    transcript = request.POST.get("transcript") if request.method == "POST" else None
+    labels = form_labels or {}
+    if transcript is None:
+        draft = load_draft(request.user, task, now=now, address=address)
+        if draft is not None:
+            transcript, labels = draft
+        else:
+            try:
+                transcript = gate.snippet_hypothesis_for_reviewer(request.user, task, now=now, address=address)
+            except gate.AccessDenied as denied:
+                return HttpResponseForbidden("Not allowed: " + "; ".join(denied.reasons))
+            care.record_score(task.snippet, transcript)  # reviewer care: likely distressing?
+    care_warning = care.warning_for(task.snippet_id)
+    if care_warning is not None and request.method == "GET" and care.release_if_capped(request.user, task, now, address):
+        messages.info(request, "That snippet was passed to someone else: you have heard enough distressing "
+                               "content for today.")
+        return _go_next(request)
+    token = streaming.make_token(task.id, request.user.id, request.session.session_key, streaming.lease_tag(task))
     return render(request, "review/task.html", {
         "task": task,
         "stream_token": token,
-        "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
-        "transcript": request.POST.get("transcript", ""),
+        "idempotency_key": key or uuid.uuid4().hex,
+        "transcript": transcript,
+        "labels": labels,
+        "pii_spans_json": json.dumps(labels.get("pii_spans") or []),
+        "redactions_json": json.dumps(task.snippet.redactions or []),
         "error": error,
+        "shortcuts": SHORTCUTS,
+        "choices": {
+            "activation": label_choices.ACTIVATION, "domain": label_choices.DOMAINS,
+            "quality": label_choices.QUALITY, "sensitive": label_choices.SENSITIVE,
+        },
+        "skip_reasons": Skip.Reason.choices,
+        "guidelines_url": _guidelines_exist(request.user),
+        "care_warning": care_warning,
+        "sensitive_note": request.POST.get("sensitive_note", "") if request.method == "POST" else "",
+        "care_categories": care.category_labels(care_warning),
+        "break_minutes": care.break_minutes(),
     }, status=400 if error else 200)
+
+
+@login_required
+@require_POST
+def skip_view(request, task_id):
+    try:
+        skip(request.user, task_id, request.POST.get("reason", ""), now=timezone.now(), address=client_address(request))
+    except SubmissionRefused as refused:
+        return HttpResponse("Not skipped: " + "; ".join(refused.reasons), status=400, content_type="text/plain")
+    messages.info(request, "Skipped.")
+    return _go_next(request)
+
+
+@login_required
+@never_cache
+@require_POST
+def draft_view(request, task_id):
+    """Autosave (called by room.js every few seconds while the reviewer types)."""
+    try:
+        save_draft(request.user, task_id, request.POST.get("transcript", ""), labels_from_form(request.POST),
+                   now=timezone.now(), address=client_address(request))
+    except SubmissionRefused as refused:
+        return JsonResponse({"saved": False, "reasons": list(refused.reasons)}, status=409)
+    return JsonResponse({"saved": True})
 
 
 @login_required
 @never_cache
 @require_GET
 def done(request):
-    return render(request, "review/room.html", {"just_submitted": True})
+    return render(request, "review/room.html", {"just_submitted": True, "guidelines_url": _guidelines_exist(request.user)})
 
 
 @login_required
 @require_GET
 def stream(request, token: str):
     """Snippet audio, only for the reviewer holding the lease, audited on every request."""
-    task_id = streaming.read_token(token, request.user.id, request.session.session_key)
-    if task_id is None:
+    claim = streaming.read_token(token, request.user.id, request.session.session_key)
+    if claim is None:
         return HttpResponseForbidden("This audio link is not valid for you (expired or from another session).")
+    task_id, lease = claim
     task = Task.objects.filter(pk=task_id).select_related("snippet__recording__customer").first()
     if task is None:
         raise Http404("No such snippet.")
+    if lease != streaming.lease_tag(task):
+        record(Actor.for_user(request.user, client_address(request)), "snippet.play", outcome="denied",
+               object_type="snippet", object_id=task.snippet_id, purpose="transcription",
+               details={"reasons": ["audio link from an earlier assignment"]})
+        return HttpResponseForbidden("This audio link belongs to an earlier assignment of this snippet.")
     byte_range = request.headers.get("Range", "")
     try:
         grant = gate.snippet_audio_for_reviewer(
@@ -89,22 +200,4 @@ def stream(request, token: str):
         return HttpResponseForbidden("You are not allowed to play this snippet.")
     except gate.ContentGone:
         return HttpResponse("This snippet is no longer available.", status=410, content_type="text/plain")
-    body = grant.audio
-    size = len(body)
-    try:
-        span = streaming.parse_range(byte_range, size)
-    except ValueError:
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-    else:
-        if span is None:
-            response = HttpResponse(body, content_type=grant.content_type)
-        else:
-            start, end = span
-            response = HttpResponse(body[start:end + 1], content_type=grant.content_type, status=206)
-            response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    response["Accept-Ranges"] = "bytes"
-    response["Cache-Control"] = "no-store, private"
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return streaming.audio_response(grant.audio, grant.content_type, byte_range)

@@ -5,7 +5,14 @@ Self-contained by design: imports nothing from Django or other quietroom apps.
 
 from .blobstore import BlobStore, LocalBlobStore, blobstore_from_url
 from .crypto import KEY_BYTES, generate_key, open_sealed, seal
-from .envelope import SealedObject, decrypt_object, encrypt_object, new_customer_key, unwrap_customer_key
+from .envelope import (
+    SealedObject,
+    decrypt_object,
+    encrypt_object,
+    new_customer_key,
+    rewrap_customer_key,
+    unwrap_customer_key,
+)
 from .errors import BlobStoreError, DecryptionError, KeyProviderError, VaultError
 from .keys import KeyProvider, LocalKeyFileProvider, create_key_file, provider_from_url
 
@@ -28,6 +35,7 @@ __all__ = [
     "new_customer_key",
     "open_sealed",
     "provider_from_url",
+    "rewrap_customer_key",
     "seal",
     "unwrap_customer_key",
 ]

@@ -107,5 +107,10 @@ def blobstore_from_url(url: str) -> BlobStore:
     parsed = urlparse(url)
     if parsed.scheme == "file" and parsed.netloc in ("", "localhost") and parsed.path.startswith("/"):
         return LocalBlobStore(Path(unquote(parsed.path)))
-    # s3:// (and other object stores) will be added here as another BlobStore.
-    raise BlobStoreError(f"unsupported blob store URL scheme '{parsed.scheme}'; expected file:///abs/path")
+    if parsed.scheme == "s3":
+        from .s3 import s3_from_url  # boto3 is imported only when S3 is configured
+
+        return s3_from_url(url)
+    raise BlobStoreError(
+        f"unsupported blob store URL scheme '{parsed.scheme}'; expected file:///abs/path or s3://bucket/prefix"
+    )

@@ -49,3 +49,9 @@ def unwrap_customer_key(provider: KeyProvider, wrapped: bytes, customer_ref: str
     if len(key) != KEY_BYTES:
         raise KeyProviderError(f"key provider {provider.key_id!r} returned a key of the wrong length")
     return key
+
+
+def rewrap_customer_key(old: KeyProvider, new: KeyProvider, wrapped: bytes, customer_ref: str) -> bytes:
+    """Move a customer key from one master key to another (master key rotation)."""
+    key = unwrap_customer_key(old, wrapped, customer_ref)
+    return new.wrap(key, aad=_CUSTOMER_KEY_AAD + customer_ref.encode("utf-8"))

@@ -100,4 +100,10 @@ def provider_from_url(url: str) -> KeyProvider:
         return LocalKeyFileProvider(unquote(parsed.path))
     if parsed.scheme in ("", "file"):
         raise KeyProviderError("key provider path must be absolute: use file:///abs/path or /abs/path")
-    raise KeyProviderError(f"unsupported key provider URL scheme '{parsed.scheme}'; expected file:///abs/path")
+    if parsed.scheme == "awskms":
+        from .kms import kms_from_url  # boto3 is imported only when KMS is configured
+
+        return kms_from_url(url)
+    raise KeyProviderError(
+        f"unsupported key provider URL scheme '{parsed.scheme}'; expected file:///abs/path or awskms://KEY"
+    )

@@ -1,27 +1,58 @@
 import sys
+from datetime import date
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from quietroom.accounts.models import Organisation
 from quietroom.audit.log import Actor
-from quietroom.exports.jsonl import export_jsonl
+from quietroom.exports.collect import ExportFilters
+from quietroom.exports.formats import FORMATS, single_file
+from quietroom.exports.run import ExportError, export_now
+from quietroom.exports.sinks import FileSink, FolderSink, SinkError
 
 
 class Command(BaseCommand):
-    help = "Export reviewed transcripts (pseudonymous ids only)."
+    help = ("Export reviewed snippets (pseudonymous ids only) as JSONL, a NeMo manifest, a Kaldi data "
+            "folder, Hugging Face Parquet or Label Studio tasks.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--format", default="jsonl", choices=["jsonl"])
-        parser.add_argument("--out", default="-", help="output file, or - for standard output")
+        parser.add_argument("--format", default="jsonl", choices=FORMATS)
+        parser.add_argument("--out", default="-",
+                            help="output file (or - for standard output); a new folder for kaldi and for "
+                                 "--with-audio (except hf, which embeds its audio)")
+        parser.add_argument("--with-audio", action="store_true", help="include the anonymized snippet audio")
+        parser.add_argument("--controller", help="only this controller's data")
         parser.add_argument("--locale", help="only this locale, e.g. en-GB")
+        parser.add_argument("--from", dest="date_from", type=date.fromisoformat, help="reviewed on or after (YYYY-MM-DD)")
+        parser.add_argument("--to", dest="date_to", type=date.fromisoformat, help="reviewed on or before (YYYY-MM-DD)")
+        parser.add_argument("--min-agreement", type=float, help="only snippets whose reviewers agreed at least this much (0-1)")
+        parser.add_argument("--gold-only", action="store_true", help="only gold snippets (their reference transcripts)")
 
     def handle(self, *args, **opts):
         actor = Actor(name="cli", role="controller_admin")
-        if opts["out"] == "-":
-            export = export_jsonl(sys.stdout, actor, locale=opts["locale"])
-        else:
-            try:
-                with open(opts["out"], "x", encoding="utf-8") as fh:
-                    export = export_jsonl(fh, actor, locale=opts["locale"])
-            except FileExistsError as exc:
-                raise CommandError(f"{opts['out']} exists; choose a new file name") from exc
-        self.stderr.write(f"export {export.id}: {export.item_count} transcript(s)")
+        fmt, out, with_audio = opts["format"], opts["out"], opts["with_audio"]
+        if opts["min_agreement"] is not None and not 0 <= opts["min_agreement"] <= 1:
+            raise CommandError("--min-agreement is a number from 0 to 1")
+        controller = None
+        if opts["controller"]:
+            controller = Organisation.objects.filter(name=opts["controller"], kind="controller").first()
+            if controller is None:
+                raise CommandError(f"no controller organisation named {opts['controller']!r}")
+        filters = ExportFilters(date_from=opts["date_from"], date_to=opts["date_to"], locale=opts["locale"],
+                                min_agreement=opts["min_agreement"], gold_only=opts["gold_only"])
+        try:
+            if single_file(fmt, with_audio):
+                if out == "-" and fmt == "hf":
+                    raise CommandError("a Parquet file cannot go to standard output; give --out FILE")
+                sink = FileSink("-", stream=sys.stdout) if out == "-" else FileSink(Path(out))
+                if out != "-" and Path(out).exists():
+                    raise CommandError(f"{out} exists; choose a new file name")
+            else:
+                if out == "-":
+                    raise CommandError(f"{fmt}{' with audio' if with_audio else ''} writes several files; give --out DIR")
+                sink = FolderSink(Path(out))
+            export = export_now(fmt, sink, actor, controller=controller, filters=filters, with_audio=with_audio)
+        except (SinkError, ExportError) as exc:
+            raise CommandError(str(exc)) from exc
+        self.stderr.write(f"export {export.id}: {export.item_count} item(s) as {fmt}")

@@ -14,6 +14,8 @@ class Command(BaseCommand):
         parser.add_argument("manifest", type=Path)
         parser.add_argument("--audio-dir", type=Path, help="folder holding the audio (default: the manifest's folder)")
         parser.add_argument("--controller", required=True, help="name of the controller organisation")
+        parser.add_argument("--wait", action="store_true",
+                            help="show a progress bar until the pipeline has finished the batch (with workers)")
 
     def handle(self, *args, **opts):
         manifest = opts["manifest"]
@@ -29,3 +31,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         for line in report.lines():
             self.stdout.write(line)
+        if opts["wait"] and report.batch_id:
+            from django.core.management import call_command
+
+            call_command("batch_status", report.batch_id, "--follow", stdout=self.stdout)

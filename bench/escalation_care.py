@@ -1,0 +1,84 @@
+"""What reviewer care costs the review queue: next + submit latency with the distress facts
+(escalated snippets, warned snippets, the reviewer's distressing count today) loaded by the
+eligibility policy, against the same process with those facts stubbed out.
+
+    /tmp/qrvenv/bin/python bench/escalation_care.py [--snippets 100000] [--rounds 300]
+
+PostgreSQL (a throwaway database, bench/_support.py). Synthetic queued snippets via COPY (the
+review queue bench's loader); 10 % of them scored as distressing, 1 % escalated. The daily cap
+is raised so nothing is refused: the bench measures the added queries, not the rule. Rounds
+alternate between the two modes so load on the machine hits both alike; prints p50/p95 of each
+and their ratio (target: care adds at most 25 % to p95).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _support import bench_environment  # noqa: E402
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--snippets", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=300)
+    args = parser.parse_args(argv)
+    with bench_environment("escalation"):
+        import review_queue as rq
+        from django.conf import settings
+        from django.utils import timezone as dj_tz
+
+        from quietroom import gate
+        from quietroom.escalation import care
+        from quietroom.escalation.models import SnippetCare
+        from quietroom.recordings.models import IngestBatch, Snippet
+        from quietroom.review import queue
+        from quietroom.review.models import Escalation
+        from quietroom.review.submissions import submit
+
+        settings.QUIETROOM = {**settings.QUIETROOM, "CARE_DISTRESS_DAILY_CAP": 10**9,
+                              "REVIEW_GOLD_RATE": 0.0, "REVIEW_OVERLAP_FRACTION": 0.0}
+        controller, reviewers = rq.setup_people()
+        customers = [gate.customer_key_row(f"bench-cust-{i}").pk for i in range(rq.CUSTOMERS)]
+        batch = IngestBatch.objects.create(manifest_name="bench", manifest_sha256="0" * 64)
+        rq.load_snippets(controller, customers, batch, 0, args.snippets)
+        ids = list(Snippet.objects.values_list("pk", flat=True))
+        SnippetCare.objects.bulk_create([SnippetCare(snippet_id=s, score=1.0, warn=True, categories=["threat"])
+                                         for s in ids[::10]], batch_size=5000)
+        Escalation.objects.bulk_create([Escalation(snippet_id=s, reviewer=reviewers[0], category="threat")
+                                        for s in ids[5::100]], batch_size=5000)
+
+        real = care.distress_facts
+
+        def stub(user, snippet_ids, since, *, exclude_task_id=None):
+            return frozenset(), frozenset(), 0
+
+        timings = {"care": [], "baseline": []}
+        for i in range(2 * args.rounds + 40):
+            mode = "care" if i % 2 else "baseline"
+            care.distress_facts = real if mode == "care" else stub
+            user = reviewers[i % len(reviewers)]
+            t0 = time.perf_counter()
+            task = queue.next_task(user, dj_tz.now())
+            if task is None:
+                raise SystemExit("bench: queue ran dry")
+            submit(user, task.pk, "set a timer", uuid.uuid4().hex, now=dj_tz.now())
+            if i >= 40:
+                timings[mode].append((time.perf_counter() - t0) * 1000)
+        care.distress_facts = real
+        p = {m: (rq.percentile(v, 50), rq.percentile(v, 95)) for m, v in timings.items()}
+        print(f"snippets={args.snippets} rounds={args.rounds} per mode")
+        for mode, (p50, p95) in p.items():
+            print(f"{mode:9s} next+submit p50 {p50:6.2f} ms  p95 {p95:6.2f} ms")
+        ratio50, ratio95 = p["care"][0] / p["baseline"][0], p["care"][1] / p["baseline"][1]
+        print(f"ratio care/baseline: p50 {ratio50:.2f}x  p95 {ratio95:.2f}x (target p95 <= 1.25x)")
+        return 0 if ratio95 <= 1.25 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,37 @@
+"""Telling people things: an in-app notice and, when they have an address, an e-mail.
+
+E-mail goes through Django's configured backend (the console in the demo). Messages carry no
+secrets and no links that sign anyone in.
+"""
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+
+from .models import Notice, User
+
+log = logging.getLogger(__name__)
+
+
+def notify(user: User, message: str, *, subject: str = "QuietRoom security notice") -> Notice:
+    notice = Notice.objects.create(user=user, message=message[:500])
+    if user.email:
+        try:
+            send_mail(subject, message, settings.DEFAULT_FROM_EMAIL, [user.email])
+        except OSError:
+            # The in-app notice is the record; a mail server outage must not block sign-in.
+            log.warning("notice e-mail could not be sent (notice %s)", notice.pk)
+    return notice
+
+
+def vendor_managers_of(user: User):
+    if user.organisation_id is None:
+        return User.objects.none()
+    return User.objects.filter(organisation_id=user.organisation_id, role=User.Role.VENDOR_MANAGER,
+                               is_active=True).exclude(pk=user.pk)
+
+
+def unread_count(user: User) -> int:
+    return Notice.objects.filter(user=user, read_at__isnull=True).count()

@@ -1,0 +1,114 @@
+"""Request and response bodies of the public API (the OpenAPI schema is generated from these)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import Field
+
+ImportFormat = Literal["quietroom", "commonvoice", "audiofolder", "labelstudio"]
+ExportFormat = Literal["jsonl", "nemo", "kaldi", "hf", "labelstudio"]
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class ValidationErrorOut(Schema):
+    detail: list[dict]
+
+
+class ImportOptionsIn(Schema):
+    format: ImportFormat
+    consent_basis: str = Field("", max_length=300, description="why these recordings may be processed; required for "
+                               "formats without per-row consent (commonvoice, audiofolder, labelstudio)")
+    locale: str = Field("", max_length=16, description="default locale, e.g. en-GB")
+    region: str = Field("", max_length=8, description="customers' region: ISO country code or EU")
+    recording_source: Literal["assistant", "call"] = "assistant"
+    customer_column: str = Field("customer_id", max_length=100)
+    id_column: str = Field("", max_length=100)
+
+
+class BatchCreateIn(ImportOptionsIn):
+    source_root: str = Field(..., max_length=100, description="label of a configured source root (QUIETROOM_SOURCE_ROOTS)")
+    manifest_path: str = Field(..., max_length=500, description="manifest path relative to the source root")
+
+
+class RowOut(Schema):
+    line: int
+    recording_id: str
+    status: Literal["accepted", "rejected", "unchanged"]
+    reason: str
+
+
+class BatchOut(Schema):
+    id: UUID
+    batch_id: UUID | None
+    format: str
+    manifest_name: str
+    source: str
+    consent_basis: str
+    created_at: datetime
+    status: str
+    accepted: int
+    rejected: int
+    unchanged: int
+    recordings_processed: int
+
+
+class BatchDetailOut(BatchOut):
+    rows: list[RowOut]
+
+
+class ExportFiltersIn(Schema):
+    date_from: date | None = None
+    date_to: date | None = None
+    locale: str | None = Field(None, max_length=16)
+    min_agreement: float | None = Field(None, ge=0, le=1)
+    gold_only: bool = False
+
+
+class ExportCreateIn(Schema):
+    format: ExportFormat
+    with_audio: bool = False
+    filters: ExportFiltersIn = ExportFiltersIn()
+
+
+class ExportOut(Schema):
+    id: UUID
+    format: str
+    created_at: datetime
+    with_audio: bool
+    item_count: int
+    customer_count: int
+    filters: dict
+
+
+class CheckpointOut(Schema):
+    size: int
+    root_hash: str
+    note: str
+    previous_size: int | None
+    consistency_proof: list[str]
+    created_at: datetime
+
+
+class CheckpointsOut(Schema):
+    origin: str
+    public_key: str
+    checkpoints: list[CheckpointOut]
+
+
+class CustomerIn(Schema):
+    customer_id: str = Field(..., min_length=1, max_length=200, description="the product's own customer id")
+
+
+class ErasureOut(Schema):
+    id: UUID
+    step: str
+    requested_at: datetime
+    completed_at: datetime | None
+    removed: dict
+    exports: list[dict]

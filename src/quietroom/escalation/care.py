@@ -1,0 +1,107 @@
+"""Reviewer care: distress warnings, the daily cap on distressing content, support pages.
+
+A snippet counts as distressing when its redacted hypothesis scored as likely distressing
+(`distress.score`, stored in SnippetCare — by the pipeline when it calls `record_score`, or
+by the room the first time it opens the snippet) or when a reviewer escalated it. The daily
+cap is a rule of the eligibility function: `review.policy` loads these facts through
+`distress_facts` and hands them to `eligibility.decide`.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+
+from quietroom.review.models import Escalation, Task
+
+from . import distress
+from .models import SnippetCare, SupportPage
+
+HELD = (Task.Status.LEASED, Task.Status.DONE)
+CAP_REASON_PREFIX = "daily cap of"  # see eligibility: "daily cap of N distressing snippets reached"
+
+
+def daily_cap() -> int:
+    return int(settings.QUIETROOM.get("CARE_DISTRESS_DAILY_CAP", 5))
+
+
+def break_minutes() -> float:
+    return float(settings.QUIETROOM.get("CARE_BREAK_MINUTES", 50))
+
+
+def record_score(snippet, text: str) -> SnippetCare:
+    """Store the score of a snippet's redacted hypothesis once (the pipeline may call this)."""
+    result = distress.score(text)
+    row, _ = SnippetCare.objects.get_or_create(snippet_id=snippet.pk, defaults={
+        "score": result.score, "warn": result.warn, "categories": list(result.categories)})
+    return row
+
+
+def warning_for(snippet_id) -> SnippetCare | None:
+    return SnippetCare.objects.filter(snippet_id=snippet_id, warn=True).first()
+
+
+def _distressing(snippet_field: str) -> Q:
+    return Q(Exists(SnippetCare.objects.filter(snippet_id=OuterRef(snippet_field), warn=True))) | \
+        Q(Exists(Escalation.objects.filter(snippet_id=OuterRef(snippet_field))))
+
+
+def _tag(kind: str) -> Value:
+    return Value(kind, output_field=CharField())
+
+
+def distress_facts(user, snippet_ids, since: datetime, *, exclude_task_id=None) -> tuple[frozenset, frozenset, int]:
+    """(distressing snippet ids, escalated snippet ids among `snippet_ids`, distressing tasks the
+    reviewer has held since `since` — the task being decided excluded)."""
+    snippet_ids = set(snippet_ids)
+    # One round trip for both kinds (this runs on every queue batch and every submit).
+    warned = SnippetCare.objects.filter(snippet_id__in=snippet_ids, warn=True).values_list("snippet_id", _tag("w"))
+    flagged = Escalation.objects.filter(snippet_id__in=snippet_ids).values_list("snippet_id", _tag("e"))
+    rows = list(warned.union(flagged, all=True))
+    escalated = frozenset(s for s, kind in rows if kind == "e")
+    distressing = frozenset(s for s, _ in rows)
+    if not distressing:
+        return distressing, escalated, 0  # the count only matters for a distressing snippet
+    mine = Task.objects.filter(lease_owner=user, status__in=HELD, assigned_at__gte=since)
+    if exclude_task_id is not None:
+        mine = mine.exclude(pk=exclude_task_id)
+    count = mine.filter(_distressing("snippet_id")).count()
+    return distressing, escalated, count
+
+
+def support_page_for(user) -> SupportPage | None:
+    org = getattr(user, "organisation", None)
+    if org is None:
+        return None
+    return SupportPage.objects.filter(organisation=org).first()
+
+
+def category_labels(row: SnippetCare | None) -> list[str]:
+    from .categories import CATEGORIES
+
+    return [CATEGORIES.get(c, c) for c in (row.categories if row else [])]
+
+
+def release_if_capped(user, task, now, address: str = "") -> bool:
+    """A distressing snippet leased to a reviewer who reached today's cap goes back to the queue.
+
+    Its score may only become known when the room first opens it; the eligibility function then
+    refuses the lease (daily cap), so the room hands it back at once — no skip, no penalty.
+    """
+    from django.db import transaction
+
+    from quietroom.audit.log import Actor, record
+    from quietroom.review.policy import decide_for
+
+    reasons = decide_for(user, task, now).reasons
+    if not any(r.startswith(CAP_REASON_PREFIX) and "distressing" in r for r in reasons):
+        return False
+    with transaction.atomic():
+        released = Task.objects.filter(pk=task.pk, lease_owner=user, status=Task.Status.LEASED).update(
+            status=Task.Status.QUEUED, lease_owner=None, lease_expires_at=None, assigned_at=None)
+        if released:
+            record(Actor.for_user(user, address), "task.release", object_type="snippet", object_id=task.snippet_id,
+                   customer=task.customer.pseudonym if task.customer_id else "", purpose="reviewer care",
+                   details={"reason": "daily cap of distressing content"})
+    return bool(released)

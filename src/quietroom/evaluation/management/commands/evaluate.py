@@ -1,0 +1,36 @@
+"""quietroom evaluate --json FILE [--report DIR] [--speakers N --per-speaker N]"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from quietroom.evaluation import report
+from quietroom.evaluation.run import EvalScale, evaluate
+
+
+class Command(BaseCommand):
+    help = "Measure the de-identification pipeline (speaker re-identification EER, WER, PII) against the B2 baseline."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", required=True, help="write the figures here")
+        parser.add_argument("--report", help="folder for a Markdown/HTML report with PNG plots")
+        parser.add_argument("--speakers", type=int, default=None, help="limit the number of speakers")
+        parser.add_argument("--per-speaker", type=int, default=8)
+        parser.add_argument("--pii-sentences", type=int, default=360)
+        parser.add_argument("--leak-sentences", type=int, default=48)
+        parser.add_argument("--profile", default="standard", help="voice profile evaluated as the default")
+        parser.add_argument("--seed", type=int, default=0)
+
+    def handle(self, *args, **opts):
+        scale = EvalScale(opts["speakers"], opts["per_speaker"], opts["pii_sentences"], opts["leak_sentences"], opts["seed"])
+        try:
+            figures, extras = evaluate(scale, opts["profile"])
+        except (RuntimeError, ValueError) as exc:
+            raise CommandError(str(exc)) from None
+        Path(opts["json"]).write_text(json.dumps(figures, indent=2) + "\n")
+        if opts["report"]:
+            report.write(Path(opts["report"]), figures, extras)
+        for key in report.KEYS:
+            self.stdout.write(f"{key:20s} {figures[key]:.3f}   (B2 {figures['baseline'][key]:.3f})")

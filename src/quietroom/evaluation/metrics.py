@@ -1,0 +1,96 @@
+"""Metrics the way the VoicePrivacy Challenge reports them: EER from trial scores, DET points,
+WER (jiwer), PII span recall/precision, and how much PII a redacted snippet still says."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from quietroom.deid.pii import spoken
+
+
+def eer(target: np.ndarray, nontarget: np.ndarray) -> float:
+    """Equal error rate: where false acceptance equals false rejection (linear interpolation)."""
+    target, nontarget = np.asarray(target, float), np.asarray(nontarget, float)
+    if target.size == 0 or nontarget.size == 0:
+        raise ValueError("need target and non-target scores")
+    thresholds = np.unique(np.concatenate([target, nontarget]))
+    frr = np.array([(target < t).mean() for t in thresholds])
+    far = np.array([(nontarget >= t).mean() for t in thresholds])
+    i = int(np.argmin(np.abs(frr - far)))
+    return float((frr[i] + far[i]) / 2)
+
+
+def det_points(target: np.ndarray, nontarget: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    thresholds = np.unique(np.concatenate([target, nontarget]))
+    frr = np.array([(target < t).mean() for t in thresholds])
+    far = np.array([(nontarget >= t).mean() for t in thresholds])
+    return far, frr
+
+
+_DIGIT_NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
+
+def normalise(text: str) -> str:
+    """Lower case, no punctuation, digits spelled one by one, "oh" read as zero: WER and leak
+    checks compare what was said, not how the recogniser formatted it."""
+    tokens = spoken.tokenize(text.replace("@", " at "))
+    out = []
+    for tok in tokens:
+        if tok.low.isdigit():
+            out += [_DIGIT_NAMES[int(c)] for c in tok.low]
+        elif tok.low in ("oh", "o"):
+            out.append("zero")
+        else:
+            out.append(re.sub(r"[^a-z']", "", tok.low))
+    return " ".join(w for w in out if w)
+
+
+def wer(references: list[str], hypotheses: list[str]) -> float:
+    import jiwer
+
+    refs = [normalise(r) for r in references]
+    hyps = [normalise(h) for h in hypotheses]
+    keep = [(r, h) for r, h in zip(refs, hyps) if r]
+    return float(jiwer.wer([r for r, _ in keep], [h for _, h in keep]))
+
+
+def span_scores(items, predict) -> dict:
+    """Recall: labelled spans whose every token is covered by some detection. Precision:
+    detections that overlap a labelled span. Entity-agnostic: any label still bleeps."""
+    tp = fn = fp = hit = 0
+    for item in items:
+        pred = predict(item.text)
+        for a, b, _e in item.spans:
+            toks = [t for t in spoken.tokenize(item.text[a:b])]
+            covered = all(any(p.start <= a + t.start and a + t.end <= p.end for p in pred) for t in toks)
+            tp, fn = tp + covered, fn + (not covered)
+        for p in pred:
+            if any(p.start < b and p.end > a for a, b, _e in item.spans):
+                hit += 1
+            else:
+                fp += 1
+    return {"recall": tp / max(1, tp + fn), "precision": hit / max(1, hit + fp), "spans": tp + fn,
+            "detections": hit + fp}
+
+
+_NOT_PII_WORDS = {"at", "dot", "the", "of", "and", "double", "triple", "underscore", "hundred"}
+
+
+def pii_tokens(text: str, spans) -> list[str]:
+    """Normalised words inside the labelled spans that carry the personal data."""
+    out = []
+    for a, b, _e in spans:
+        out += [w for w in normalise(text[a:b]).split() if w not in _NOT_PII_WORDS]
+    return out
+
+
+def leaked(pii_words: list[str], hypothesis: str) -> int:
+    """How many of the PII words (as a multiset) the hypothesis of the redacted audio still says."""
+    said = normalise(hypothesis).split()
+    count = 0
+    for w in pii_words:
+        if w in said:
+            said.remove(w)
+            count += 1
+    return count

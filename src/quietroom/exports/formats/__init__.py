@@ -1,0 +1,29 @@
+"""Export formats: each is `write(items, sink, *, with_audio)` over ExportItems.
+
+`SINGLE_FILE` formats produce one file when no audio is included (or always, for the Hugging
+Face Parquet file, which carries its audio inside).
+"""
+from __future__ import annotations
+
+from . import hf_parquet, jsonl, kaldi, labelstudio, nemo
+
+WRITERS = {
+    "jsonl": jsonl.write,
+    "nemo": nemo.write,
+    "kaldi": kaldi.write,
+    "hf": hf_parquet.write,
+    "labelstudio": labelstudio.write,
+}
+FORMATS = tuple(WRITERS)
+
+
+def single_file(fmt: str, with_audio: bool) -> bool:
+    if fmt == "hf":
+        return True
+    if fmt == "kaldi":
+        return False
+    return not with_audio
+
+
+def audio_name(item) -> str:
+    return f"audio/{item.utterance_id}.wav"

@@ -1,0 +1,21 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from quietroom import gate, vault
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-wrap every customer key under the configured master key (QUIETROOM_KEY_PROVIDER). "
+        "Give the previous master key's provider URL. Resumable: rerun after an interruption."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--from", dest="old", required=True, help="provider URL of the previous master key")
+
+    def handle(self, *args, **opts):
+        try:
+            old = vault.provider_from_url(opts["old"])
+        except vault.KeyProviderError as exc:
+            raise CommandError(str(exc)) from exc
+        moved = gate.rewrap_customer_keys(old)
+        self.stdout.write(f"re-wrapped {moved} customer key(s) under {gate.key_provider().key_id}")

@@ -1,0 +1,59 @@
+""""Who heard my voice": every access to one customer's content, provable from the audit log.
+
+The controller's privacy officer runs it for a customer id. Each access carries its exact
+hashed log entry and an RFC 9162 inclusion proof against a checkpoint signed right after the
+report run was itself logged; the whole report is signed too. `offline.verify_report` checks
+it with nothing but the public key. Reviewers appear by pseudonym, never by username.
+"""
+from __future__ import annotations
+
+from base64 import b64encode
+
+from django.utils import timezone
+
+from quietroom.audit import checkpoints, merkle
+from quietroom.audit.log import Actor, canonical_json, record
+from quietroom.audit.models import AuditEvent
+from quietroom.recordings.pseudonyms import customer_pseudonym
+
+from .offline import FIELDS, report_digest_body
+
+# Every way content of a customer is reached through the gate.
+ACCESS_ACTIONS = ("snippet.play", "hypothesis.view", "transcript.read", "snippet.read", "draft.read", "recording.read")
+
+
+def build(controller, customer_id: str, actor: Actor) -> dict:
+    pseudonym = customer_pseudonym(controller.id, customer_id)
+    record(actor, "privacy.access_report", object_type="customer", customer=pseudonym, purpose="data_subject_access")
+    checkpoint = checkpoints.write_checkpoint()
+    events = list(AuditEvent.objects.filter(
+        customer=pseudonym, action__in=ACCESS_ACTIONS, seq__lte=checkpoint.size, pruned_at__isnull=True,
+    ).order_by("seq"))
+    tree = merkle.MerkleTree(checkpoints.stored_leaves(checkpoint.size))
+    accesses = []
+    for event in events:
+        entry = canonical_json(event).decode()
+        shown = {name: getattr(event, _column(key)) for name, key in FIELDS.items()}
+        shown["time"] = event.at.isoformat(timespec="microseconds")
+        accesses.append({
+            **shown,
+            "entry": entry,
+            "index": event.seq - 1,
+            "proof": [b64encode(p).decode() for p in tree.inclusion_proof(event.seq - 1, checkpoint.size)],
+        })
+    report = {
+        "kind": "quietroom access report",
+        "controller": controller.name,
+        "customer": pseudonym,
+        "generated_at": timezone.now().isoformat(timespec="seconds"),
+        "checkpoint": {"size": checkpoint.size, "note": checkpoint.note},
+        "public_key": checkpoints.verifier().encode(),
+        "access_count": len(accesses),
+        "accesses": accesses,
+    }
+    report["signature"] = checkpoints.signer().sign(report_digest_body(report))
+    return report
+
+
+def _column(key: str) -> str:
+    return {"pseudonym": "actor_pseudonym"}.get(key, key)

@@ -1,0 +1,122 @@
+"""Data-subject rights and privacy reporting.
+
+  quietroom privacy access-report --controller NAME --customer-id ID --format json|html|pdf --out FILE
+  quietroom privacy verify-report FILE.json --public-key KEY      (offline: no database)
+  quietroom privacy erase --controller NAME --customer-id ID     (resumes a killed erasure)
+  quietroom privacy retention                                    (cron; Celery beat does the same)
+  quietroom privacy transparency --from DATE --to DATE --format html|csv --out FILE
+  quietroom privacy records [--out FILE]                         (GDPR Art. 30, JSON)
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+ACTIONS = ["access-report", "verify-report", "erase", "retention", "transparency", "records"]
+
+
+class Command(BaseCommand):
+    help = "Privacy: access-report, verify-report, erase, retention, transparency, records."
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=ACTIONS)
+        parser.add_argument("file", nargs="?", help="verify-report: the JSON report")
+        parser.add_argument("--controller")
+        parser.add_argument("--customer-id")
+        parser.add_argument("--format", default="json")
+        parser.add_argument("--out")
+        parser.add_argument("--public-key")
+        parser.add_argument("--from", dest="start")
+        parser.add_argument("--to", dest="end")
+
+    def handle(self, *args, **opts):
+        getattr(self, "_" + opts["action"].replace("-", "_"))(opts)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _controller(self, opts):
+        from quietroom.accounts.models import Organisation
+
+        if not opts["controller"] or not opts["customer_id"]:
+            raise CommandError("--controller NAME and --customer-id ID are required")
+        controller = Organisation.objects.filter(name=opts["controller"], kind="controller").first()
+        if controller is None:
+            raise CommandError(f"--controller: no controller named {opts['controller']!r}")
+        return controller
+
+    def _actor(self, controller):
+        from quietroom.audit.log import Actor
+
+        return Actor(name="cli", role="privacy_officer", organisation=controller.name if controller else "", pseudonym="cli")
+
+    def _write(self, opts, data):
+        if not opts["out"]:
+            raise CommandError("--out FILE is required")
+        path = Path(opts["out"])
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data)
+        self.stdout.write(f"wrote {path}")
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def _access_report(self, opts):
+        from quietroom.privacy import access_report, render
+
+        if opts["format"] not in ("json", "html", "pdf"):
+            raise CommandError("--format must be json, html or pdf")
+        controller = self._controller(opts)
+        report = access_report.build(controller, opts["customer_id"], self._actor(controller))
+        self._write(opts, {"json": render.as_json, "html": render.as_html, "pdf": render.as_pdf}[opts["format"]](report))
+        self.stdout.write(f"{report['access_count']} accesses, proven against checkpoint size {report['checkpoint']['size']}")
+
+    def _verify_report(self, opts):
+        from quietroom.privacy import offline
+
+        if not opts["file"] or not opts["public_key"]:
+            raise CommandError("usage: quietroom privacy verify-report FILE.json --public-key KEY")
+        if offline.main([opts["file"], "--public-key", opts["public_key"]]) != 0:
+            raise CommandError(f"{opts['file']}: report NOT verified")
+
+    def _erase(self, opts):
+        from quietroom.privacy.erasure import ErasureBlocked, erase_customer
+
+        controller = self._controller(opts)
+        try:
+            request = erase_customer(controller, opts["customer_id"], self._actor(controller))
+        except ErasureBlocked as exc:
+            raise CommandError(f"erasure blocked: {exc}") from None
+        self.stdout.write(f"erasure {request.id}: {request.step}; removed {request.removed}")
+        for export in request.exports:
+            self.stdout.write(f"deletion list: export {export['export_id']} ({export['format']}, "
+                              f"{export['created_at']}) held {export['items']} items")
+
+    def _retention(self, opts):
+        from quietroom.privacy.retention import enforce
+
+        self.stdout.write(f"retention: {enforce()}")
+
+    def _transparency(self, opts):
+        from quietroom.privacy import transparency
+
+        try:
+            start = datetime.fromisoformat(opts["start"]).replace(tzinfo=timezone.utc)
+            end = datetime.fromisoformat(opts["end"]).replace(tzinfo=timezone.utc)
+        except (TypeError, ValueError):
+            raise CommandError("--from and --to must be dates like 2026-01-01") from None
+        if opts["format"] not in ("html", "csv"):
+            raise CommandError("--format must be html or csv")
+        report = transparency.build(start, end)
+        self._write(opts, transparency.as_html(report) if opts["format"] == "html" else transparency.as_csv(report))
+
+    def _records(self, opts):
+        from quietroom.privacy import records
+
+        text = records.as_json()
+        if opts["out"]:
+            self._write(opts, text)
+        else:
+            self.stdout.write(text, ending="")

@@ -1,0 +1,65 @@
+"""Hugging Face `audiofolder`: metadata.csv or metadata.jsonl with a file_name column.
+
+file_name is relative to the metadata file's folder (the source root). The speaker column is
+configurable (`customer_column`, e.g. speaker_id); the recording id is a configured id column
+or the file name. A `locale` column is used if present, else the batch default.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import PurePosixPath
+
+from quietroom.recordings.manifest import ManifestError, decode_text
+
+from .common import ImportOptions, base_record, resolve_locale, validate_mapped
+
+
+def _records(name: str, text: str):
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix == ".csv":
+        reader = csv.DictReader(io.StringIO(text))
+        if "file_name" not in (reader.fieldnames or []):
+            raise ManifestError(f"{name}: missing column(s): file_name")
+        for row in reader:
+            yield reader.line_num, row
+    elif suffix in (".jsonl", ".ndjson"):
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})")
+                continue
+            yield number, value if isinstance(value, dict) else ValueError("not a JSON object")
+    else:
+        raise ManifestError(f"{name}: an audiofolder needs metadata.csv or metadata.jsonl")
+
+
+def read_rows(name: str, data: bytes, options: ImportOptions):
+    options.require_consent_basis("audiofolder")
+    text = decode_text(name, data)
+    speaker = options.customer_column or "customer_id"
+    field_names = {"customer_id": speaker, "audio_path": "file_name",
+                   "recording_id": options.id_column or "file_name"}
+
+    def records():
+        for line, row in _records(name, text):
+            if isinstance(row, Exception):
+                yield line, row
+                continue
+            locale, problem = resolve_locale(str(row.get("locale") or ""), options.locale)
+            if problem:
+                yield line, ValueError(f"locale: {problem}")
+                continue
+            file_name = str(row.get("file_name") or "").strip()
+            yield line, base_record(options) | {
+                "recording_id": str(row.get(options.id_column) or "") if options.id_column else file_name,
+                "customer_id": "" if row.get(speaker) is None else str(row.get(speaker)),
+                "audio_path": file_name,
+                "locale": locale,
+            }
+
+    return validate_mapped(records(), field_names)

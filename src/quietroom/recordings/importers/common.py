@@ -1,0 +1,72 @@
+"""What every importer shares: batch-wide defaults and the mapping back to source column names."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+
+from quietroom.recordings.manifest import LOCALE_RE, ManifestError, RowError, validate_records
+
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    # Why QuietRoom may process these recordings; required for formats that carry no
+    # per-row consent (Common Voice, audiofolder, Label Studio) and recorded on the batch.
+    consent_basis: str = ""
+    locale: str = ""          # default (or refinement of a language code), e.g. en-GB
+    region: str = ""          # the customers' region, ISO country or EU
+    source: str = "assistant"
+    activation: str = "unknown"
+    captured_at: datetime | None = None   # default capture time when the format has none
+    customer_column: str = "customer_id"  # audiofolder / Label Studio: which column names the speaker
+    id_column: str = ""                   # audiofolder: a column with a stable recording id
+    extra: dict = field(default_factory=dict)
+
+    def require_consent_basis(self, fmt: str) -> None:
+        if not self.consent_basis.strip():
+            raise ManifestError(
+                f"{fmt}: the format carries no per-recording consent; give the consent basis "
+                "for this batch (--consent-basis) to import it"
+            )
+
+    def captured_at_iso(self) -> str:
+        return (self.captured_at or datetime.now(timezone.utc)).isoformat()
+
+
+def resolve_locale(value: str, default: str) -> tuple[str, str]:
+    """(locale, error): a dataset's language code refined by the batch default.
+
+    "en" with default en-GB gives en-GB; "pt-BR" stays; "fr" with default en-GB is an error,
+    never silently relabelled.
+    """
+    value = (value or "").strip().replace("_", "-")
+    if not value:
+        return (default, "") if default else ("", "missing, and no default locale given (--locale)")
+    if LOCALE_RE.match(value):
+        return value, ""
+    if LANGUAGE_RE.match(value.lower()):
+        if not default:
+            return "", f"{value[:20]!r} is a language code; give the locale with --locale (e.g. {value.lower()}-GB)"
+        if default.split("-")[0] != value.lower():
+            return "", f"{value[:20]!r} does not match the default locale {default}"
+        return default, ""
+    return value, ""  # let the shared validator name it
+
+
+def validate_mapped(records, field_names: dict[str, str]):
+    """Validate QuietRoom-shaped records, naming errors by the source format's columns."""
+    out = []
+    for item in validate_records(records):
+        if isinstance(item, RowError) and item.field in field_names:
+            item = replace(item, field=field_names[item.field])
+        out.append(item)
+    return out
+
+
+def base_record(options: ImportOptions) -> dict:
+    return {
+        "region": options.region, "source": options.source, "activation": options.activation,
+        "consent": True, "captured_at": options.captured_at_iso(),
+    }

@@ -1,0 +1,165 @@
+"""Quality: overlap slots, gold snippets, agreement (WER between reviewers), adjudication.
+
+Transcripts are only ever read through the gate (purpose "quality", audited); what this module
+stores is numbers — WER per gold submission, WER per overlapped snippet — which the QA pages
+show without decrypting anything.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+import uuid
+
+import jiwer
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Avg, Count
+from django.utils import timezone
+
+from quietroom import gate
+from quietroom.audit.log import Actor, record
+
+from .models import Agreement, GoldScore, Submission, Task
+
+_PUNCT = re.compile(r"[^\w\s'\[\]]+")
+
+
+def normalise(text: str) -> str:
+    """Case and punctuation do not count as disagreement."""
+    return " ".join(_PUNCT.sub(" ", text.lower()).split())
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    ref, hyp = normalise(reference), normalise(hypothesis)
+    if not ref:
+        return 0.0 if not hyp else 1.0
+    return float(jiwer.wer(ref, hyp))
+
+
+def _knob(controller_id, name: str, field: str):
+    from .policy import controller_policy
+
+    value = getattr(controller_policy(controller_id), field)
+    return value if value is not None else settings.QUIETROOM[name]
+
+
+def selected_for_overlap(snippet_id, fraction: float) -> bool:
+    """A stable, evenly spread choice: the same snippet always gets the same answer."""
+    bucket = int.from_bytes(hashlib.sha256(str(snippet_id).encode()).digest()[:4], "big") % 10_000
+    return bucket < fraction * 10_000
+
+
+def add_overlap_slots(task: Task) -> list[Task]:
+    """For snippets chosen for overlap, k-1 more slots: k reviewers hear it, each once."""
+    fraction = _knob(task.controller_id, "REVIEW_OVERLAP_FRACTION", "overlap_fraction")
+    k = int(_knob(task.controller_id, "REVIEW_OVERLAP_K", "overlap_k"))
+    if k < 2 or not selected_for_overlap(task.snippet_id, fraction):
+        return []
+    extra = [
+        Task(snippet_id=task.snippet_id, slot=slot, locale=task.locale, priority=task.priority,
+             due_at=task.due_at, sensitivity=task.sensitivity, controller_id=task.controller_id,
+             recording_id=task.recording_id, customer_id=task.customer_id, region=task.region,
+             duration_seconds=task.duration_seconds)
+        for slot in range(1, k)
+    ]
+    return Task.objects.bulk_create(extra)
+
+
+def make_gold(snippet, reference_text: str, by_user) -> Task:
+    """Turn a snippet into a gold check with a known transcript (sealed like any transcript)."""
+    with transaction.atomic():
+        task = Task.objects.select_for_update().filter(snippet=snippet, slot=0).first()
+        if task is None:
+            task = Task(snippet=snippet, slot=0, locale=snippet.locale, is_gold=True)
+            task.save()
+        Task.objects.filter(snippet=snippet).exclude(pk=task.pk).filter(status=Task.Status.QUEUED).update(
+            status=Task.Status.WITHDRAWN, withdrawn_reason="became gold")
+        task.is_gold = True
+        task.status = Task.Status.DONE
+        task.save(update_fields=["is_gold", "status"])
+        reference = Submission(task=task, reviewer=by_user, kind=Submission.Kind.GOLD_REFERENCE,
+                               idempotency_key=f"gold-{uuid.uuid4().hex}")
+        gate.seal_transcript(reference, snippet.recording.customer, reference_text.strip())
+        reference.save(force_insert=True)
+        record(Actor.for_user(by_user), "gold.create", object_type="snippet", object_id=snippet.id,
+               customer=snippet.recording.customer.pseudonym, purpose="quality")
+    return task
+
+
+def _texts(submissions) -> dict:
+    return {s.pk: text for s, text in gate.transcripts_for_export(Actor.system(), submissions, purpose="quality")}
+
+
+def after_submission(submission: Submission) -> None:
+    """Score a gold check, or measure agreement once every overlap slot is in."""
+    task = submission.task
+    if submission.transcript_ciphertext is None:
+        return
+    if task.is_gold:
+        reference = Submission.objects.filter(task__snippet_id=task.snippet_id, kind=Submission.Kind.GOLD_REFERENCE) \
+            .select_related("task__snippet__recording__customer").first()
+        if reference is None:
+            return
+        texts = _texts([reference, submission])
+        if len(texts) == 2:
+            GoldScore.objects.update_or_create(
+                submission=submission,
+                defaults={"reviewer_id": submission.reviewer_id, "wer": wer(texts[reference.pk], texts[submission.pk])})
+        return
+    slots = Task.objects.filter(snippet_id=task.snippet_id, is_gold=False)
+    if slots.count() < 2 or slots.exclude(status__in=[Task.Status.DONE, Task.Status.WITHDRAWN]).exists():
+        return
+    reviews = list(Submission.objects.filter(task__snippet_id=task.snippet_id, kind=Submission.Kind.REVIEW,
+                                             transcript_ciphertext__isnull=False)
+                   .select_related("task__snippet__recording__customer"))
+    if len(reviews) < 2:
+        return
+    texts = _texts(reviews)
+    pairs = [(texts[a.pk], texts[b.pk]) for a, b in itertools.combinations(reviews, 2) if a.pk in texts and b.pk in texts]
+    if not pairs:
+        return
+    score = sum(wer(a, b) for a, b in pairs) / len(pairs)
+    Agreement.objects.update_or_create(snippet_id=task.snippet_id, defaults={
+        "wer": score, "reviewers": len(reviews),
+        "needs_adjudication": score > settings.QUIETROOM["REVIEW_ADJUDICATION_WER"],
+    })
+
+
+def adjudication_queue():
+    return Agreement.objects.filter(needs_adjudication=True, adjudicated_at__isnull=True).order_by("-wer", "at")
+
+
+def transcripts_for_adjudication(lead, snippet_id):
+    reviews = list(Submission.objects.filter(task__snippet_id=snippet_id, kind=Submission.Kind.REVIEW,
+                                             transcript_ciphertext__isnull=False)
+                   .select_related("task__snippet__recording__customer", "reviewer").order_by("submitted_at"))
+    return list(gate.transcripts_for_export(Actor.for_user(lead), reviews, purpose="adjudication"))
+
+
+def adjudicate(lead, agreement: Agreement, final_text: str) -> Submission:
+    """A QA lead's final transcript for a disputed snippet (sealed like any transcript)."""
+    with transaction.atomic():
+        agreement = Agreement.objects.select_for_update().select_related("snippet__recording__customer").get(pk=agreement.pk)
+        task = Task.objects.filter(snippet_id=agreement.snippet_id).order_by("slot").first()
+        result = Submission(task=task, reviewer=lead, kind=Submission.Kind.ADJUDICATION,
+                            idempotency_key=f"adj-{agreement.pk}")
+        gate.seal_transcript(result, agreement.snippet.recording.customer, final_text.strip())
+        result.save(force_insert=True)
+        agreement.adjudicated_by = lead
+        agreement.adjudicated_at = timezone.now()
+        agreement.save(update_fields=["adjudicated_by", "adjudicated_at"])
+        record(Actor.for_user(lead), "transcript.adjudicate", object_type="snippet", object_id=agreement.snippet_id,
+               customer=agreement.snippet.recording.customer.pseudonym, purpose="quality")
+    return result
+
+
+def reviewer_accuracy(scope=None):
+    """Per reviewer: gold checks done and accuracy (1 - mean WER, floored at 0)."""
+    scores = GoldScore.objects.all() if scope is None else GoldScore.objects.filter(reviewer__in=scope)
+    rows = scores.values("reviewer__pseudonym", "reviewer__username").annotate(n=Count("pk"), mean_wer=Avg("wer"))
+    return [
+        {"reviewer": r["reviewer__username"], "pseudonym": r["reviewer__pseudonym"], "gold": r["n"],
+         "accuracy": max(0.0, 1.0 - (r["mean_wer"] or 0.0))}
+        for r in rows.order_by("reviewer__username")
+    ]

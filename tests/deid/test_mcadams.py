@@ -1,0 +1,33 @@
+import numpy as np
+import pytest
+
+from quietroom.deid import mcadams
+
+
+def _snr_db(ref, test):
+    ref, test = ref.astype(np.float64), test.astype(np.float64)
+    return 10 * np.log10(np.sum(ref**2) / np.sum((ref - test) ** 2))
+
+
+@pytest.mark.parametrize("alpha", [0.5, 0.8])
+def test_vectorised_matches_the_frame_by_frame_reference(prompt, alpha):
+    x, _ = prompt
+    assert _snr_db(mcadams.mcadams_reference(x, 16000, alpha), mcadams.mcadams(x, 16000, alpha)) >= 40.0
+
+
+def test_mcadams_changes_the_voice_but_keeps_length_and_loudness(prompt):
+    x, _ = prompt
+    y = mcadams.mcadams(x, 16000, 0.6)
+    assert y.shape == x.shape and y.dtype == np.float32
+    assert abs(np.sqrt(np.mean(y**2)) / np.sqrt(np.mean(x**2)) - 1) < 0.05
+    assert _snr_db(x, y) < 5  # a different signal, not a copy
+
+
+def test_coefficient_one_is_nearly_the_identity(prompt):
+    x, _ = prompt
+    assert _snr_db(x, mcadams.mcadams(x, 16000, 1.0)) > 25
+
+
+def test_silence_and_tiny_inputs_do_not_break():
+    assert np.all(np.isfinite(mcadams.mcadams(np.zeros(16000, dtype=np.float32))))
+    assert mcadams.mcadams(np.zeros(100, dtype=np.float32)).shape == (100,)

@@ -1,0 +1,39 @@
+import numpy as np
+import pytest
+
+from quietroom.deid import redaction
+from quietroom.deid.asr import Transcript, Word
+from quietroom.deid.pii import PiiSpan
+
+
+def _transcript():
+    return Transcript((Word("call", 0.2, 0.5), Word("oh", 0.6, 0.8), Word("seven", 0.8, 1.1), Word("now", 1.3, 1.6)),
+                      "test", "test")
+
+
+def test_span_maps_to_its_words_time_range_with_margin():
+    t = _transcript()
+    start = t.text.index("oh")
+    cuts = redaction.time_ranges(t, [PiiSpan(start, start + len("oh seven"), "PHONE_NUMBER", 0.9)], 2.0, margin=0.05)
+    assert len(cuts) == 1 and cuts[0].entity == "PHONE_NUMBER"
+    assert (cuts[0].start, cuts[0].end) == (pytest.approx(0.55), pytest.approx(1.15))
+
+
+def test_redaction_replaces_exactly_the_range():
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 0.1, 32000).astype(np.float32)
+    cut = redaction.Redaction(0.5, 1.0, "PHONE_NUMBER")
+    y = redaction.apply(x, [cut], mode="tone")
+    a, b = 8000, 16000
+    assert np.array_equal(y[:a], x[:a]) and np.array_equal(y[b:], x[b:])
+    spectrum = np.abs(np.fft.rfft(y[a + 400 : b - 400]))
+    assert np.argmax(spectrum) * 16000 / (b - a - 800) == pytest.approx(1000, abs=10)
+    silent = redaction.apply(x, [cut], mode="silence")
+    assert not silent[a:b].any() and np.array_equal(silent[:a], x[:a])
+
+
+def test_touching_ranges_merge_and_stay_inside_the_clip():
+    t = _transcript()
+    spans = [PiiSpan(0, 4, "PERSON", 0.9), PiiSpan(5, 7, "PHONE_NUMBER", 0.9)]
+    cuts = redaction.time_ranges(t, spans, 0.7, margin=0.1)
+    assert len(cuts) == 1 and cuts[0].start == 0.1 and cuts[0].end == 0.7

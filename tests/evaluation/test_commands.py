@@ -1,0 +1,48 @@
+"""`quietroom pii-scan` and `quietroom deid-file` through the real console script."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from quietroom import testspeech
+
+QUIETROOM = Path(sys.executable).with_name("quietroom")
+
+
+def _run(args, tmp_path, **kw):
+    env = {**os.environ, "QUIETROOM_DATA_DIR": str(tmp_path / "data")}
+    return subprocess.run([str(QUIETROOM), *args], capture_output=True, text=True, env=env, timeout=300, **kw)
+
+
+def test_pii_scan_reads_lines_and_writes_json_lines(tmp_path):
+    lines = "my number is oh seven seven double oh nine one two three four five six\nplay some music\n"
+    proc = _run(["pii-scan"], tmp_path, input=lines)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    out = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert len(out) == 2
+    assert out[0]["redacted"] == "my number is [PHONE_NUMBER]"
+    assert out[0]["spans"][0]["entity"] == "PHONE_NUMBER" and set(out[0]["spans"][0]) == {"start", "end", "entity", "score"}
+    assert out[1] == {"spans": [], "redacted": "play some music"}
+
+
+def test_deid_file_writes_snippets_and_sidecars(tmp_path):
+    x = testspeech.synthesize_flite("My email is john dot smith at gmail dot com.", "awb")
+    pad = np.zeros(8000, dtype=np.float32)
+    testspeech.write_audio(tmp_path / "in.wav", np.concatenate([pad, x, pad]), 16000, "wav")
+    proc = _run(["deid-file", str(tmp_path / "in.wav"), "--out-dir", str(tmp_path / "out")], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    sidecars = sorted((tmp_path / "out").glob("*.json"))
+    assert sidecars and len(sidecars) == len(list((tmp_path / "out").glob("*.wav")))
+    meta = json.loads(sidecars[0].read_text())
+    assert "[EMAIL_ADDRESS]" in meta["hypothesis"] and "gmail" not in meta["hypothesis"]
+    assert meta["redactions"] and meta["parameters"]["voice"]["name"] == "standard"
+
+
+def test_deid_file_names_a_bad_input(tmp_path):
+    (tmp_path / "bad.wav").write_bytes(b"not audio at all")
+    proc = _run(["deid-file", str(tmp_path / "bad.wav"), "--out-dir", str(tmp_path / "out")], tmp_path)
+    assert proc.returncode != 0 and "bad.wav" in proc.stderr and "not a recognised audio format" in proc.stderr
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,42 @@
+import numpy as np
+import pytest
+
+from quietroom.deid import pii
+from quietroom.evaluation import metrics, piiset
+
+
+def test_eer_of_separable_and_of_identical_scores():
+    assert metrics.eer(np.array([0.9, 0.8, 0.95]), np.array([0.1, 0.2, 0.3])) == 0.0
+    same = np.linspace(0, 1, 101)
+    assert metrics.eer(same, same) == pytest.approx(0.5, abs=0.02)
+
+
+def test_wer_compares_what_was_said_not_the_formatting():
+    assert metrics.wer(["call oh seven seven"], ["Call 077."]) == 0.0
+    assert metrics.wer(["the cat sat"], ["the dog sat"]) == pytest.approx(1 / 3)
+
+
+def test_generated_set_is_large_labelled_and_seeded():
+    data = piiset.generate(360, seed=0)
+    assert len(data) >= 300 and data == piiset.generate(360, seed=0)
+    labelled = [s for s in data if s.spans]
+    assert len(labelled) > 250 and any(not s.spans for s in data)
+    assert {e for s in labelled for *_, e in s.spans} >= {"PHONE_NUMBER", "CREDIT_CARD", "EMAIL_ADDRESS",
+                                                          "STREET_ADDRESS", "POSTCODE", "DATE_OF_BIRTH", "PERSON"}
+    for s in labelled:
+        for a, b, _ in s.spans:
+            assert s.text[a:b].strip() == s.text[a:b] and b > a
+
+
+def test_span_scores_count_partial_detection_as_a_miss():
+    text = "my number is oh seven seven double oh nine one two three four five six"
+    item = piiset.LabelledSentence(text, ((13, len(text), "PHONE_NUMBER"),))
+    half = lambda text: [pii.PiiSpan(13, 21, "PHONE_NUMBER", 0.9)]  # noqa: E731
+    assert metrics.span_scores([item], half)["recall"] == 0.0
+    assert metrics.span_scores([item], pii.detect) == {"recall": 1.0, "precision": 1.0, "spans": 1, "detections": 1}
+
+
+def test_leak_counts_pii_words_still_said():
+    words = metrics.pii_tokens("call oh seven seven", ((5, 19, "PHONE_NUMBER"),))
+    assert words == ["zero", "seven", "seven"]
+    assert metrics.leaked(words, "call [beep] 7") == 1

@@ -1,0 +1,115 @@
+"""The access report lists exactly the logged accesses to a customer's snippets, with proofs
+that verify offline; changing any line makes verification fail."""
+import json
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+
+from quietroom.audit import checkpoints
+from quietroom.audit.models import AuditEvent
+from quietroom.privacy import access_report, offline, render
+from quietroom.recordings.models import Snippet
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def report_file(playing, controller, tmp_path):
+    client, stream, snippet = playing
+    client.get(stream, HTTP_RANGE="bytes=100-199")  # a second play
+    out = tmp_path / "report.json"
+    call_command("privacy", "access-report", "--controller", controller.name, "--customer-id",
+                 snippet_customer_id(snippet), "--format", "json", "--out", str(out))
+    return out, snippet
+
+
+def snippet_customer_id(snippet):
+    # The fixtures ingest cust-0001 -> rec0 and cust-0002 -> rec1.
+    return {"r-1": "cust-0001", "r-2": "cust-0002"}[snippet.recording.external_id]
+
+
+def test_report_lists_exactly_the_plays_in_the_log(report_file):
+    path, snippet = report_file
+    report = json.loads(path.read_text())
+    own_snippets = {str(pk) for pk in Snippet.objects.filter(recording__customer=snippet.recording.customer).values_list("pk", flat=True)}
+    logged = sorted(AuditEvent.objects.filter(action="snippet.play", object_id__in=own_snippets).values_list("seq", flat=True))
+    listed = sorted(a["seq"] for a in report["accesses"] if a["action"] == "snippet.play")
+    assert logged and listed == logged
+    people = [a for a in report["accesses"] if a["role"] != "system"]
+    assert people and all(a["reviewer"].startswith("r_") for a in people)
+    dump = path.read_text()
+    assert "rita" not in dump and "cust-000" not in dump  # no username, no real customer id
+    assert people[0]["vendor"] == "Vendor A" and people[0]["country"] == "GB"
+
+
+def test_report_verifies_offline_without_a_database(report_file, tmp_path):
+    path, _ = report_file
+    key = tmp_path / "key.pub"
+    key.write_text(checkpoints.verifier().encode())
+    # A separate interpreter with no Django settings at all.
+    result = subprocess.run([sys.executable, "-m", "quietroom.privacy.offline", str(path), "--public-key", str(key)],
+                            capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "report verified" in result.stdout
+    call_command("privacy", "verify-report", str(path), "--public-key", str(key))
+
+
+TAMPERS = [
+    lambda r: r["accesses"][-1].update(country="US"),
+    lambda r: r["accesses"][-1].update(reviewer="r_someoneelse"),
+    lambda r: r["accesses"][0].update(time="2020-01-01T00:00:00.000000+00:00"),
+    lambda r: r["accesses"][-1].update(entry=r["accesses"][-1]["entry"].replace('"GB"', '"US"')),
+    lambda r: r["accesses"][0]["proof"].reverse() if len(r["accesses"][0]["proof"]) > 1 else r["accesses"][0]["proof"].append("AAAA"),
+    lambda r: (r["accesses"].pop(), r.update(access_count=r["access_count"] - 1)),
+    lambda r: r.update(customer="c_" + "0" * 40),
+    lambda r: r["checkpoint"].update(note=r["checkpoint"]["note"].replace("\n", "\n1", 1)),
+]
+
+
+def test_tampering_with_one_line_fails_verification(report_file):
+    """One report, many single changes (one ingest: the fixture is the slow part)."""
+    path, _ = report_file
+    verifier = checkpoints.verifier()
+    pristine = json.loads(path.read_text())
+    assert offline.verify_report(pristine, verifier) == pristine["access_count"]
+    for number, tamper in enumerate(TAMPERS):
+        report = json.loads(path.read_text())
+        tamper(report)
+        with pytest.raises(offline.ReportInvalid):
+            offline.verify_report(report, verifier)
+            pytest.fail(f"tamper {number} went unnoticed")
+    # Any single character of the JSON file changed: it either stops parsing or fails.
+    text = path.read_text()
+    for position in range(0, len(text), max(1, len(text) // 40)):
+        changed = text[:position] + ("x" if text[position] != "x" else "y") + text[position + 1:]
+        try:
+            report = json.loads(changed)
+        except ValueError:
+            continue
+        if report == pristine:
+            continue
+        with pytest.raises(offline.ReportInvalid):
+            offline.verify_report(report, verifier)
+
+
+def test_a_report_signed_by_another_key_fails(report_file):
+    from quietroom.audit import notes
+
+    report = json.loads(report_file[0].read_text())
+    with pytest.raises(offline.ReportInvalid):
+        offline.verify_report(report, notes.Signer.generate(checkpoints.verifier().name).verifier)
+
+
+def test_html_and_pdf_editions(playing, controller):
+    _, _, snippet = playing
+    from quietroom.audit.log import Actor
+
+    report = access_report.build(controller, snippet_customer_id(snippet), Actor(name="cli"))
+    html = render.as_html(report)
+    assert "<script" not in html and "style=" not in html and report["customer"] in html
+    assert html.count("snippet.play") == sum(1 for a in report["accesses"] if a["action"] == "snippet.play")
+    pdf = render.as_pdf(report)
+    assert pdf.startswith(b"%PDF-") and len(pdf) > 1000
+    assert AuditEvent.objects.filter(action="privacy.access_report", customer=report["customer"]).exists()

@@ -1,0 +1,170 @@
+"""Erasure by crypto-shredding: unreadable at once, purged, idempotent, resumable after a kill."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from quietroom import gate, vault
+from quietroom.audit.log import Actor, verify
+from quietroom.audit.models import AuditEvent
+from quietroom.exports.models import Export, ExportCustomer
+from quietroom.privacy.erasure import erase_customer
+from quietroom.privacy.models import ErasureRequest
+from quietroom.recordings.models import CustomerKey, Recording, Snippet
+from quietroom.review.models import Task
+
+pytestmark = pytest.mark.django_db(transaction=True)
+OFFICER = Actor(name="olivia", role="privacy_officer", pseudonym="r_officer")
+
+
+class Crash(Exception):
+    pass
+
+
+def crash_at(wanted):
+    def hook(step):
+        if step == wanted:
+            raise Crash(step)
+    return hook
+
+
+def decryptable_anything(pseudonym) -> list[str]:
+    """Try to decrypt every ciphertext in the blob store and every row with the customer's key."""
+    found = []
+    row = CustomerKey.objects.get(pseudonym=pseudonym)
+    try:
+        gate._customer_key(row)
+        found.append("customer key still unwraps")
+    except gate.ContentGone:
+        pass
+    if row.wrapped_key:
+        found.append("wrapped customer key still stored")
+    for snippet in Snippet.objects.filter(recording__customer=row):
+        found.append(f"snippet row {snippet.pk}")
+    for blob in gate.blob_store().keys():
+        # The blob store holds ciphertext only; any blob left for this customer's objects?
+        if any(str(rid) in blob for rid in erased_recording_ids):
+            found.append(f"blob {blob}")
+    return found
+
+
+erased_recording_ids: set = set()
+
+
+def test_erasure_makes_everything_unreadable_and_purges_it(playing, controller, pseudonym):
+    client, stream, snippet = playing
+    assert snippet.recording.customer.pseudonym == pseudonym
+    erased_recording_ids.clear()
+    erased_recording_ids.update(str(r) for r in Recording.objects.filter(customer__pseudonym=pseudonym).values_list("pk", flat=True))
+    blobs_before = [k for k in gate.blob_store().keys() if any(r in k for r in erased_recording_ids)]
+    assert blobs_before  # there was something to erase
+    export = Export.objects.create(format="jsonl", created_by="ops")
+    ExportCustomer.objects.create(export=export, customer_pseudonym=pseudonym, items=3)
+
+    request = erase_customer(controller, "cust-0001", OFFICER)
+
+    assert request.step == "done"
+    assert decryptable_anything(pseudonym) == []
+    # The reviewer was mid-play: the next range request fails.
+    assert client.get(stream, HTTP_RANGE="bytes=100-199").status_code in (403, 404, 410)
+    assert not Task.objects.filter(snippet__recording__customer__pseudonym=pseudonym).exists()
+    assert [e["export_id"] for e in request.exports] == [str(export.id)]
+    # Nothing of the other customer was touched.
+    other = CustomerKey.objects.exclude(pseudonym=pseudonym).get()
+    assert gate._customer_key(other) and Snippet.objects.filter(recording__customer=other).exists()
+    # Backups: a ciphertext copied before the erasure cannot be opened without the key.
+    assert CustomerKey.objects.get(pseudonym=pseudonym).wrapped_key is None
+    actions = set(AuditEvent.objects.filter(customer=pseudonym).values_list("action", flat=True))
+    assert {"erasure.start", "key.customer.destroy", "erasure.content_removed", "erasure.completed"} <= actions
+    assert verify().ok
+
+
+def test_a_restored_blob_store_backup_decrypts_with_no_key_left(ingested, controller, pseudonym):
+    snippets = list(Snippet.objects.filter(recording__customer__pseudonym=pseudonym))
+    backup = {s.blob_key: (gate.blob_store().get(s.blob_key), bytes(s.wrapped_dek), s.object_id) for s in snippets}
+    erase_customer(controller, "cust-0001", OFFICER)
+    store = gate.blob_store()
+    for blob_key, (ciphertext, _, _) in backup.items():
+        assert not store.exists(blob_key)
+        store.put(blob_key, ciphertext)  # an old backup of the blob store is restored
+    live_keys = [gate._customer_key(row) for row in CustomerKey.objects.filter(destroyed_at__isnull=True)]
+    assert live_keys  # the other customer is still readable
+    for ciphertext, wrapped_dek, object_id in backup.values():
+        for key in live_keys:
+            with pytest.raises(vault.DecryptionError):
+                vault.decrypt_object(ciphertext, wrapped_dek, object_id, key)
+    with pytest.raises(gate.ContentGone):
+        gate._customer_key(CustomerKey.objects.get(pseudonym=pseudonym))
+
+
+def test_erasing_twice_is_harmless(ingested, controller, pseudonym):
+    first = erase_customer(controller, "cust-0001", OFFICER)
+    second = erase_customer(controller, "cust-0001", OFFICER)
+    assert first.pk == second.pk and second.step == "done"
+    assert ErasureRequest.objects.count() == 1
+    assert AuditEvent.objects.filter(action="erasure.repeat", customer=pseudonym).count() == 1
+    assert verify().ok
+
+
+@pytest.mark.parametrize("step", ["key_destroyed", "content_batch", "content_removed", "exports_listed"])
+def test_a_crash_between_steps_resumes_when_rerun(ingested, controller, pseudonym, step):
+    with pytest.raises(Crash):
+        erase_customer(controller, "cust-0001", OFFICER, after_step=crash_at(step))
+    request = ErasureRequest.objects.get()
+    assert request.step != "done"
+    # Already unreadable after the first step, whatever happens next.
+    assert CustomerKey.objects.get(pseudonym=pseudonym).destroyed_at is not None
+    again = erase_customer(controller, "cust-0001", OFFICER)
+    assert again.step == "done" and again.runs == 2
+    assert not Snippet.objects.filter(recording__customer__pseudonym=pseudonym).exists()
+    assert AuditEvent.objects.filter(action="erasure.resume", customer=pseudonym).count() == 1
+
+
+def test_an_erasure_killed_with_sigkill_resumes_from_the_command_line(ingested, controller, pseudonym, tmp_path):
+    env = dict(os.environ)
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
+    else:
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env.update({
+        "QUIETROOM_DATA_DIR": str(settings.DATA_DIR), "QUIETROOM_KEY_PROVIDER": settings.KEY_PROVIDER_URL,
+        "QUIETROOM_BLOB_URL": settings.BLOB_URL, "QUIETROOM_PSEUDONYM_KEY": settings.PSEUDONYM_KEY,
+        "QUIETROOM_SECRET_KEY": settings.SECRET_KEY, "QUIETROOM_AUDIT_SIGNING_KEY": settings.AUDIT_SIGNING_KEY_FILE,
+        "DJANGO_SETTINGS_MODULE": "quietroom.settings",
+    })
+    script = textwrap.dedent(f"""
+        import os, signal, django
+        django.setup()
+        from quietroom.accounts.models import Organisation
+        from quietroom.audit.log import Actor
+        from quietroom.privacy.erasure import erase_customer
+        def die(step):
+            if step == "content_batch":
+                os.kill(os.getpid(), signal.SIGKILL)
+        erase_customer(Organisation.objects.get(pk={controller.pk}), "cust-0001", Actor(name="cli"), after_step=die)
+    """)
+    killed = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert ErasureRequest.objects.get().step == "key_destroyed"
+    rerun = subprocess.run([sys.executable, "-m", "quietroom.cli", "privacy", "erase", "--controller", controller.name,
+                            "--customer-id", "cust-0001"], env=env, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert ErasureRequest.objects.get().step == "done"
+    assert not Recording.objects.filter(customer__pseudonym=pseudonym).exists()
+    assert "cust-0001" not in rerun.stdout + rerun.stderr
+
+
+def test_the_reviewer_mid_play_gets_410_as_soon_as_the_key_is_destroyed(playing, controller, pseudonym):
+    client, stream, snippet = playing
+    assert snippet.recording.customer.pseudonym == pseudonym
+    with pytest.raises(Crash):  # stop right after step 1: the task and lease still exist
+        erase_customer(controller, "cust-0001", OFFICER, after_step=crash_at("key_destroyed"))
+    response = client.get(stream, HTTP_RANGE="bytes=100-199")
+    assert response.status_code == 410
+    assert AuditEvent.objects.filter(action="snippet.play", outcome="failed").exists()

@@ -1,0 +1,34 @@
+"""Ingestion progress: the command's progress bar and the controller's page."""
+import io
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from quietroom.accounts.models import Organisation, User
+from quietroom.recordings.models import IngestBatch, Recording
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def staff(org, role, username):
+    user = User.objects.create(username=username, organisation=org, role=role)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_batch_status_shows_a_bar_and_the_page_shows_only_the_controllers_batches(ingested, controller, vendor):
+    batch = IngestBatch.objects.get()
+    Recording.objects.filter(external_id="r-2").update(status="received")  # one still waiting
+    out = io.StringIO()
+    call_command("batch_status", str(batch.id), stdout=out)
+    assert "1/2" in out.getvalue() and "[" in out.getvalue()
+
+    page = staff(controller, "controller_admin", "ctl-admin").get("/ingestion/batches/")
+    assert page.status_code == 200
+    assert b'<progress max="2" value="1">' in page.content
+
+    other = Organisation.objects.create(name="Other Controller", kind="controller")
+    assert b"<progress" not in staff(other, "controller_admin", "other-admin").get("/ingestion/batches/").content
+    assert staff(vendor, "vendor_manager", "vm").get("/ingestion/batches/").status_code == 403

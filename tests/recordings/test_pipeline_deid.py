@@ -1,0 +1,102 @@
+"""The de-identification pipeline as ingestion runs it: what is stored, and what is not."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from quietroom import testspeech
+from quietroom.recordings.ingest import ingest_manifest
+from quietroom.recordings.models import DeidProfile, Recording, Snippet
+from quietroom.review.models import Task
+from tests.conftest import manifest_row, write_manifest
+
+# Transactional: the raw blob is deleted on commit, and these tests check that it is.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PHONE_TEXT = "Hello my name is John Smith and my phone number is oh seven seven double oh nine one two three four five six."
+
+
+@pytest.fixture(scope="module")
+def phone_recording():
+    speech = testspeech.synthesize_flite(PHONE_TEXT, "slt")
+    pad = np.zeros(8000, dtype=np.float32)
+    return np.concatenate([pad, speech, pad])
+
+
+def _ingest(controller, tmp_path, samples, rec_id="p-1", **row):
+    folder = tmp_path / rec_id
+    folder.mkdir()
+    testspeech.write_audio(folder / "a.wav", samples, 16000, "wav")
+    # JSONL, so the optional `accidental` column can be given or left out per row.
+    manifest = write_manifest(folder, [manifest_row(rec_id, "a.wav", **row)], name="manifest.jsonl")
+    return ingest_manifest(manifest, folder, controller)
+
+
+def test_snippets_store_a_sealed_redacted_hypothesis_and_bleep_times(controller, tmp_path, phone_recording):
+    report = _ingest(controller, tmp_path, phone_recording)
+    assert report.count("accepted") == 1
+    snippet = Snippet.objects.get(recording__external_id="p-1")
+    # Only ciphertext in the row: no word of the hypothesis in the clear.
+    assert snippet.hypothesis_ciphertext and b"PHONE_NUMBER" not in bytes(snippet.hypothesis_ciphertext)
+    entities = {r["entity"] for r in snippet.redactions}
+    assert "PHONE_NUMBER" in entities
+    assert all(0 <= r["start"] < r["end"] <= snippet.duration_seconds + 1e-6 for r in snippet.redactions)
+    params = snippet.pipeline_params
+    assert params["pipeline"] == "deid-v2" and params["voice"]["name"] == "standard"
+    assert params["asr"]["engine"] == "faster-whisper" and params["vad"]["engine"] == "silero"
+    recording = snippet.recording
+    assert recording.status == "processed" and recording.raw_deleted_at and not recording.blob_key
+    from quietroom.gate import blob_store
+
+    assert not [k for k in blob_store().keys() if k.startswith("recordings/")]
+
+
+def test_the_reviewer_sees_labels_where_the_number_was(controller, tmp_path, phone_recording, make_reviewer,
+                                                       reviewer_client):
+    import html
+    import re
+
+    _ingest(controller, tmp_path, phone_recording)
+    client = reviewer_client(make_reviewer())
+    response = client.post("/room/next/")
+    assert response.status_code == 302, response.content[:300]
+    page = html.unescape(client.get(response["Location"]).content.decode())
+    hypothesis = re.search(r"<textarea[^>]*>([^<]*)</textarea>", page).group(1)
+    assert "[PHONE_NUMBER]" in hypothesis and "seven" not in hypothesis.lower()
+    assert '"entity": "PHONE_NUMBER"' in page  # the bleep times reach the waveform
+
+
+def test_organisation_strength_is_used(controller, tmp_path, phone_recording):
+    DeidProfile.objects.create(organisation=controller, voice_strength="strong")
+    _ingest(controller, tmp_path, phone_recording, rec_id="p-2")
+    snippet = Snippet.objects.get(recording__external_id="p-2")
+    assert snippet.pipeline_params["voice"]["name"] == "strong"
+
+
+def test_accidental_activation_is_deleted_unheard_and_never_queued(controller, tmp_path, phone_recording):
+    report = _ingest(controller, tmp_path, phone_recording, rec_id="acc-1", accidental="true")
+    assert report.count("accepted") == 1
+    recording = Recording.objects.get(external_id="acc-1")
+    assert recording.accidental and recording.status == "discarded"
+    assert recording.raw_deleted_at and not recording.blob_key
+    from quietroom.gate import blob_store
+
+    assert not [k for k in blob_store().keys() if k.startswith("recordings/")]
+    assert not Snippet.objects.filter(recording=recording).exists()
+    assert not Task.objects.filter(snippet__recording=recording).exists()
+    from quietroom.audit.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="recording.discarded").exists()
+
+
+def test_accidental_activation_is_transcribed_when_the_organisation_opts_in(controller, tmp_path, phone_recording):
+    DeidProfile.objects.create(organisation=controller, transcribe_accidental=True)
+    _ingest(controller, tmp_path, phone_recording, rec_id="acc-2", accidental="yes")
+    recording = Recording.objects.get(external_id="acc-2")
+    assert recording.status == "processed" and recording.snippets.count() >= 1
+
+
+def test_a_bad_accidental_value_is_refused_by_name(controller, tmp_path, phone_recording):
+    report = _ingest(controller, tmp_path, phone_recording, rec_id="acc-3", accidental="sometimes")
+    assert report.rows[0].status == "rejected"
+    assert "accidental" in report.rows[0].reason and "true/false" in report.rows[0].reason
