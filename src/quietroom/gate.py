@@ -223,50 +223,51 @@ def snippet_audio_for_reviewer(user, task, *, now, address: str, byte_range: str
     return StreamGrant(audio=audio)
 
 
+def _lease_holder_reasons(user, task, now, *, also_owner_of=None) -> list[str]:
+    """Why `user` may not read this task's content now (empty: they hold its live lease)."""
+    reasons = list(decide_for(user, task, now).reasons)
+    owns_extra = also_owner_of is None or also_owner_of.reviewer_id == user.id
+    if not owns_extra or task.lease_owner_id != user.id or task.status != "leased":
+        reasons.append("snippet is not assigned to this reviewer")
+    return reasons
+
+
+def _reviewer_text(actor, action: str, task, reasons, sealed: tuple | None) -> str:
+    """Audit a refusal, or decrypt `sealed` = (ciphertext, wrapped_dek, object_id) and audit the read.
+
+    The read and its audit event share one transaction; the refusal is recorded outside any,
+    so it survives the exception.
+    """
+    customer = task.snippet.recording.customer
+    common = {"object_type": "snippet", "object_id": task.snippet_id, "customer": customer.pseudonym,
+              "purpose": "transcription"}
+    if reasons:
+        record(actor, action, outcome="denied", details={"reasons": reasons}, **common)
+        raise AccessDenied(reasons)
+    if sealed is None:
+        return ""
+    ciphertext, wrapped_dek, object_id = sealed
+    with transaction.atomic():
+        text = vault.decrypt_object(bytes(ciphertext), bytes(wrapped_dek), object_id,
+                                    _customer_key(customer)).decode("utf-8")
+        record(actor, action, **common)
+    return text
+
+
 def snippet_hypothesis_for_reviewer(user, task, *, now, address: str = "") -> str:
     """The redacted ASR hypothesis, for the reviewer holding the lease (audited view)."""
     snippet = task.snippet
-    customer = snippet.recording.customer
-    actor = Actor.for_user(user, address)
-    reasons = list(decide_for(user, task, now).reasons)
-    if task.lease_owner_id != user.id or task.status != "leased":
-        reasons.append("snippet is not assigned to this reviewer")
-    if reasons:
-        record(actor, "hypothesis.view", outcome="denied", object_type="snippet", object_id=snippet.id,
-               customer=customer.pseudonym, purpose="transcription", details={"reasons": reasons})
-        raise AccessDenied(reasons)
-    if snippet.hypothesis_ciphertext is None:
-        return ""
-    with transaction.atomic():
-        text = vault.decrypt_object(
-            bytes(snippet.hypothesis_ciphertext), bytes(snippet.hypothesis_wrapped_dek),
-            f"{snippet.object_id}:hypothesis", _customer_key(customer),
-        ).decode("utf-8")
-        record(actor, "hypothesis.view", object_type="snippet", object_id=snippet.id,
-               customer=customer.pseudonym, purpose="transcription")
-    return text
+    sealed = None if snippet.hypothesis_ciphertext is None else (
+        snippet.hypothesis_ciphertext, snippet.hypothesis_wrapped_dek, f"{snippet.object_id}:hypothesis")
+    return _reviewer_text(Actor.for_user(user, address), "hypothesis.view", task,
+                          _lease_holder_reasons(user, task, now), sealed)
 
 
 def draft_for_reviewer(user, task, draft, *, now, address: str = "") -> str:
     """The reviewer's own autosaved draft, only while they hold the lease (audited)."""
-    customer = task.snippet.recording.customer
-    actor = Actor.for_user(user, address)
-    reasons = list(decide_for(user, task, now).reasons)
-    if draft.reviewer_id != user.id or task.lease_owner_id != user.id or task.status != "leased":
-        reasons.append("snippet is not assigned to this reviewer")
-    if reasons:
-        record(actor, "draft.read", outcome="denied", object_type="snippet", object_id=task.snippet_id,
-               customer=customer.pseudonym, purpose="transcription", details={"reasons": reasons})
-        raise AccessDenied(reasons)
-    if draft.ciphertext is None:
-        return ""
-    with transaction.atomic():
-        text = vault.decrypt_object(
-            bytes(draft.ciphertext), bytes(draft.wrapped_dek), draft.object_id, _customer_key(customer),
-        ).decode("utf-8")
-        record(actor, "draft.read", object_type="snippet", object_id=task.snippet_id,
-               customer=customer.pseudonym, purpose="transcription")
-    return text
+    sealed = None if draft.ciphertext is None else (draft.ciphertext, draft.wrapped_dek, draft.object_id)
+    return _reviewer_text(Actor.for_user(user, address), "draft.read", task,
+                          _lease_holder_reasons(user, task, now, also_owner_of=draft), sealed)
 
 
 def transcripts_for_export(actor: Actor, submissions, *, purpose: str = "export"):
