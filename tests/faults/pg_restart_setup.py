@@ -60,4 +60,6 @@ with tempfile.TemporaryDirectory() as tmp:
         writer.writerows(rows)
     report = ingest_manifest(folder / "m.csv", folder, controller)
     assert report.count("accepted") == len(rows), report.lines()
-print(json.dumps({"reviewers": reviewers, "password": PASSWORD}))
+from quietroom.review.models import Task  # noqa: E402
+
+print(json.dumps({"reviewers": reviewers, "password": PASSWORD, "tasks": Task.objects.count()}))
