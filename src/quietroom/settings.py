@@ -6,6 +6,7 @@ data folder, in-process jobs), `test` (like demo, used by the test suite) and `p
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -91,9 +92,14 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file, not :memory:, so the browser tests' live server threads share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+elif os.environ.get("QUIETROOM_PG_SERVER_SIDE_BINDING", "1") == "1":
+    # Server-side parameters let psycopg prepare the statements a connection repeats (the
+    # review queue's handful, thousands of times a day), so PostgreSQL plans them once.
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["quietroom.accounts.backends.AccountBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "review:room"
 
@@ -108,10 +114,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "quietroom.accounts.passwords.MaximumLengthValidator"},
 ]
 
-# Sessions: short idle timeout (reset on each request), cookies never readable by scripts.
+# Sessions: short idle timeout (renewed by activity), cookies never readable by scripts.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 15 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Renewed by activity, but written at most once a minute (accounts.sessions): a database
+# write on every request would be the review room's single biggest cost.
+SESSION_SAVE_EVERY_REQUEST = False
+QUIETROOM_SESSION_RENEW_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"

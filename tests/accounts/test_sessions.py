@@ -9,6 +9,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
 from quietroom.accounts import services
 from quietroom.accounts.models import Notice, User
@@ -85,15 +86,35 @@ def test_a_session_ends_after_twelve_hours_however_active(make_reviewer):
     assert AuditEvent.objects.filter(action="session.ended", details__reason="session older than the absolute limit").exists()
 
 
-def test_idle_timeout_is_fifteen_minutes_renewed_on_each_request(settings, make_reviewer):
-    assert settings.SESSION_COOKIE_AGE == 15 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+def test_idle_timeout_is_fifteen_minutes_renewed_by_activity(settings, make_reviewer):
+    assert settings.SESSION_COOKIE_AGE == 15 * 60 and settings.QUIETROOM_SESSION_RENEW_SECONDS <= 60
     user = make_reviewer("idle")
     client = signed_in(user)
     key = client.session.session_key
-    # Sixteen minutes without a request: the stored expiry (renewed on each request) has passed.
+    # Sixteen minutes without a request: the stored expiry has passed.
     expiry = Session.objects.get(session_key=key).expire_date
     Session.objects.filter(session_key=key).update(expire_date=expiry - timedelta(minutes=16))
     assert client.get("/room/").status_code == 302
+
+
+def test_activity_pushes_the_idle_expiry_but_writes_it_at_most_once_per_interval(settings, make_reviewer):
+    settings.QUIETROOM_SESSION_RENEW_SECONDS = 60
+    user = make_reviewer("active")
+    client = signed_in(user)
+    key = client.session.session_key
+    # Ten idle minutes pass (the stored expiry moved back), then the reviewer is active again.
+    session = client.session
+    session["quietroom_renewed_at"] = 0  # the last renewal is long ago
+    session.save()
+    near_end = timezone.now() + timedelta(minutes=5)
+    Session.objects.filter(session_key=key).update(expire_date=near_end)
+    assert client.get("/room/").status_code == 200
+    renewed = Session.objects.get(session_key=key).expire_date
+    assert renewed > timezone.now() + timedelta(minutes=14)
+    # A second request within the interval does not write the row again.
+    Session.objects.filter(session_key=key).update(expire_date=near_end)
+    assert client.get("/room/").status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == near_end
 
 
 def test_disabling_a_user_ends_all_their_sessions_at_once(make_reviewer, manager_a):

@@ -1,8 +1,11 @@
 """Session rules: one active session per account, 12-hour absolute limit, ending sessions.
 
-Django gives a new session id at login and the idle timeout (SESSION_COOKIE_AGE, renewed on
-every request). What it does not give is added here:
+Django gives a new session id at login and the idle timeout (SESSION_COOKIE_AGE). What it does
+not give is added here:
 
+- renewal of the idle timeout by activity, written at most every QUIETROOM_SESSION_RENEW_SECONDS
+  (Django's SESSION_SAVE_EVERY_REQUEST would write the session row on every request): a
+  session idle for SESSION_COOKIE_AGE minus at most that interval ends;
 - one session per account: the key of the latest sign-in is stored on the user; signing in
   elsewhere deletes the older session server-side and tells the user and their vendor manager
   (two people on one account is the signature of a shared login);
@@ -32,7 +35,19 @@ from .models import User
 from .notices import notify, vendor_managers_of
 
 LOGIN_AT = "quietroom_login_at"
+RENEWED_AT = "quietroom_renewed_at"
 ENDED_REASON = "quietroom_ended"
+
+
+def renew_seconds() -> int:
+    return int(getattr(settings, "QUIETROOM_SESSION_RENEW_SECONDS", 60))
+
+
+def renew_if_due(session) -> None:
+    """Mark the session for saving (which pushes its expiry) when the last renewal is old."""
+    now = time.time()
+    if session.session_key and now - float(session.get(RENEWED_AT, 0)) >= renew_seconds():
+        session[RENEWED_AT] = now
 
 
 def absolute_seconds() -> int:
@@ -112,4 +127,7 @@ class SessionPolicyMiddleware:
                 logout(request)
                 request.session[ENDED_REASON] = reason
                 return redirect(settings.LOGIN_URL)
+        session = getattr(request, "session", None)
+        if session is not None:
+            renew_if_due(session)
         return self.get_response(request)

@@ -113,7 +113,7 @@ def complete_login(request, user: User, factor: str) -> None:
     address = client_address(request)
     request.session.pop("pending_user", None)
     request.session.pop("pending_since", None)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="quietroom.accounts.backends.AccountBackend")
     throttle.clear_account(user.get_username())
     record(Actor.for_user(user, address), "login", details={"factor": factor})
 
@@ -225,7 +225,7 @@ def enrolling_user(request) -> User | None:
 def finish_enrolment(request, user: User, factor: str) -> None:
     request.session.pop("enrol_user", None)
     record(Actor.for_user(user, client_address(request)), "second_factor.enrolled", details={"factor": factor})
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="quietroom.accounts.backends.AccountBackend")
 
 
 @never_cache

@@ -63,11 +63,15 @@ def distress_facts(user, snippet_ids, since: datetime, *, exclude_task_id=None) 
     distressing = frozenset(s for s, _ in rows)
     if not distressing:
         return distressing, escalated, 0  # the count only matters for a distressing snippet
+    return distressing, escalated, distressing_held_since(user, since, exclude_task_id=exclude_task_id)
+
+
+def distressing_held_since(user, since: datetime, *, exclude_task_id=None) -> int:
+    """Distressing snippets the reviewer has held or finished since `since`."""
     mine = Task.objects.filter(lease_owner=user, status__in=HELD, assigned_at__gte=since)
     if exclude_task_id is not None:
         mine = mine.exclude(pk=exclude_task_id)
-    count = mine.filter(_distressing("snippet_id")).count()
-    return distressing, escalated, count
+    return mine.filter(_distressing("snippet_id")).count()
 
 
 def support_page_for(user) -> SupportPage | None:

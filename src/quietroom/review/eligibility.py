@@ -88,8 +88,14 @@ class PolicyFacts:
     snippet_escalated: bool = False
 
 
-def decide(reviewer, site, task, now: datetime, facts: PolicyFacts | None = None) -> Decision:
-    """May `reviewer`, working at `site`, hear and transcribe `task` at time `now`?"""
+def standing(reviewer, site, task, now: datetime) -> list[str]:
+    """The reasons that need no stored facts: the reviewer, their site, the task's state.
+
+    Enough on its own for handing work *back* (a submission under a live lease, which
+    discloses nothing): residency, caps and exposure were decided when the lease was granted,
+    and anything that withdraws a snippet later (escalation, shredding, erasure) changes the
+    task's status, which is checked here. Every read of content goes through `decide`.
+    """
     reasons: list[str] = []
     # --- the reviewer -------------------------------------------------------------------
     if not reviewer.is_active:
@@ -111,6 +117,12 @@ def decide(reviewer, site, task, now: datetime, facts: PolicyFacts | None = None
         reasons.append("task is already complete")
     elif task.status == "withdrawn":
         reasons.append("snippet was withdrawn from review")
+    return reasons
+
+
+def decide(reviewer, site, task, now: datetime, facts: PolicyFacts | None = None) -> Decision:
+    """May `reviewer`, working at `site`, hear and transcribe `task` at time `now`?"""
+    reasons = standing(reviewer, site, task, now)
     if facts is None:
         reasons.append("policy facts not loaded (residency, caps and exposure cannot be checked)")
         return Decision(allowed=False, reasons=tuple(reasons))

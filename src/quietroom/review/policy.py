@@ -7,12 +7,11 @@ them over as frozen data. Assignment, streaming, drafts and submission all go th
 """
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db import connection
 
 from .eligibility import Decision, History, Limits, PolicyFacts, Residency, decide
 from .models import ControllerPolicy, ReviewerClearance, Skip, Task
@@ -51,36 +50,72 @@ def start_of_day(now: datetime) -> datetime:
 
 
 def history_for(user, now: datetime, tasks, *, exclude_task_id=None) -> History:
-    """The reviewer's history as far as it matters for `tasks` (a few indexed queries)."""
+    """The reviewer's history as far as it matters for `tasks` (a few indexed queries).
+
+    Candidates read by the queue (`candidates.batch`) bring their own per-candidate facts:
+    whether the reviewer had their recording (the query also left out snippets they had and
+    tasks they skipped), so only the day's and the month's totals are looked up here.
+    """
     mine = Task.objects.filter(lease_owner=user, status__in=HELD)
     if exclude_task_id is not None:
         mine = mine.exclude(pk=exclude_task_id)
-    recording_ids = {t.recording_id for t in tasks}
-    snippet_ids = {t.snippet_id for t in tasks}
+    from_queue = all(hasattr(t, "had_recording") for t in tasks)
     customer_ids = {t.customer_id for t in tasks}
-    had = list(mine.filter(recording_id__in=recording_ids).values_list("recording_id", "snippet_id"))
-    # Audio seconds today and per-customer counts over 30 days in one grouped query (this runs
-    # on every next and every submit): one row per customer touched today or recently.
-    today = Q(assigned_at__gte=start_of_day(now))
-    recent = Q(customer_id__in=customer_ids, assigned_at__gte=now - timedelta(days=30))
-    seconds = 0.0
-    per_customer: Counter = Counter()
-    for customer_id, customer_seconds, n in (
-        mine.filter(today | recent).order_by().values_list("customer_id")
-        .annotate(s=Sum("duration_seconds", filter=today), n=Count("pk", filter=recent))
-        .values_list("customer_id", "s", "n")
-    ):
-        seconds += customer_seconds or 0.0
-        if n:
-            per_customer[customer_id] = n
-    skipped = frozenset(Skip.objects.filter(reviewer=user, task_id__in=[t.pk for t in tasks]).values_list("task_id", flat=True))
+    if from_queue:
+        had_recordings = frozenset(t.recording_id for t in tasks if t.had_recording)
+        had_snippets = skipped = frozenset()
+    else:
+        recording_ids = {t.recording_id for t in tasks}
+        snippet_ids = {t.snippet_id for t in tasks}
+        had = list(mine.filter(recording_id__in=recording_ids).values_list("recording_id", "snippet_id"))
+        had_recordings = frozenset(r for r, _ in had)
+        had_snippets = frozenset(s for _, s in had if s in snippet_ids)
+        skipped = frozenset(Skip.objects.filter(reviewer=user, task_id__in=[t.pk for t in tasks])
+                            .values_list("task_id", flat=True))
+    seconds, per_customer = _totals(user, now, customer_ids, exclude_task_id)
     return History(
-        seconds_today=float(seconds),
-        recordings=frozenset(r for r, _ in had),
-        snippets=frozenset(s for _, s in had if s in snippet_ids),
-        customer_30d=MappingProxyType(dict(per_customer)),
+        seconds_today=seconds,
+        recordings=had_recordings,
+        snippets=had_snippets,
+        customer_30d=MappingProxyType(per_customer),
         skipped=skipped,
     )
+
+
+_TOTALS_SQL = f"""
+    SELECT customer_id,
+           SUM(CASE WHEN assigned_at >= %s THEN duration_seconds ELSE 0 END),
+           SUM(CASE WHEN {{recent}} THEN 1 ELSE 0 END)
+    FROM {Task._meta.db_table}
+    WHERE lease_owner_id = %s AND status IN (%s, %s){{exclude}} AND (assigned_at >= %s OR {{recent}})
+    GROUP BY customer_id"""
+
+
+def _totals(user, now: datetime, customer_ids, exclude_task_id) -> tuple[float, dict]:
+    """Audio seconds held today, and tasks per customer (of `customer_ids`) in 30 days.
+
+    One grouped statement, written out because it runs on every "next": one row per customer
+    touched today or among the candidates' customers in the last 30 days.
+    """
+    to_db = Task._meta.get_field("assigned_at").get_db_prep_value
+    today = to_db(start_of_day(now), connection)
+    month = to_db(now - timedelta(days=30), connection)
+    customers = sorted(c for c in customer_ids if c is not None)
+    recent = (f"(customer_id IN ({', '.join(['%s'] * len(customers))}) AND assigned_at >= %s)"
+              if customers else "1 = 0")
+    recent_params = [*customers, month] if customers else []
+    exclude, exclude_params = "", []
+    if exclude_task_id is not None:
+        exclude, exclude_params = " AND id <> %s", [Task._meta.pk.get_db_prep_value(exclude_task_id, connection)]
+    params = [today, *recent_params, user.pk, *HELD, *exclude_params, today, *recent_params]
+    seconds, per_customer = 0.0, {}
+    with connection.cursor() as cursor:
+        cursor.execute(_TOTALS_SQL.format(recent=recent, exclude=exclude), params)
+        for customer_id, customer_seconds, n in cursor.fetchall():
+            seconds += float(customer_seconds or 0.0)
+            if n:
+                per_customer[customer_id] = int(n)
+    return seconds, per_customer
 
 
 def facts_for_batch(user, tasks, now: datetime, *, exclude_task_id=None) -> dict:
@@ -90,10 +125,16 @@ def facts_for_batch(user, tasks, now: datetime, *, exclude_task_id=None) -> dict
     from quietroom.escalation.care import distress_facts
 
     history = history_for(user, now, tasks, exclude_task_id=exclude_task_id)
-    distressing, escalated, distressing_today = distress_facts(
-        user, [t.snippet_id for t in tasks], start_of_day(now), exclude_task_id=exclude_task_id)
+    if all(hasattr(t, "warned") for t in tasks):  # read with the candidates
+        distressing = frozenset(t.snippet_id for t in tasks if t.warned or t.escalated)
+        escalated = frozenset(t.snippet_id for t in tasks if t.escalated)
+        cleared = bool(tasks) and bool(tasks[0].cleared)
+        distressing_today = distress_today(user, now, exclude_task_id) if distressing else 0
+    else:
+        distressing, escalated, distressing_today = distress_facts(
+            user, [t.snippet_id for t in tasks], start_of_day(now), exclude_task_id=exclude_task_id)
+        cleared = ReviewerClearance.objects.filter(reviewer=user, sensitive_content=True).exists()
     history = replace(history, distressing_today=distressing_today)
-    cleared = ReviewerClearance.objects.filter(reviewer=user, sensitive_content=True).exists()
     by_controller: dict = {}
     facts = {}
     for task in tasks:
@@ -105,6 +146,12 @@ def facts_for_batch(user, tasks, now: datetime, *, exclude_task_id=None) -> dict
                                      snippet_distressing=task.snippet_id in distressing,
                                      snippet_escalated=task.snippet_id in escalated)
     return facts
+
+
+def distress_today(user, now: datetime, exclude_task_id=None) -> int:
+    from quietroom.escalation.care import distressing_held_since
+
+    return distressing_held_since(user, start_of_day(now), exclude_task_id=exclude_task_id)
 
 
 def decide_for(user, task, now: datetime) -> Decision:

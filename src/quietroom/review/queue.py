@@ -5,9 +5,9 @@ the task back in the queue. On PostgreSQL candidates are locked with FOR UPDATE 
 concurrent reviewers never wait on, or receive, the same task; on SQLite the whole assignment
 runs in one IMMEDIATE transaction (the database's single writer lock) with the same effect.
 
-The SQL only narrows (status, locale, what this reviewer already had or skipped) so the hot
-query stays on one partial index; `eligibility.decide` is asked about every candidate and has
-the last word. Best first: priority, then the earliest due date, then the oldest.
+The SQL (`candidates.py`) only narrows (status, locale, what this reviewer already had or
+skipped) so the hot query stays on one partial index; `eligibility.decide` is asked about every
+candidate and has the last word. Best first: priority, then the earliest due date, then the oldest.
 """
 from __future__ import annotations
 
@@ -16,18 +16,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Exists, F, Max, OuterRef, Q, Value, When
+from django.db.models import Exists, F, Max, OuterRef
 
 from quietroom.audit.log import Actor, record
 
-from . import policy
+from . import candidates, policy
 from .eligibility import decide
-from .models import ControllerPolicy, Skip, Submission, Task
+from .models import Submission, Task
 
-BATCH = 16
+BATCH = 4  # candidates locked and decided per round; the first is nearly always allowed
 MAX_SCAN = 256  # candidates looked at per request before saying "nothing for you"
 LOCK_WAIT_SECONDS = 2.0  # longest wait for candidates other reviewers hold locked
-QUEUE_ORDER = ("-priority", F("due_at").asc(nulls_last=True), "created_at")
 
 
 def current_lease(user, now) -> Task | None:
@@ -39,17 +38,31 @@ def current_lease(user, now) -> Task | None:
     )
 
 
+_RECLAIM_SQL = f"""
+    UPDATE {Task._meta.db_table} SET
+        status = CASE WHEN is_gold THEN %s ELSE %s END,
+        withdrawn_reason = CASE WHEN is_gold THEN %s ELSE withdrawn_reason END,
+        lease_owner_id = CASE WHEN is_gold THEN lease_owner_id ELSE NULL END,
+        assigned_at = CASE WHEN is_gold THEN assigned_at ELSE NULL END,
+        lease_expires_at = NULL
+    WHERE status = %s AND lease_expires_at <= %s"""
+
+
 def reclaim_expired(now) -> int:
     """Expired leases go back to the queue (gold checks are personal: they are withdrawn)."""
-    # One UPDATE for both kinds (this runs on every "next"): gold rows keep owner and time.
-    gold = Q(is_gold=True)
-    return Task.objects.filter(status=Task.Status.LEASED, lease_expires_at__lte=now).update(
-        status=Case(When(gold, then=Value(Task.Status.WITHDRAWN)), default=Value(Task.Status.QUEUED)),
-        withdrawn_reason=Case(When(gold, then=Value("gold lease expired")), default=F("withdrawn_reason")),
-        lease_owner=Case(When(gold, then=F("lease_owner")), default=None),
-        assigned_at=Case(When(gold, then=F("assigned_at")), default=None),
-        lease_expires_at=None,
-    )
+    # One UPDATE for both kinds, written out because it runs on every "next" (the ORM's CASE
+    # building cost more than the statement): gold rows keep owner and time.
+    with connection.cursor() as cursor:
+        cursor.execute(_RECLAIM_SQL, [Task.Status.WITHDRAWN, Task.Status.QUEUED, "gold lease expired",
+                                      Task.Status.LEASED, Task._meta.get_field("lease_expires_at")
+                                      .get_db_prep_value(now, connection)])
+        return cursor.rowcount
+
+
+def _customer_pseudonym(task: Task) -> str:
+    if hasattr(task, "customer_pseudonym"):  # read with the candidate (see candidates.py)
+        return task.customer_pseudonym or ""
+    return task.customer.pseudonym if task.customer_id else ""
 
 
 def _lease(task: Task, user, now, address: str) -> Task:
@@ -60,7 +73,7 @@ def _lease(task: Task, user, now, address: str) -> Task:
     task.save(update_fields=["status", "lease_owner", "assigned_at", "lease_expires_at"])
     record(
         Actor.for_user(user, address), "task.assign", object_type="snippet", object_id=task.snippet_id,
-        customer=task.customer.pseudonym if task.customer_id else "", purpose="transcription",
+        customer=_customer_pseudonym(task), purpose="transcription",
         details={"task": str(task.pk), "slot": task.slot, **({"gold": True} if task.is_gold else {})},
     )
     return task
@@ -70,24 +83,7 @@ def _locked_by_others(user, seen) -> bool:
     """Queued candidates not yet looked at that SKIP LOCKED did not return (PostgreSQL only)."""
     if not connection.features.has_select_for_update_skip_locked:
         return False
-    unlocked = _candidates(user, lock=False)
-    return (unlocked.exclude(pk__in=seen) if seen else unlocked).exists()
-
-
-def _candidates(user, *, lock: bool = True):
-    queued = Task.objects.filter(status=Task.Status.QUEUED, locale__in=user.locales or [])
-    queued = queued.exclude(Exists(Skip.objects.filter(reviewer=user, task=OuterRef("pk"))))
-    queued = queued.exclude(Exists(Task.objects.filter(lease_owner=user, snippet=OuterRef("snippet"))))
-    # Folded into the one query (no separate probe): unless some controller allows it, skip
-    # recordings this reviewer already had; eligibility.decide still has the last word.
-    queued = queued.exclude(
-        Exists(Task.objects.filter(lease_owner=user, recording=OuterRef("recording")))
-        & ~Exists(ControllerPolicy.objects.filter(allow_same_recording=True))
-    )
-    queued = queued.order_by(*QUEUE_ORDER)
-    if lock and connection.features.has_select_for_update_skip_locked:
-        queued = queued.select_for_update(skip_locked=True, of=("self",))
-    return queued.select_related("customer")
+    return candidates.any_left(user, seen)
 
 
 def gold_is_due(user, now) -> bool:
@@ -137,6 +133,12 @@ def next_task(user, now, *, address: str = "") -> Task | None:
         return held
     reclaim_expired(now)
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # A lease lost in a database crash costs nothing (nobody has heard the snippet:
+            # every play is its own durable transaction, written after this one), so this
+            # commit need not wait for the disk. Submissions keep full durability.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
         if gold_is_due(user, now):
             gold = _lease_gold(user, now, address)
             if gold is not None:
@@ -144,8 +146,7 @@ def next_task(user, now, *, address: str = "") -> Task | None:
         seen: set = set()
         waited_until = None
         while len(seen) < MAX_SCAN:
-            candidates = _candidates(user)
-            batch = list((candidates.exclude(pk__in=seen) if seen else candidates)[:BATCH])
+            batch = candidates.batch(user, seen, limit=BATCH)
             if not batch:
                 # SKIP LOCKED hides rows other reviewers' "next" holds for a moment; wait for
                 # those transactions rather than tell this reviewer there is nothing left.

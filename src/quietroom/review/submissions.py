@@ -14,7 +14,7 @@ from quietroom.audit.log import Actor, record
 from . import quality
 from .labels import LabelError, clean_labels
 from .models import Draft, Escalation, Skip, Submission, Task
-from .policy import decide_for
+from .eligibility import standing
 
 MAX_TRANSCRIPT_CHARS = 5000
 
@@ -30,7 +30,8 @@ def _locked_task(task_id) -> Task:
 
 
 def _lease_reasons(user, task, now) -> list[str]:
-    reasons = list(decide_for(user, task, now).reasons)
+    """Why `user` may not hand in work on `task` now: their standing, and a live lease of theirs."""
+    reasons = standing(user, getattr(user, "site", None), task, now)
     if task.lease_owner_id != user.id or task.status != Task.Status.LEASED:
         reasons.append("snippet is not assigned to this reviewer")
     elif task.lease_expires_at is None or task.lease_expires_at <= now:
@@ -112,6 +113,11 @@ def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address
     if not reasons:
         quality.after_submission(submission)
         return submission
+    # A double click: the first request held the row lock, stored the result and ended the
+    # lease while this one waited. Same key, same answer.
+    earlier = Submission.objects.filter(idempotency_key=idempotency_key, reviewer=user).first()
+    if earlier is not None:
+        return earlier
     # Refusals are audited outside the transaction above, so the record survives the refusal.
     record(actor, "transcript.submit", outcome="denied", object_type="snippet", object_id=task.snippet_id,
            customer=customer.pseudonym, details={"reasons": reasons})

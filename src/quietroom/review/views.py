@@ -74,9 +74,13 @@ def next_snippet(request):
     return redirect("review:task", task_id=task.id)
 
 
-def _held_task(request, task_id) -> Task:
+def _held_task(request, task_id, submitted_key: str = "") -> Task | None:
+    """The task this reviewer holds; None when it is gone because `submitted_key` stored it."""
     task = (Task.objects.filter(pk=task_id, lease_owner=request.user, status=Task.Status.LEASED)
             .select_related("snippet__recording__customer").first())
+    if task is None and submitted_key and Submission.objects.filter(
+            idempotency_key=submitted_key, reviewer=request.user).exists():
+        return None
     if task is None:
         raise Http404("No such task in your queue.")
     return task
@@ -89,9 +93,9 @@ def task_view(request, task_id):
     now = timezone.now()
     address = client_address(request)
     key = request.POST.get("idempotency_key", "")
-    if request.method == "POST" and key and Submission.objects.filter(idempotency_key=key, reviewer=request.user).exists():
+    task = _held_task(request, task_id, submitted_key=key if request.method == "POST" else "")
+    if task is None:
         return _go_next(request)  # a double click or a retry: already stored once
-    task = _held_task(request, task_id)
     error = ""
     form_labels = labels_from_form(request.POST) if request.method == "POST" else None
     if request.method == "POST":

@@ -1,0 +1,21 @@
+"""Django's model backend, loading what nearly every request reads next with the user.
+
+The reviewer's site (the network and residency checks) and organisation (audit records, tenant
+scoping) come in the same query as the user instead of two more on every request.
+"""
+from __future__ import annotations
+
+from django.contrib.auth.backends import ModelBackend
+
+
+class AccountBackend(ModelBackend):
+    def get_user(self, user_id):
+        user = (self._user_model().objects.select_related("site", "organisation")
+                .filter(pk=user_id).first())
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+    @staticmethod
+    def _user_model():
+        from django.contrib.auth import get_user_model
+
+        return get_user_model()

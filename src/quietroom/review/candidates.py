@@ -1,0 +1,108 @@
+"""The queue's hot query, written out: the best queued tasks a reviewer may be offered.
+
+Every "next" runs this, so it is plain SQL (the ORM spent more time building it than the
+database spent answering it) and it carries, per candidate, the facts the eligibility function
+needs about that candidate, so they cost no further round trips:
+
+- `had_recording`: the reviewer held or finished a task of the same recording;
+- `warned` / `escalated`: the snippet scored as likely distressing / was flagged by a reviewer;
+- `cleared`: the reviewer is cleared for sensitive content (the same for every row);
+- `customer_pseudonym`: for the audit record of the assignment.
+
+What the SQL leaves out (the reviewer cannot be offered these whatever the policy): other
+statuses and locales, tasks this reviewer skipped, snippets they already had, and recordings
+they already had unless some controller allows that. Best first: priority, then the earliest
+due date, then the oldest. On PostgreSQL the rows are locked with FOR UPDATE SKIP LOCKED so
+concurrent reviewers never wait on, or receive, the same task.
+"""
+from __future__ import annotations
+
+import re
+
+from django.db import connection
+
+from quietroom.escalation.models import SnippetCare
+from quietroom.recordings.models import CustomerKey
+
+from .models import ControllerPolicy, Escalation, ReviewerClearance, Skip, Task
+
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _sql(locales: int, seen: int, *, lock: bool, facts: bool) -> str:
+    task, skip = _table(Task), _table(Skip)
+    in_locales = ", ".join(["%s"] * locales)
+    not_seen = f" AND t.id NOT IN ({', '.join(['%s'] * seen)})" if seen else ""
+    per_candidate = f""",
+        c.pseudonym AS customer_pseudonym,
+        EXISTS (SELECT 1 FROM {task} h WHERE h.lease_owner_id = %(user)s AND h.status IN (%(leased)s, %(done)s)
+                AND h.recording_id = t.recording_id) AS had_recording,
+        EXISTS (SELECT 1 FROM {_table(SnippetCare)} sc WHERE sc.snippet_id = t.snippet_id AND sc.warn) AS warned,
+        EXISTS (SELECT 1 FROM {_table(Escalation)} e WHERE e.snippet_id = t.snippet_id) AS escalated,
+        EXISTS (SELECT 1 FROM {_table(ReviewerClearance)} rc WHERE rc.reviewer_id = %(user)s
+                AND rc.sensitive_content) AS cleared""" if facts else ""
+    join = f" LEFT JOIN {_table(CustomerKey)} c ON c.id = t.customer_id" if facts else ""
+    locking = " FOR UPDATE OF t SKIP LOCKED" if lock and connection.features.has_select_for_update_skip_locked else ""
+    return f"""
+    SELECT t.*{per_candidate}
+    FROM {task} t{join}
+    WHERE t.status = %(queued)s AND t.locale IN ({in_locales}){not_seen}
+      AND NOT EXISTS (SELECT 1 FROM {skip} s WHERE s.reviewer_id = %(user)s AND s.task_id = t.id)
+      AND NOT EXISTS (SELECT 1 FROM {task} o WHERE o.lease_owner_id = %(user)s AND o.snippet_id = t.snippet_id)
+      AND NOT (EXISTS (SELECT 1 FROM {task} o WHERE o.lease_owner_id = %(user)s AND o.recording_id = t.recording_id)
+               AND NOT EXISTS (SELECT 1 FROM {_table(ControllerPolicy)} p WHERE p.allow_same_recording))
+    ORDER BY t.priority DESC, t.due_at ASC NULLS LAST, t.created_at ASC
+    LIMIT %(limit)s{locking}"""
+
+
+_CACHE: dict = {}  # statement shape -> (SQL with plain %s, where each parameter comes from)
+
+
+def _compiled(key: tuple) -> tuple[str, list]:
+    """The SQL for one shape, its %(name)s and positional %s turned into one ordered list."""
+    if key not in _CACHE:
+        _vendor, locales, seen, lock, facts = key
+        pieces, order, position = [], [], 0
+        for piece in re.split(r"(%\(\w+\)s|%s)", _sql(locales, seen, lock=lock, facts=facts)):
+            if piece == "%s":
+                order.append(position)
+                position += 1
+                pieces.append("%s")
+            elif piece.startswith("%("):
+                order.append(piece[2:-2])
+                pieces.append("%s")
+            else:
+                pieces.append(piece)
+        _CACHE[key] = ("".join(pieces), order)
+    return _CACHE[key]
+
+
+def _statement(user, seen: list, *, limit: int, lock: bool, facts: bool) -> tuple[str, list]:
+    locales = list(user.locales or [])
+    sql, order = _compiled((connection.vendor, len(locales), len(seen), lock, facts))
+    pk = Task._meta.pk
+    listed = locales + [pk.get_db_prep_value(s, connection) for s in seen]
+    named = {"user": user.pk, "queued": Task.Status.QUEUED, "leased": Task.Status.LEASED,
+             "done": Task.Status.DONE, "limit": limit}
+    return sql, [listed[o] if isinstance(o, int) else named[o] for o in order]
+
+
+def batch(user, seen=(), *, limit: int) -> list[Task]:
+    """Up to `limit` best candidates not in `seen`, locked for this transaction, with their facts."""
+    if not user.locales:
+        return []
+    sql, params = _statement(user, list(seen), limit=limit, lock=True, facts=True)
+    return list(Task.objects.raw(sql, params))
+
+
+def any_left(user, seen=()) -> bool:
+    """Whether candidates exist beyond `seen` regardless of locks (those SKIP LOCKED hid)."""
+    if not user.locales:
+        return False
+    sql, params = _statement(user, list(seen), limit=1, lock=False, facts=False)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
