@@ -1,6 +1,7 @@
 """What reviewer care costs the review queue: next + submit latency with the distress facts
-(escalated snippets, warned snippets, the reviewer's distressing count today) loaded by the
-eligibility policy, against the same process with those facts stubbed out.
+(escalated snippets, warned snippets: columns of the candidate query; the reviewer's
+distressing count today) loaded by the eligibility policy, against the same process with those
+facts stubbed out (the columns read as constants, the count as 0).
 
     /tmp/qrvenv/bin/python bench/escalation_care.py [--snippets 100000] [--rounds 300]
 
@@ -34,7 +35,6 @@ def main(argv=None) -> int:
         from django.utils import timezone as dj_tz
 
         from quietroom import gate
-        from quietroom.escalation import care
         from quietroom.escalation.models import SnippetCare
         from quietroom.recordings.models import IngestBatch, Snippet
         from quietroom.review import queue
@@ -53,15 +53,26 @@ def main(argv=None) -> int:
         Escalation.objects.bulk_create([Escalation(snippet_id=s, reviewer=reviewers[0], category="threat")
                                         for s in ids[5::100]], batch_size=5000)
 
-        real = care.distress_facts
+        from quietroom.review import candidates, policy
 
-        def stub(user, snippet_ids, since, *, exclude_task_id=None):
-            return frozenset(), frozenset(), 0
+        real_sql, real_today = candidates._sql, policy.distress_today
+
+        def sql_without_care(*a, **k):
+            sql = real_sql(*a, **k)
+            for column in ("warned", "escalated"):
+                start = sql.find("EXISTS", sql.rfind(",", 0, sql.find(f" AS {column}")))
+                sql = sql[:start] + "FALSE" + sql[sql.find(f" AS {column}"):]
+            return sql
+
+        def set_mode(mode):
+            candidates._CACHE.clear()  # statements are cached per shape
+            candidates._sql = real_sql if mode == "care" else sql_without_care
+            policy.distress_today = real_today if mode == "care" else (lambda *a, **k: 0)
 
         timings = {"care": [], "baseline": []}
         for i in range(2 * args.rounds + 40):
             mode = "care" if i % 2 else "baseline"
-            care.distress_facts = real if mode == "care" else stub
+            set_mode(mode)
             user = reviewers[i % len(reviewers)]
             t0 = time.perf_counter()
             task = queue.next_task(user, dj_tz.now())
@@ -70,7 +81,7 @@ def main(argv=None) -> int:
             submit(user, task.pk, "set a timer", uuid.uuid4().hex, now=dj_tz.now())
             if i >= 40:
                 timings[mode].append((time.perf_counter() - t0) * 1000)
-        care.distress_facts = real
+        set_mode("care")
         p = {m: (rq.percentile(v, 50), rq.percentile(v, 95)) for m, v in timings.items()}
         print(f"snippets={args.snippets} rounds={args.rounds} per mode")
         for mode, (p50, p95) in p.items():

@@ -3,15 +3,16 @@
 A snippet counts as distressing when its redacted hypothesis scored as likely distressing
 (`distress.score`, stored in SnippetCare — by the pipeline when it calls `record_score`, or
 by the room the first time it opens the snippet) or when a reviewer escalated it. The daily
-cap is a rule of the eligibility function: `review.policy` loads these facts through
-`distress_facts` and hands them to `eligibility.decide`.
+cap is a rule of the eligibility function: `review.candidates` reads whether a snippet is
+warned or escalated, `distressing_held_since` counts the reviewer's day, and `review.policy`
+hands both to `eligibility.decide`.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models import Exists, OuterRef, Q
 
 from quietroom.review.models import Escalation, Task
 
@@ -45,25 +46,6 @@ def warning_for(snippet_id) -> SnippetCare | None:
 def _distressing(snippet_field: str) -> Q:
     return Q(Exists(SnippetCare.objects.filter(snippet_id=OuterRef(snippet_field), warn=True))) | \
         Q(Exists(Escalation.objects.filter(snippet_id=OuterRef(snippet_field))))
-
-
-def _tag(kind: str) -> Value:
-    return Value(kind, output_field=CharField())
-
-
-def distress_facts(user, snippet_ids, since: datetime, *, exclude_task_id=None) -> tuple[frozenset, frozenset, int]:
-    """(distressing snippet ids, escalated snippet ids among `snippet_ids`, distressing tasks the
-    reviewer has held since `since` — the task being decided excluded)."""
-    snippet_ids = set(snippet_ids)
-    # One round trip for both kinds (this runs on every queue batch and every submit).
-    warned = SnippetCare.objects.filter(snippet_id__in=snippet_ids, warn=True).values_list("snippet_id", _tag("w"))
-    flagged = Escalation.objects.filter(snippet_id__in=snippet_ids).values_list("snippet_id", _tag("e"))
-    rows = list(warned.union(flagged, all=True))
-    escalated = frozenset(s for s, kind in rows if kind == "e")
-    distressing = frozenset(s for s, _ in rows)
-    if not distressing:
-        return distressing, escalated, 0  # the count only matters for a distressing snippet
-    return distressing, escalated, distressing_held_since(user, since, exclude_task_id=exclude_task_id)
 
 
 def distressing_held_since(user, since: datetime, *, exclude_task_id=None) -> int:

@@ -9,6 +9,9 @@ needs about that candidate, so they cost no further round trips:
 - `cleared`: the reviewer is cleared for sensitive content (the same for every row);
 - `customer_pseudonym`: for the audit record of the assignment.
 
+`facts_for_task` reads the same facts for one task in one statement (a task the reviewer holds
+or might hold: the streaming gate, the hypothesis view, gold slots, the admin's explanation).
+
 What the SQL leaves out (the reviewer cannot be offered these whatever the policy): other
 statuses and locales, tasks this reviewer skipped, snippets they already had, and recordings
 they already had unless some controller allows that. Best first: priority, then the earliest
@@ -18,6 +21,7 @@ concurrent reviewers never wait on, or receive, the same task.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from django.db import connection
 
@@ -25,6 +29,18 @@ from quietroom.escalation.models import SnippetCare
 from quietroom.recordings.models import CustomerKey
 
 from .models import ControllerPolicy, Escalation, ReviewerClearance, Skip, Task
+
+
+@dataclass(frozen=True)
+class CandidateFacts:
+    """What the policy needs to know about one task and this reviewer, besides totals."""
+
+    had_recording: bool = False
+    had_snippet: bool = False
+    skipped: bool = False
+    warned: bool = False
+    escalated: bool = False
+    cleared: bool = False
 
 
 
@@ -95,7 +111,39 @@ def batch(user, seen=(), *, limit: int) -> list[Task]:
     if not user.locales:
         return []
     sql, params = _statement(user, list(seen), limit=limit, lock=True, facts=True)
-    return list(Task.objects.raw(sql, params))
+    tasks = list(Task.objects.raw(sql, params))
+    for task in tasks:  # snippets they had and tasks they skipped were left out by the SQL
+        task.candidate_facts = CandidateFacts(had_recording=bool(task.had_recording), warned=bool(task.warned),
+                                              escalated=bool(task.escalated), cleared=bool(task.cleared))
+    return tasks
+
+
+def _one_task_sql() -> str:
+    task = _table(Task)
+    mine = f"SELECT 1 FROM {task} h WHERE h.lease_owner_id = %s AND h.status IN (%s, %s) AND h.id <> %s"
+    return f"""
+    SELECT EXISTS ({mine} AND h.recording_id = %s),
+           EXISTS ({mine} AND h.snippet_id = %s),
+           EXISTS (SELECT 1 FROM {_table(Skip)} s WHERE s.reviewer_id = %s AND s.task_id = %s),
+           EXISTS (SELECT 1 FROM {_table(SnippetCare)} sc WHERE sc.snippet_id = %s AND sc.warn),
+           EXISTS (SELECT 1 FROM {_table(Escalation)} e WHERE e.snippet_id = %s),
+           EXISTS (SELECT 1 FROM {_table(ReviewerClearance)} rc WHERE rc.reviewer_id = %s AND rc.sensitive_content)"""
+
+
+def facts_for_task(user, task) -> CandidateFacts:
+    """The per-task facts for one task (its own row not counted as "had"), in one statement."""
+    to_db = Task._meta.pk.get_db_prep_value
+    task_id = to_db(task.pk, connection)
+    snippet_id = Task._meta.get_field("snippet").target_field.get_db_prep_value(task.snippet_id, connection)
+    recording_id = Task._meta.get_field("recording").target_field.get_db_prep_value(task.recording_id, connection)
+    mine = [user.pk, Task.Status.LEASED, Task.Status.DONE, task_id]
+    if "one" not in _CACHE:
+        _CACHE["one"] = _one_task_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(_CACHE["one"], [*mine, recording_id, *mine, snippet_id, user.pk, task_id,
+                                       snippet_id, snippet_id, user.pk])
+        row = cursor.fetchone()
+    return CandidateFacts(*(bool(v) for v in row))
 
 
 def any_left(user, seen=()) -> bool:

@@ -13,8 +13,9 @@ from types import MappingProxyType
 from django.conf import settings
 from django.db import connection
 
+from . import candidates
 from .eligibility import Decision, History, Limits, PolicyFacts, Residency, decide
-from .models import ControllerPolicy, ReviewerClearance, Skip, Task
+from .models import ControllerPolicy, Task
 
 HELD = (Task.Status.LEASED, Task.Status.DONE)
 
@@ -49,36 +50,19 @@ def start_of_day(now: datetime) -> datetime:
     return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def history_for(user, now: datetime, tasks, *, exclude_task_id=None) -> History:
-    """The reviewer's history as far as it matters for `tasks` (a few indexed queries).
-
-    Candidates read by the queue (`candidates.batch`) bring their own per-candidate facts:
-    whether the reviewer had their recording (the query also left out snippets they had and
-    tasks they skipped), so only the day's and the month's totals are looked up here.
-    """
-    mine = Task.objects.filter(lease_owner=user, status__in=HELD)
-    if exclude_task_id is not None:
-        mine = mine.exclude(pk=exclude_task_id)
-    from_queue = all(hasattr(t, "had_recording") for t in tasks)
-    customer_ids = {t.customer_id for t in tasks}
-    if from_queue:
-        had_recordings = frozenset(t.recording_id for t in tasks if t.had_recording)
-        had_snippets = skipped = frozenset()
-    else:
-        recording_ids = {t.recording_id for t in tasks}
-        snippet_ids = {t.snippet_id for t in tasks}
-        had = list(mine.filter(recording_id__in=recording_ids).values_list("recording_id", "snippet_id"))
-        had_recordings = frozenset(r for r, _ in had)
-        had_snippets = frozenset(s for _, s in had if s in snippet_ids)
-        skipped = frozenset(Skip.objects.filter(reviewer=user, task_id__in=[t.pk for t in tasks])
-                            .values_list("task_id", flat=True))
-    seconds, per_customer = _totals(user, now, customer_ids, exclude_task_id)
+def history_for(user, now: datetime, tasks, known: dict) -> History:
+    """The reviewer's history as far as it matters for `tasks`, given each task's own facts
+    (`known`: task pk -> candidates.CandidateFacts); the totals are one more statement."""
+    # A task's own row never counts in its own history. Only a lone task can be one the reviewer
+    # holds (queue candidates are queued), so that is the one row to leave out.
+    exclude = next(iter(tasks)).pk if len(tasks) == 1 else None
+    seconds, per_customer = _totals(user, now, {t.customer_id for t in tasks}, exclude)
     return History(
         seconds_today=seconds,
-        recordings=had_recordings,
-        snippets=had_snippets,
+        recordings=frozenset(t.recording_id for t in tasks if known[t.pk].had_recording),
+        snippets=frozenset(t.snippet_id for t in tasks if known[t.pk].had_snippet),
         customer_30d=MappingProxyType(per_customer),
-        skipped=skipped,
+        skipped=frozenset(t.pk for t in tasks if known[t.pk].skipped),
     )
 
 
@@ -118,23 +102,17 @@ def _totals(user, now: datetime, customer_ids, exclude_task_id) -> tuple[float, 
     return seconds, per_customer
 
 
-def facts_for_batch(user, tasks, now: datetime, *, exclude_task_id=None) -> dict:
-    """PolicyFacts per task for a batch of candidates (one history, one policy per controller)."""
+def facts_for_batch(user, tasks, now: datetime) -> dict:
+    """PolicyFacts per task: candidates read by the queue carry their own per-task facts
+    (`candidates.batch`); any other task has them read in one statement. Then the totals,
+    the distressing count when it matters, and one policy per controller."""
     from dataclasses import replace
 
-    from quietroom.escalation.care import distress_facts
-
-    history = history_for(user, now, tasks, exclude_task_id=exclude_task_id)
-    if all(hasattr(t, "warned") for t in tasks):  # read with the candidates
-        distressing = frozenset(t.snippet_id for t in tasks if t.warned or t.escalated)
-        escalated = frozenset(t.snippet_id for t in tasks if t.escalated)
-        cleared = bool(tasks) and bool(tasks[0].cleared)
-        distressing_today = distress_today(user, now, exclude_task_id) if distressing else 0
-    else:
-        distressing, escalated, distressing_today = distress_facts(
-            user, [t.snippet_id for t in tasks], start_of_day(now), exclude_task_id=exclude_task_id)
-        cleared = ReviewerClearance.objects.filter(reviewer=user, sensitive_content=True).exists()
-    history = replace(history, distressing_today=distressing_today)
+    known = {t.pk: getattr(t, "candidate_facts", None) or candidates.facts_for_task(user, t) for t in tasks}
+    history = history_for(user, now, tasks, known)
+    if any(f.warned or f.escalated for f in known.values()):
+        exclude = next(iter(tasks)).pk if len(tasks) == 1 else None
+        history = replace(history, distressing_today=distress_today(user, now, exclude))
     by_controller: dict = {}
     facts = {}
     for task in tasks:
@@ -142,9 +120,11 @@ def facts_for_batch(user, tasks, now: datetime, *, exclude_task_id=None) -> dict
             policy = controller_policy(task.controller_id)
             by_controller[task.controller_id] = (residency_of(policy), limits_of(policy))
         residency, limits = by_controller[task.controller_id]
-        facts[task.pk] = PolicyFacts(residency=residency, limits=limits, history=history, cleared_for_sensitive=cleared,
-                                     snippet_distressing=task.snippet_id in distressing,
-                                     snippet_escalated=task.snippet_id in escalated)
+        mine = known[task.pk]
+        facts[task.pk] = PolicyFacts(residency=residency, limits=limits, history=history,
+                                     cleared_for_sensitive=mine.cleared,
+                                     snippet_distressing=mine.warned or mine.escalated,
+                                     snippet_escalated=mine.escalated)
     return facts
 
 
@@ -156,7 +136,7 @@ def distress_today(user, now: datetime, exclude_task_id=None) -> int:
 
 def decide_for(user, task, now: datetime) -> Decision:
     """Ask the policy about one task the reviewer holds or might hold (its own lease excluded)."""
-    facts = facts_for_batch(user, [task], now, exclude_task_id=task.pk)[task.pk]
+    facts = facts_for_batch(user, [task], now)[task.pk]
     return decide(user, getattr(user, "site", None), task, now, facts)
 
 

@@ -29,11 +29,22 @@ MAX_SCAN = 256  # candidates looked at per request before saying "nothing for yo
 LOCK_WAIT_SECONDS = 2.0  # longest wait for candidates other reviewers hold locked
 
 
+_HELD_PROBE_SQL = (f"SELECT id FROM {Task._meta.db_table} WHERE lease_owner_id = %s AND status = %s "
+                   "AND lease_expires_at > %s ORDER BY assigned_at LIMIT 1")
+
+
 def current_lease(user, now) -> Task | None:
+    """The task this reviewer holds a live lease on, if any (with snippet, recording, customer)."""
+    # Nearly every "next" finds none: a written-out probe first, the full load only on a hit.
+    with connection.cursor() as cursor:
+        cursor.execute(_HELD_PROBE_SQL, [user.pk, Task.Status.LEASED,
+                                         Task._meta.get_field("lease_expires_at").get_db_prep_value(now, connection)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
     return (
-        Task.objects.filter(lease_owner=user, status=Task.Status.LEASED, lease_expires_at__gt=now)
+        Task.objects.filter(pk=row[0], lease_owner=user, status=Task.Status.LEASED, lease_expires_at__gt=now)
         .select_related("snippet__recording__customer")
-        .order_by("assigned_at")
         .first()
     )
 

@@ -93,22 +93,26 @@ def task_view(request, task_id):
     now = timezone.now()
     address = client_address(request)
     key = request.POST.get("idempotency_key", "")
-    task = _held_task(request, task_id, submitted_key=key if request.method == "POST" else "")
-    if task is None:
-        return _go_next(request)  # a double click or a retry: already stored once
     error = ""
     form_labels = labels_from_form(request.POST) if request.method == "POST" else None
     if request.method == "POST":
+        # submit() locks and checks the task itself (a task not leased to this reviewer is
+        # refused and audited; a repeated key gets the first result); the page is loaded only
+        # when it has to show a refusal.
         try:
-            submit(request.user, task.id, request.POST.get("transcript", ""), key, now=now, address=address,
+            submit(request.user, task_id, request.POST.get("transcript", ""), key, now=now, address=address,
                    labels=form_labels, sensitive_note=request.POST.get("sensitive_note", ""))
         except SubmissionRefused as refused:
             error = "Not saved: " + "; ".join(refused.reasons)
         else:
             messages.success(request, "Saved. Thank you.")
             return _go_next(request)
+    task = _held_task(request, task_id, submitted_key=key if request.method == "POST" else "")
+    if task is None:
+        return _go_next(request)  # a double click or a retry: already stored once
     transcript = request.POST.get("transcript") if request.method == "POST" else None
     labels = form_labels or {}
+    scored = None
     if transcript is None:
         draft = load_draft(request.user, task, now=now, address=address)
         if draft is not None:
@@ -118,8 +122,8 @@ def task_view(request, task_id):
                 transcript = gate.snippet_hypothesis_for_reviewer(request.user, task, now=now, address=address)
             except gate.AccessDenied as denied:
                 return HttpResponseForbidden("Not allowed: " + "; ".join(denied.reasons))
-            care.record_score(task.snippet, transcript)  # reviewer care: likely distressing?
-    care_warning = care.warning_for(task.snippet_id)
+            scored = care.record_score(task.snippet, transcript)  # reviewer care: likely distressing?
+    care_warning = (scored if scored.warn else None) if scored is not None else care.warning_for(task.snippet_id)
     if care_warning is not None and request.method == "GET" and care.release_if_capped(request.user, task, now, address):
         messages.info(request, "That snippet was passed to someone else: you have heard enough distressing "
                                "content for today.")
