@@ -86,8 +86,8 @@ def test_submit_is_idempotent_and_stores_the_transcript_encrypted(ingested, make
     first = client.post(f"/room/task/{task.id}/", {"transcript": text, "idempotency_key": key})
     assert first.status_code == 302
     # A double click or a retry re-sends the same form: the task is done, the key is known.
-    second = client.post(f"/room/task/{task.id}/", {"transcript": text, "idempotency_key": key})
-    assert second.status_code in (302, 404)
+    second = client.post(f"/room/task/{task.id}/", {"transcript": "a different text", "idempotency_key": key})
+    assert second.status_code == 302  # the same answer as the first: saved, on to the next
     assert Submission.objects.count() == 1
     submission = Submission.objects.get()
     assert text.encode() not in bytes(submission.transcript_ciphertext)
@@ -106,6 +106,22 @@ def test_submission_by_someone_else_is_refused_and_audited(ingested, make_review
     assert "snippet is not assigned to this reviewer" in refused.value.reasons
     assert Submission.objects.count() == 0
     assert AuditEvent.objects.filter(action="transcript.submit", outcome="denied", actor="other").exists()
+
+
+def test_another_reviewers_idempotency_key_gets_neither_their_result_nor_a_save(ingested, make_reviewer,
+                                                                               reviewer_client):
+    from quietroom.review.submissions import SubmissionRefused, submit
+
+    first = reviewer_client(make_reviewer("first"))
+    task, _, key = take_task(first)
+    assert first.post(f"/room/task/{task.id}/", {"transcript": "lights off", "idempotency_key": key}).status_code == 302
+    thief = make_reviewer("thief")
+    own = queue.next_task(thief, timezone.now())
+    with pytest.raises(SubmissionRefused) as refused:
+        submit(thief, own.id, "words", key, now=timezone.now())
+    assert refused.value.reasons == ("idempotency key belongs to another submission",)
+    assert Submission.objects.count() == 1 and Submission.objects.get().reviewer.username == "first"
+    assert Task.objects.get(pk=own.pk).status == "leased"  # nothing of the refused save was kept
 
 
 def test_queue_gives_each_reviewer_a_different_snippet(ingested, make_reviewer):

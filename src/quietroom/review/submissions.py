@@ -56,12 +56,12 @@ def _shred_for_accidental_activation(task: Task, actor: Actor) -> None:
 
 def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address: str = "",
            labels: dict | None = None, sensitive_note: str = "") -> Submission:
-    """Store the reviewer's result once; a repeat with the same key returns the first."""
-    existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        if existing.reviewer_id != user.id:
-            raise SubmissionRefused(["idempotency key belongs to another submission"])
-        return existing
+    """Store the reviewer's result once; a repeat with the same key returns the first.
+
+    No lookup of the key first (this is the busiest write): a repeat finds its task done and
+    gets the stored result (see the end), and a key used by someone else fails the unique
+    constraint.
+    """
     if not idempotency_key or len(idempotency_key) > 64:
         raise SubmissionRefused(["missing or malformed idempotency key"])
     if len(transcript) > MAX_TRANSCRIPT_CHARS:
@@ -103,10 +103,13 @@ def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address
                     flag = Escalation.objects.create(snippet=task.snippet, reviewer=user, category=labels["sensitive"])
                     escalation_cases.open_case(flag, task, actor, note=sensitive_note, now=now)
     except IntegrityError:
-        # A concurrent retry with the same key won the race: return its result.
-        existing = Submission.objects.filter(idempotency_key=idempotency_key, reviewer=user).first()
+        # The key is taken: by a concurrent retry of this reviewer (return its result) or by
+        # someone else's submission (refuse; never reveal or touch theirs).
+        existing = Submission.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
             raise
+        if existing.reviewer_id != user.id:
+            raise SubmissionRefused(["idempotency key belongs to another submission"]) from None
         return existing
     except Task.DoesNotExist:
         raise SubmissionRefused(["no such snippet"]) from None
