@@ -3,7 +3,7 @@
 distressing count today) loaded by the eligibility policy, against the same process with those
 facts stubbed out (the columns read as constants, the count as 0).
 
-    /tmp/qrvenv/bin/python bench/escalation_care.py [--snippets 100000] [--rounds 300]
+    .venv/bin/python bench/escalation_care.py [--snippets 100000] [--rounds 300]
 
 PostgreSQL (a throwaway database, bench/_support.py). Synthetic queued snippets via COPY (the
 review queue bench's loader); 10 % of them scored as distressing, 1 % escalated. The daily cap

@@ -1,7 +1,7 @@
 """Review queue benchmark on PostgreSQL: next + submit latency at 10k / 100k / 1M queued
 snippets, and HTTP throughput with 8 concurrent reviewers against gunicorn on loopback.
 
-    /tmp/qrvenv/bin/python bench/review_queue.py [--sizes 10000,100000,1000000] [--seconds 20]
+    .venv/bin/python bench/review_queue.py [--sizes 10000,100000,1000000] [--seconds 20]
 
 Uses a dedicated database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/
 qr_review_bench), dropped and re-created on each run, and a temporary data folder for the
