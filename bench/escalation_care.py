@@ -48,8 +48,7 @@ def main(argv=None) -> int:
         batch = IngestBatch.objects.create(manifest_name="bench", manifest_sha256="0" * 64)
         rq.load_snippets(controller, customers, batch, 0, args.snippets)
         ids = list(Snippet.objects.values_list("pk", flat=True))
-        SnippetCare.objects.bulk_create([SnippetCare(snippet_id=s, score=1.0, warn=True, categories=["threat"])
-                                         for s in ids[::10]], batch_size=5000)
+        SnippetCare.objects.filter(snippet_id__in=ids[::10]).update(score=1.0, warn=True, categories=["threat"])
         Escalation.objects.bulk_create([Escalation(snippet_id=s, reviewer=reviewers[0], category="threat")
                                         for s in ids[5::100]], batch_size=5000)
 

@@ -150,8 +150,30 @@ def load_snippets(controller, customers, batch, start: int, stop: int) -> None:
         "recording_id": rec_ids[n // SNIPPETS_PER_RECORDING], "customer_id": rec_customer[n // SNIPPETS_PER_RECORDING],
         "region": "GB", "duration_seconds": 5.0,
     } for n, sid in zip(range(start, stop), snip_ids))
+    # The pipeline scores every snippet for reviewer care at ingest (escalation.care); so does
+    # the bench, or the room would score (and insert) on each first view.
+    from quietroom.escalation.models import SnippetCare
+
+    Copier(SnippetCare, ["snippet_id", "score", "warn"]).copy(
+        {"snippet_id": sid, "score": 0.0, "warn": False} for sid in snip_ids)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+
+
+def seal_hypotheses(count: int) -> None:
+    """Give the next `count` snippets in queue order a sealed hypothesis, as the pipeline does,
+    so the task pages of the HTTP run decrypt and audit one like a real page."""
+    from quietroom import gate
+    from quietroom.recordings.models import Snippet
+    from quietroom.review.models import Task
+
+    tasks = (Task.objects.filter(status=Task.Status.QUEUED).select_related("snippet", "customer")
+             .order_by("-priority", "due_at", "created_at")[:count])
+    snippets = []
+    for task in tasks:
+        gate.seal_snippet_hypothesis(task.snippet, task.customer, "set a timer for ten minutes please")
+        snippets.append(task.snippet)
+    Snippet.objects.bulk_update(snippets, ["hypothesis_ciphertext", "hypothesis_wrapped_dek"], batch_size=1000)
 
 
 # --- measurements ------------------------------------------------------------------------------
@@ -360,6 +382,7 @@ def main(argv=None) -> int:
         print(f"{size:>9} {load_s:>7.1f} {p50:>7.2f} {p95:>7.2f} {LS_P50_MS / p50:>9.1f}x {LS_P95_MS / p95:>9.1f}x "
               f"{base['select1']:>7.3f}ms {base['lease_p50']:>8.2f}/{base['lease_p95']:<6.2f}ms "
               f"{p95 / base['lease_p95']:>10.1f}x {queries:>7} {os.getloadavg()[0]:>8.2f}", flush=True)
+    seal_hypotheses(int(args.seconds * 400))  # more than the HTTP run can get through
     result = measure_throughput(reviewers, args.seconds, data_dir)
     rate = result["requests"] / result["seconds"]
     print(f"HTTP, {REVIEWERS} concurrent reviewers on loopback (gunicorn): {result['requests']} requests in "

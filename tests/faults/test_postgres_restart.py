@@ -94,16 +94,18 @@ class ReviewerClient(threading.Thread):
     def retrying(self, call, attempts=60):
         from quietroom.ops.smoke import SmokeFailure
 
+        seen = []  # what each failed attempt got, for the failure message
         for _ in range(attempts):
             try:
                 response = call()
                 if response.status < 500:
                     return response
-            except (OSError, SmokeFailure):
-                pass
+                seen.append(f"{response.status} {response.url}")
+            except (OSError, SmokeFailure) as problem:
+                seen.append(f"{type(problem).__name__}: {problem}")
             self.retries += 1
             time.sleep(0.25)
-        raise RuntimeError("gave up after repeated server errors")
+        raise RuntimeError(f"gave up after repeated server errors, last: {seen[-3:]}")
 
     def sign_in(self):
         def attempt():
@@ -121,7 +123,7 @@ class ReviewerClient(threading.Thread):
                 raise OSError("sign-in did not complete")
             return done
 
-        self.retrying(attempt, attempts=8)
+        self.retrying(attempt, attempts=60)
 
     def run(self):
         try:
@@ -163,15 +165,15 @@ def test_postgres_restart_while_reviewers_submit_loses_and_doubles_nothing(priva
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_port(port, 60)
-        stop_at = time.time() + 14
+        stop_at = time.time() + 25
         clients = [ReviewerClient(f"http://127.0.0.1:{port}", r["username"], r["secret"], facts["password"], stop_at)
                    for r in facts["reviewers"]]
         for client in clients:
             client.start()
-        # Stop the database once work is flowing (every reviewer signed in, a few submissions
-        # confirmed), so that the restart lands among submits, not among sign-ins.
+        # Stop the database once work is flowing (every reviewer signed in and one submission
+        # of each confirmed), so that the restart lands among submits, not among sign-ins.
         deadline = time.time() + 60
-        while time.time() < deadline and sum(len(c.confirmed) for c in clients) < len(clients):
+        while time.time() < deadline and not all(c.confirmed or c.failure for c in clients):
             time.sleep(0.05)
         private_postgres.stop("fast")  # connections drop mid-request
         time.sleep(2)
