@@ -61,7 +61,9 @@ class Copier:
         from django.db import connection
 
         self.model = model
-        self.fields = [f for f in model._meta.concrete_fields]
+        # An auto-increment key the caller does not give is left to the database.
+        self.fields = [f for f in model._meta.concrete_fields
+                       if not (f.primary_key and f.get_internal_type().endswith("AutoField") and f.attname not in given)]
         self.given = given
         now = datetime.now(timezone.utc)
         self.constants = {}
