@@ -48,30 +48,41 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+ORDER = "priority DESC, due_at ASC NULLS LAST, created_at ASC"  # the partial queue index's order
+
+
 def _sql(locales: int, seen: int, *, lock: bool, facts: bool) -> str:
     task, skip = _table(Task), _table(Skip)
     in_locales = ", ".join(["%s"] * locales)
     not_seen = f" AND t.id NOT IN ({', '.join(['%s'] * seen)})" if seen else ""
-    per_candidate = f""",
+    locking = " FOR UPDATE OF t SKIP LOCKED" if lock and connection.features.has_select_for_update_skip_locked else ""
+    # PostgreSQL would turn the same-recording test into a hash of everything this reviewer ever
+    # had, built on every call; OFFSET 0 keeps it an index lookup per candidate (a handful).
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    picked = f"""
+        SELECT t.* FROM {task} t
+        WHERE t.status = %(queued)s AND t.locale IN ({in_locales}){not_seen}
+          AND NOT EXISTS (SELECT 1 FROM {skip} s WHERE s.reviewer_id = %(user)s AND s.task_id = t.id)
+          AND NOT EXISTS (SELECT 1 FROM {task} o WHERE o.lease_owner_id = %(user)s AND o.snippet_id = t.snippet_id)
+          AND NOT (EXISTS (SELECT 1 FROM {task} o WHERE o.lease_owner_id = %(user)s AND o.recording_id = t.recording_id{fence})
+                   AND NOT EXISTS (SELECT 1 FROM {_table(ControllerPolicy)} p WHERE p.allow_same_recording))
+        ORDER BY {ORDER.replace("priority", "t.priority").replace("due_at", "t.due_at").replace("created_at", "t.created_at")}
+        LIMIT %(limit)s{locking}"""
+    if not facts:
+        return picked
+    # The facts are read for the few rows picked, outside the LIMIT: inside it the planner may
+    # prefer to hash a whole table (every care score) over a handful of index lookups.
+    return f"""
+    SELECT t.*,
         c.pseudonym AS customer_pseudonym,
         EXISTS (SELECT 1 FROM {task} h WHERE h.lease_owner_id = %(user)s AND h.status IN (%(leased)s, %(done)s)
                 AND h.recording_id = t.recording_id) AS had_recording,
         EXISTS (SELECT 1 FROM {_table(SnippetCare)} sc WHERE sc.snippet_id = t.snippet_id AND sc.warn) AS warned,
         EXISTS (SELECT 1 FROM {_table(Escalation)} e WHERE e.snippet_id = t.snippet_id) AS escalated,
         EXISTS (SELECT 1 FROM {_table(ReviewerClearance)} rc WHERE rc.reviewer_id = %(user)s
-                AND rc.sensitive_content) AS cleared""" if facts else ""
-    join = f" LEFT JOIN {_table(CustomerKey)} c ON c.id = t.customer_id" if facts else ""
-    locking = " FOR UPDATE OF t SKIP LOCKED" if lock and connection.features.has_select_for_update_skip_locked else ""
-    return f"""
-    SELECT t.*{per_candidate}
-    FROM {task} t{join}
-    WHERE t.status = %(queued)s AND t.locale IN ({in_locales}){not_seen}
-      AND NOT EXISTS (SELECT 1 FROM {skip} s WHERE s.reviewer_id = %(user)s AND s.task_id = t.id)
-      AND NOT EXISTS (SELECT 1 FROM {task} o WHERE o.lease_owner_id = %(user)s AND o.snippet_id = t.snippet_id)
-      AND NOT (EXISTS (SELECT 1 FROM {task} o WHERE o.lease_owner_id = %(user)s AND o.recording_id = t.recording_id)
-               AND NOT EXISTS (SELECT 1 FROM {_table(ControllerPolicy)} p WHERE p.allow_same_recording))
-    ORDER BY t.priority DESC, t.due_at ASC NULLS LAST, t.created_at ASC
-    LIMIT %(limit)s{locking}"""
+                AND rc.sensitive_content) AS cleared
+    FROM ({picked}) t LEFT JOIN {_table(CustomerKey)} c ON c.id = t.customer_id
+    ORDER BY {ORDER.replace("priority", "t.priority").replace("due_at", "t.due_at").replace("created_at", "t.created_at")}"""
 
 
 _CACHE: dict = {}  # statement shape -> (SQL with plain %s, where each parameter comes from)
