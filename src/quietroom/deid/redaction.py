@@ -30,15 +30,25 @@ class Redaction:
 
 
 def time_ranges(transcript: Transcript, spans, duration: float, margin: float = DEFAULT_MARGIN) -> list[Redaction]:
-    """The audio time range of each PII span (words it overlaps), with margin, merged."""
+    """The audio time range of each PII span, merged.
+
+    A span covers the words it overlaps, widened by `margin` and, beyond that, up to the
+    neighbouring recognised words: audio between a PII word and the next recognised word is
+    speech (or silence) nobody has checked, and it is where the recogniser's loose end times
+    and dropped words hide the rest of a number ("... nine one four" missing from a card
+    number). A span at the start or end of the transcript reaches the edge of the snippet.
+    """
     offsets = transcript.char_spans()
+    words = transcript.words
     found = []
     for span in spans:
-        words = [w for w, (a, b) in zip(transcript.words, offsets) if a < span.end and b > span.start]
-        if not words:
+        idx = [i for i, (a, b) in enumerate(offsets) if a < span.end and b > span.start]
+        if not idx:
             continue
-        start = max(0.0, min(w.start for w in words) - margin)
-        end = min(duration, max(w.end for w in words) + margin)
+        first, last = idx[0], idx[-1]
+        start = min(words[first].start - margin, words[first - 1].end if first > 0 else 0.0)
+        end = max(words[last].end + margin, words[last + 1].start if last + 1 < len(words) else duration)
+        start, end = max(0.0, start), min(duration, end)
         if end > start:
             found.append(Redaction(start, end, span.entity))
     found.sort(key=lambda r: r.start)
