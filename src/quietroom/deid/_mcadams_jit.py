@@ -77,17 +77,31 @@ def _aberth(a, order, zr, zi, done):
                 continue
             xr = zr[i]
             xi = zi[i]
-            pr = 1.0
-            pi = 0.0
-            dr = 0.0
-            di = 0.0
-            for k in range(1, order + 1):  # Horner for p and p'
-                t = dr * xr - di * xi + pr
-                di = dr * xi + di * xr + pi
-                dr = t
-                t = pr * xr - pi * xi + a[k]
-                pi = pr * xi + pi * xr
-                pr = t
+            # p(z) and p'(z) in real arithmetic (Bairstow): divide p by the real quadratic
+            # w^2 - s w + t that vanishes at z, and the quotient once more. Half the work of
+            # complex Horner.
+            s_ = 2.0 * xr
+            t_ = xr * xr + xi * xi
+            b2 = 0.0  # b[k-2]
+            b1 = 1.0  # b[k-1], starting with b[0] = a[0] = 1
+            d2 = 0.0
+            d1 = 1.0  # d[0] = b[0]
+            for k in range(1, order - 1):
+                b0 = a[k] + s_ * b1 - t_ * b2
+                d0 = b0 + s_ * d1 - t_ * d2
+                b2 = b1
+                b1 = b0
+                d2 = d1
+                d1 = d0
+            # b1 = b[n-2], b2 = b[n-3]; d1 = d[n-2], d2 = d[n-3]
+            bn1 = a[order - 1] + s_ * b1 - t_ * b2
+            bn = a[order] + s_ * bn1 - t_ * b1
+            pr = bn - xr * bn1
+            pi = xi * bn1
+            qr = d1 - xr * d2  # quotient at z
+            qi = xi * d2
+            dr = bn1 - 2.0 * xi * qi
+            di = 2.0 * xi * qr
             den = pr * pr + pi * pi
             if den == 0.0:
                 continue  # exactly on a root
@@ -220,11 +234,13 @@ def _warped_poly(zr, zi, order, alpha, out, cr, ci):
 
 
 @njit(cache=True, fastmath=True)
-def mcadams_frames(x, window, hop, alpha, eps, order):
-    """Overlap-added McAdams output for the padded signal x (frames of window.size, hop)."""
+def mcadams_frames(x, total, window, hop, alpha, eps, order, tiny):
+    """McAdams output for x, zero-padded to `total` samples (frames of window.size, hop),
+    loudness matched to the input and clipped to [-1, 1], as float32 of x's length."""
+    n_in = x.size
     winlen = window.size
-    frames = 1 + (x.size - winlen) // hop
-    out = np.zeros(x.size)
+    frames = 1 + (total - winlen) // hop
+    out = np.zeros(total)
     a = np.zeros(order + 1)
     a_new = np.zeros(order + 1)
     arev = np.zeros(order + 1)
@@ -246,7 +262,9 @@ def mcadams_frames(x, window, hop, alpha, eps, order):
     for m in range(frames):
         s0 = m * hop
         for j in range(winlen):
-            v = x[s0 + j] * window[j]
+            v = 0.0
+            if s0 + j < n_in:
+                v = np.float64(x[s0 + j]) * window[j]
             fpad[order + j] = v
             lpc_in[j] = v + eps
         _burg(lpc_in, order, a, fwd, bwd)
@@ -280,4 +298,17 @@ def mcadams_frames(x, window, hop, alpha, eps, order):
             ypad[order + n] = res[n] - acc
         for j in range(winlen):
             out[s0 + j] += ypad[order + j] * window[j]
-    return out
+    # as mcadams._normalise: keep the input's RMS, clip, float32
+    ex = 0.0
+    ey = 0.0
+    for j in range(n_in):
+        ex += np.float64(x[j]) ** 2
+        ey += out[j] ** 2
+    rx = np.sqrt(ex / max(n_in, 1))
+    ry = np.sqrt(ey / max(n_in, 1))
+    gain = rx / ry if ry > tiny else 1.0
+    result = np.empty(n_in, dtype=np.float32)
+    for j in range(n_in):
+        v = out[j] * gain
+        result[j] = min(1.0, max(-1.0, v))
+    return result

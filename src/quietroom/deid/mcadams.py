@@ -157,11 +157,14 @@ def mcadams(samples: np.ndarray, rate: int = 16000, alpha: float = 0.8) -> np.nd
     jit = _jit()
     if jit is None:
         return mcadams_numpy(samples, rate, alpha)
-    x0 = np.asarray(samples, dtype=np.float64)
-    winlen, hop, _, window = _geometry(x0.size, rate)
-    x = _pad(x0, winlen, hop)
-    out = jit.mcadams_frames(x, window, hop, float(alpha), _EPS, LPC_ORDER)
-    return _normalise(out[: x0.size], x0)
+    x = np.asarray(samples)
+    if x.dtype not in (np.float32, np.float64):
+        x = x.astype(np.float64)
+    x = np.ascontiguousarray(x)
+    winlen, hop, _, window = _geometry(x.size, rate)
+    frames = 1 + max(0, int(np.ceil((x.size - winlen) / hop)))
+    total = max(x.size, (frames - 1) * hop + winlen)  # as _pad
+    return jit.mcadams_frames(x, total, window, hop, float(alpha), _EPS, LPC_ORDER, _TINY)
 
 
 def mcadams_numpy(samples: np.ndarray, rate: int = 16000, alpha: float = 0.8) -> np.ndarray:
