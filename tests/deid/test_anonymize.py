@@ -25,7 +25,9 @@ def test_parameters_are_drawn_per_snippet(prompt):
     rng = np.random.default_rng(3)
     a = anonymize.anonymize(x, anonymize.get_profile("standard"), rng)[1]
     b = anonymize.anonymize(x, anonymize.get_profile("standard"), rng)[1]
-    assert a != b and 0.6 <= a["mcadams_alpha"] <= 0.9
+    assert a != b and 90 <= a["f0_target"] <= 240 and 0.14 <= abs(np.log(a["warp"])) <= 0.24
+    strong = anonymize.anonymize(x, anonymize.get_profile("strong"), rng)[1]
+    assert 0.6 <= strong["mcadams_alpha"] <= 0.9
 
 
 def test_unknown_profile_is_named():

@@ -37,6 +37,7 @@ class VoiceProfile:
     # voice rather than *by* a random step, so it keeps nothing of the speaker's own pitch.
     f0_target: tuple[float, float] | None = None
     ltas: float | None = None  # 0..1: how far the long-term spectrum is flattened to a common one
+    lifter: int | None = None  # keep this many cepstral coefficients of each frame's envelope
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -44,15 +45,20 @@ class VoiceProfile:
 
 # The VoicePrivacy 2024 B2 baseline: McAdams only, coefficient in [0.5, 0.9] per utterance.
 B2 = VoiceProfile("b2")
-# Strengths an organisation can choose; "standard" is the default (see docs/privacy-evaluation.md).
-# Ranges chosen by measurement (docs/privacy-evaluation.md): McAdams alone buys privacy only
-# with low coefficients that cost intelligibility; a wide random envelope warp with a matching
-# pitch move, drawn per snippet, buys more privacy per point of WER.
+# Strengths an organisation can choose; "standard" is the default. Ranges chosen by measurement
+# (docs/privacy-evaluation.md, bench/deid_voice_tuning.py): McAdams buys privacy only at a
+# large cost in intelligibility (Whisper tiny.en's WER x4 at B2's coefficients), so the
+# light and standard voices are WORLD re-syntheses only: the pitch moved *to* a random voice
+# (median F0 drawn in 90-240 Hz), the envelope warped up or down at random (independently of
+# the pitch), the intonation range scaled, and (standard) the long-term spectral shape pulled
+# part of the way to a flat one. "strong" keeps the McAdams-plus-WORLD chain that was the
+# default before: most private, least intelligible.
+_WORLD_VOICE = dict(mcadams=None, f0_target=(90.0, 240.0), warp_sign="random", intonation=(0.5, 1.5))
 PROFILES = {
     "b2": B2,
-    "light": VoiceProfile("light", mcadams=(0.8, 0.95), pitch_semitones=(3.0, 6.0), warp=(0.12, 0.22)),
-    "standard": VoiceProfile("standard", mcadams=(0.6, 0.9), pitch_semitones=(3.0, 6.0), warp=(0.12, 0.22)),
-    "strong": VoiceProfile("strong", mcadams=(0.55, 0.85), pitch_semitones=(2.0, 5.0), warp=(0.10, 0.20)),
+    "light": VoiceProfile("light", warp=(0.12, 0.22), **_WORLD_VOICE),
+    "standard": VoiceProfile("standard", warp=(0.14, 0.24), ltas=0.4, **_WORLD_VOICE),
+    "strong": VoiceProfile("strong", mcadams=(0.6, 0.9), pitch_semitones=(3.0, 6.0), warp=(0.12, 0.22)),
 }
 DEFAULT_PROFILE = "standard"
 
@@ -98,7 +104,8 @@ def _smooth_log_ltas(sp: np.ndarray, voiced: np.ndarray, lifter: int = 12) -> np
 
 def world_transform(samples: np.ndarray, rate: int, pitch_ratio: float, warp: float,
                     eq_db: np.ndarray | None = None, intonation: float = 1.0, tilt: float = 0.0,
-                    breath: float = 1.0, f0_target: float | None = None, ltas: float = 0.0) -> np.ndarray:
+                    breath: float = 1.0, f0_target: float | None = None, ltas: float = 0.0,
+                    lifter: int | None = None) -> np.ndarray:
     import pyworld
 
     x = np.asarray(samples, dtype=np.float64)
@@ -116,6 +123,12 @@ def world_transform(samples: np.ndarray, rate: int, pitch_ratio: float, warp: fl
         # speaker shares); formants within each frame stay where they are.
         log_l = _smooth_log_ltas(sp, voiced)
         sp = sp * np.exp(-ltas * (log_l - log_l.mean()))[None, :]
+    if lifter:
+        # Smooth each frame's envelope: formants stay, finer detail (a speaker's own
+        # resonances and anti-resonances) goes.
+        cep = np.fft.irfft(np.log(np.maximum(sp, 1e-16)), axis=1)
+        cep[:, lifter:-lifter] = 0.0
+        sp = np.exp(np.fft.rfft(cep, axis=1).real[:, : sp.shape[1]])
     if intonation != 1.0 and voiced.sum() > 2:
         log_mean = np.log(f0[voiced]).mean()
         f0 = np.where(voiced, np.exp(log_mean + (np.log(np.maximum(f0, 1e-3)) - log_mean) * intonation), 0.0)
@@ -145,7 +158,7 @@ def anonymize(samples: np.ndarray, profile: VoiceProfile, rng: np.random.Generat
         x = mcadams.mcadams(x, rate, alpha)
         params["mcadams_alpha"] = round(alpha, 4)
     if any((profile.pitch_semitones, profile.warp, profile.eq_db, profile.intonation, profile.warp_tilt, profile.breath,
-            profile.f0_target, profile.ltas)):
+            profile.f0_target, profile.ltas, profile.lifter)):
         semis = rng.uniform(*profile.pitch_semitones) * rng.choice((-1, 1)) if profile.pitch_semitones else 0.0
         # By default pitch and envelope move the same way, as they do between real speakers.
         sign = np.sign(semis) if semis and profile.warp_sign == "pitch" else rng.choice((-1, 1))
@@ -155,8 +168,10 @@ def anonymize(samples: np.ndarray, profile: VoiceProfile, rng: np.random.Generat
         tilt = float(rng.uniform(*profile.warp_tilt) * rng.choice((-1, 1))) if profile.warp_tilt else 0.0
         breath = float(2 ** (rng.uniform(*profile.breath) * rng.choice((-1, 1)))) if profile.breath else 1.0
         target = float(np.exp(rng.uniform(*np.log(profile.f0_target)))) if profile.f0_target else None
-        x = world_transform(x, rate, 2 ** (semis / 12), warp, eq, tone, tilt, breath, target, profile.ltas or 0.0)
-        params["pitch_semitones"] = round(float(semis), 3)
+        x = world_transform(x, rate, 2 ** (semis / 12), warp, eq, tone, tilt, breath, target, profile.ltas or 0.0,
+                            profile.lifter)
+        if profile.pitch_semitones:
+            params["pitch_semitones"] = round(float(semis), 3)
         params["warp"] = round(warp, 4)
         if eq is not None:
             params["eq_db"] = [round(float(v), 2) for v in eq]
