@@ -56,3 +56,14 @@ def test_touching_ranges_merge_and_stay_inside_the_clip():
     cuts = redaction.time_ranges(t, spans, 0.7, margin=0.1)
     # the first word's span reaches the start of the snippet, the second is cut at its end
     assert len(cuts) == 1 and cuts[0].start == 0.0 and cuts[0].end == 0.7
+
+
+def test_check_pass_ranges_merge_and_take_the_first_hypothesis_words_with_them():
+    # the first hypothesis mis-heard the name ("M.E."); the check pass on the anonymised audio
+    # heard it and bleeped 0.55-1.2 s: the words there leave the reviewer's text too
+    t = _transcript()
+    extra = [redaction.Redaction(0.55, 1.2, "PERSON")]
+    merged = redaction.merge([redaction.Redaction(0.1, 0.6, "PHONE_NUMBER")] + extra)
+    assert [(r.start, r.end, r.entity) for r in merged] == [(0.1, 1.2, "PHONE_NUMBER")]
+    under = redaction.spans_under(t, extra)
+    assert [t.text[s.start:s.end] for s in under] == ["oh", "seven"] and {s.entity for s in under} == {"PERSON"}

@@ -51,15 +51,33 @@ def time_ranges(transcript: Transcript, spans, duration: float, margin: float = 
         start, end = max(0.0, start), min(duration, end)
         if end > start:
             found.append(Redaction(start, end, span.entity))
-    found.sort(key=lambda r: r.start)
+    return merge(found)
+
+
+def merge(ranges: list[Redaction]) -> list[Redaction]:
+    """Sorted, with ranges that touch or overlap joined (the first one's label kept)."""
     merged: list[Redaction] = []
-    for r in found:
+    for r in sorted(ranges, key=lambda r: r.start):
         if merged and r.start <= merged[-1].end:
             last = merged[-1]
             merged[-1] = Redaction(last.start, max(last.end, r.end), last.entity)
         else:
             merged.append(r)
     return merged
+
+
+def spans_under(transcript: Transcript, ranges: list[Redaction]):
+    """PII spans (character offsets in the transcript) for the words inside the time ranges."""
+    from .pii import PiiSpan
+
+    out = []
+    for w, (a, b) in zip(transcript.words, transcript.char_spans()):
+        for r in ranges:
+            middle = (w.start + w.end) / 2
+            if r.start <= middle <= r.end:
+                out.append(PiiSpan(a, b, r.entity, 0.5))
+                break
+    return out
 
 
 def apply(samples: np.ndarray, redactions: list[Redaction], *, mode: str = "tone", rate: int = RATE) -> np.ndarray:

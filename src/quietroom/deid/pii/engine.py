@@ -118,6 +118,11 @@ def _merge(spans: list[PiiSpan]) -> list[PiiSpan]:
     return merged
 
 
+def merge_spans(spans: list[PiiSpan]) -> list[PiiSpan]:
+    """Spans from several sources as one non-overlapping list in text order."""
+    return _merge(spans)
+
+
 def detect(text: str, *, min_score: float = MIN_SCORE) -> list[PiiSpan]:
     """Labelled personal-data spans in an ASR hypothesis, non-overlapping, in text order."""
     if not text.strip():
