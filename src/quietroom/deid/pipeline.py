@@ -15,7 +15,7 @@ import numpy as np
 
 from . import anonymize, asr, pii, redaction, segmentation, vad
 
-PIPELINE_VERSION = "deid-v3"  # v3: WORLD-only default voice, wider redaction, ASR loop fallback
+PIPELINE_VERSION = "deid-v3"  # v3: redaction to neighbouring words, check pass, ASR loop fallback, light voice
 
 
 @dataclass(frozen=True)
