@@ -1,7 +1,7 @@
 """Whole de-identification pipeline throughput on one core, per stage.
 
 Runs `quietroom.deid.pipeline.deidentify` over generated conversations and prints, for each
-stage (vad, asr, pii, anonymize, redact) and overall, audio-seconds processed per CPU-second.
+stage (vad, asr, pii, anonymize, redact, check: ASR + PII on the anonymised audio) and overall, audio-seconds processed per CPU-second.
 Also runs the B2 voice profile in the same process as the baseline for the anonymize stage.
 
     python bench/deid_throughput.py [--recordings 4] [--profile standard]
@@ -41,7 +41,7 @@ def main() -> None:
     stages, total = run(args.profile, recordings)
     base, _ = run("b2", recordings)
     print(f"audio: {audio:.1f} s in {len(recordings)} recordings, profile {args.profile}")
-    for stage in ("vad", "asr", "pii", "anonymize", "redact"):
+    for stage in ("vad", "asr", "pii", "anonymize", "redact", "check"):
         secs = stages.get(stage, 0.0)
         print(f"  {stage:10s} {secs:7.2f} CPU s  {audio / max(secs, 1e-9):9.1f} audio-s per CPU-s")
     print(f"  {'total':10s} {total:7.2f} CPU s  {audio / total:9.1f} audio-s per CPU-s")

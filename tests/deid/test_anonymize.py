@@ -6,6 +6,17 @@ from quietroom.evaluation.metrics import wer
 from quietroom.testspeech import make_conversation
 
 
+def test_light_voice_costs_less_intelligibility_than_standard():
+    x, _, texts = make_conversation(4, seed=11)
+    reference = " ".join(texts)
+    engine = asr.get_engine()
+    rates = {}
+    for name in ("light", "standard"):
+        rates[name] = np.mean([wer([reference], [engine.transcribe(anonymize.anonymize(
+            x, anonymize.get_profile(name), np.random.default_rng(seed))[0]).text]) for seed in (1, 2, 3)])
+    assert rates["light"] <= 0.25 and rates["light"] < rates["standard"], rates
+
+
 def test_anonymised_speech_still_transcribes():
     x, _, texts = make_conversation(4, seed=11)
     reference = " ".join(texts)
@@ -26,6 +37,8 @@ def test_parameters_are_drawn_per_snippet(prompt):
     a = anonymize.anonymize(x, anonymize.get_profile("standard"), rng)[1]
     b = anonymize.anonymize(x, anonymize.get_profile("standard"), rng)[1]
     assert a != b and 0.6 <= a["mcadams_alpha"] <= 0.9
+    light = anonymize.anonymize(x, anonymize.get_profile("light"), rng)[1]
+    assert "mcadams_alpha" not in light and 90 <= light["f0_target"] <= 240 and 0.14 <= abs(np.log(light["warp"])) <= 0.24
 
 
 def test_unknown_profile_is_named():
@@ -38,3 +51,47 @@ def test_envelope_warp_moves_energy_up_or_down():
     sp[0, 100] = 1.0
     assert np.argmax(anonymize.warp_envelope(sp, 1.2)[0]) == 120
     assert np.argmax(anonymize.warp_envelope(sp, 0.8)[0]) == 80
+
+
+def _median_f0(x):
+    import pyworld
+
+    x = np.asarray(x, dtype=np.float64)
+    f0, t = pyworld.dio(x, 16000, frame_period=5.0)
+    f0 = pyworld.stonemask(x, f0, t, 16000)
+    return float(np.median(f0[f0 > 0]))
+
+
+def test_f0_target_moves_the_pitch_to_the_drawn_voice_not_by_a_step(prompt):
+    x, _ = prompt
+    own = _median_f0(x)
+    for target in (110.0, 230.0):
+        profile = anonymize.VoiceProfile("t", mcadams=None, f0_target=(target, target))
+        y, params = anonymize.anonymize(x, profile, np.random.default_rng(0))
+        assert params["f0_target"] == pytest.approx(target)
+        assert _median_f0(y) == pytest.approx(target, rel=0.1), own
+
+
+def test_random_warp_sign_goes_both_ways_and_intonation_is_drawn():
+    profile = anonymize.VoiceProfile("t", mcadams=None, f0_target=(100, 200), warp=(0.1, 0.2), warp_sign="random",
+                                     intonation=(0.5, 1.5))
+    rng = np.random.default_rng(1)
+    x = np.random.default_rng(2).normal(0, 0.05, 8000).astype(np.float32)
+    draws = [anonymize.anonymize(x, profile, rng)[1] for _ in range(12)]
+    assert {d["warp"] > 1 for d in draws} == {True, False}
+    assert all(0.1 <= abs(np.log(d["warp"])) <= 0.2 and 0.5 <= d["intonation"] <= 1.5 for d in draws)
+
+
+def test_intonation_factor_scales_pitch_excursions(prompt):
+    x, _ = prompt
+    import pyworld
+
+    def spread(y):
+        y = np.asarray(y, dtype=np.float64)
+        f0, t = pyworld.dio(y, 16000, frame_period=5.0)
+        f0 = pyworld.stonemask(y, f0, t, 16000)
+        return float(np.std(np.log(f0[f0 > 0])))
+
+    flat = anonymize.world_transform(x, 16000, 1.0, 1.0, intonation=0.4)
+    lively = anonymize.world_transform(x, 16000, 1.0, 1.0, intonation=1.6)
+    assert spread(flat) < 0.7 * spread(lively)

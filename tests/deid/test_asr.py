@@ -47,3 +47,11 @@ def test_memo_returns_the_same_transcript_for_identical_audio(prompt):
     x, _ = prompt
     engine = asr.get_memoised_engine()
     assert engine.transcribe(x) is engine.transcribe(np.array(x))
+
+
+def test_a_repetition_loop_is_recognised_as_one():
+    from quietroom.deid.asr import Word, _looping
+
+    loop = [Word(w, 0.0, 0.0) for w in ("it's not " + "available to be " * 30).split()]
+    fine = [Word(w, 0.0, 0.0) for w in "my card number is four one two three and it expires next year".split()]
+    assert _looping(loop) and not _looping(fine) and not _looping([])

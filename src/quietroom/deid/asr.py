@@ -75,6 +75,14 @@ def bundled_whisper_dir() -> Path:
     return path
 
 
+def _looping(words) -> bool:
+    """Whisper's own test for a degenerate decode: the text compresses too well (ratio > 2.4)."""
+    import zlib
+
+    text = " ".join(w.text for w in words).encode()
+    return len(text) > 40 and len(text) / len(zlib.compress(text)) > 2.4
+
+
 class FasterWhisperEngine:
     name = "faster-whisper"
 
@@ -90,6 +98,20 @@ class FasterWhisperEngine:
         self._model = WhisperModel(str(folder), device="cpu", compute_type="int8", cpu_threads=threads)
         self._lock = threading.Lock()  # one CTranslate2 model, used by one thread at a time
 
+    def _decode(self, x: np.ndarray, **options) -> list[Word]:
+        words: list[Word] = []
+        segments, _info = self._model.transcribe(
+            x, language="en", beam_size=1, word_timestamps=True, vad_filter=False,
+            condition_on_previous_text=False, **options,
+        )
+        for segment in segments:
+            for w in segment.words or ():
+                text = w.word.strip()
+                if text:
+                    glued = bool(words) and not w.word[:1].isspace()
+                    words.append(Word(text, float(w.start), float(w.end), not glued))
+        return words
+
     def transcribe(self, samples: np.ndarray) -> Transcript:
         x = np.asarray(samples, dtype=np.float32)
         words: list[Word] = []
@@ -97,16 +119,18 @@ class FasterWhisperEngine:
             with self._lock:
                 # Greedy, no VAD (ours already ran), no carry-over between snippets: fast and
                 # deterministic; each snippet stands alone.
-                segments, _info = self._model.transcribe(
-                    x, language="en", beam_size=1, word_timestamps=True, vad_filter=False,
-                    condition_on_previous_text=False, temperature=0.0,
-                )
-                for segment in segments:
-                    for w in segment.words or ():
-                        text = w.word.strip()
-                        if text:
-                            glued = bool(words) and not w.word[:1].isspace()
-                            words.append(Word(text, float(w.start), float(w.end), not glued))
+                words = self._decode(x, temperature=0.0)
+                if _looping(words):
+                    # Greedy decoding fell into a repetition loop ("to be available to be
+                    # available ..."): its words and timings say nothing about the audio, so
+                    # PII in it would go unbleeped. Decode again the way Whisper itself falls
+                    # back, sampling at rising temperatures, seeded so the result is repeatable.
+                    import ctranslate2
+
+                    ctranslate2.set_random_seed(0)
+                    retry = self._decode(x, temperature=(0.2, 0.4, 0.6, 0.8, 1.0))
+                    if not _looping(retry):
+                        words = retry
         return Transcript(tuple(words), self.name, self.model)
 
 

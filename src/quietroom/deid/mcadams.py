@@ -6,10 +6,13 @@ low formants and squeezes the high ones), the radius is kept, and the frame is r
 by filtering the LPC residual through the warped all-pole filter. Overlap-add rebuilds the signal.
 
 `mcadams_reference` is the straightforward frame-by-frame form (the way the baseline's code
-reads); `mcadams` does the same arithmetic for all frames at once: batched Burg LPC,
-batched companion-matrix eigenvalues for the poles, and the per-frame filter pair A(z)/A'(z)
-applied in the frequency domain (the all-pole filter's impulse response has decayed to nothing
-within the FFT length, so the circular convolution equals the truncated linear one).
+reads). `mcadams` computes the same thing fast: with numba (in the deid lock, as librosa's
+dependency) through `_mcadams_jit` — one compiled pass, poles by Aberth iteration warm-started
+from the previous frame instead of an eigenvalue decomposition per frame; without numba through
+`mcadams_numpy`, which does the arithmetic for all frames at once: batched Burg LPC, batched
+companion-matrix eigenvalues for the poles, and the per-frame filter pair A(z)/A'(z) applied in
+the frequency domain (the all-pole filter's impulse response has decayed to nothing within the
+FFT length, so the circular convolution equals the truncated linear one).
 """
 from __future__ import annotations
 
@@ -141,8 +144,31 @@ def _all_pole(residual: np.ndarray, a: np.ndarray) -> np.ndarray:
     return y[:, order:]
 
 
+def _jit():
+    try:
+        from . import _mcadams_jit
+    except ImportError:  # numba not installed: the numpy path below
+        return None
+    return _mcadams_jit
+
+
 def mcadams(samples: np.ndarray, rate: int = 16000, alpha: float = 0.8) -> np.ndarray:
-    """The McAdams transform over all frames at once (same result as `mcadams_reference`)."""
+    """The McAdams transform (same result as `mcadams_reference`, within float rounding)."""
+    jit = _jit()
+    if jit is None:
+        return mcadams_numpy(samples, rate, alpha)
+    x = np.asarray(samples)
+    if x.dtype not in (np.float32, np.float64):
+        x = x.astype(np.float64)
+    x = np.ascontiguousarray(x)
+    winlen, hop, _, window = _geometry(x.size, rate)
+    frames = 1 + max(0, int(np.ceil((x.size - winlen) / hop)))
+    total = max(x.size, (frames - 1) * hop + winlen)  # as _pad
+    return jit.mcadams_frames(x, total, window, hop, float(alpha), _EPS, LPC_ORDER, _TINY)
+
+
+def mcadams_numpy(samples: np.ndarray, rate: int = 16000, alpha: float = 0.8) -> np.ndarray:
+    """The McAdams transform over all frames at once with numpy only."""
     x0 = np.asarray(samples, dtype=np.float64)
     n = x0.size
     winlen, hop, _, window = _geometry(n, rate)

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import anonymize, asr, pii, redaction, segmentation, vad
 
-PIPELINE_VERSION = "deid-v2"
+PIPELINE_VERSION = "deid-v3"  # v3: redaction to neighbouring words, check pass, ASR loop fallback, light voice
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,9 @@ class DeidConfig:
     redaction_mode: str = "tone"
     redaction_margin: float = redaction.DEFAULT_MARGIN
     max_snippet_seconds: float = 10.0
+    # Transcribe the anonymised audio too (the audio a reviewer will hear) and bleep the PII
+    # found there as well: a second hypothesis catches what the first one mis-heard.
+    check_pass: bool = True
     asr_memo: bool = False  # test suites only (see asr.MemoisedEngine)
 
     def engine(self) -> asr.AsrEngine:
@@ -84,7 +87,8 @@ def describe(config: DeidConfig) -> dict:
                 "version": _pkg("faster-whisper" if engine.name == "faster-whisper" else "pocketsphinx")},
         "pii": pii.analyzer_version(),
         "voice": {**profile.as_dict(), "pyworld": _pkg("pyworld-prebuilt")},
-        "redaction": {"mode": config.redaction_mode, "margin": config.redaction_margin},
+        "redaction": {"mode": config.redaction_mode, "margin": config.redaction_margin,
+                      "check_pass": config.check_pass},
     }
 
 
@@ -107,11 +111,20 @@ def deidentify_snippet(piece: np.ndarray, config: DeidConfig, rng: np.random.Gen
         transcript = config.engine().transcribe(piece)
     with clock.track("pii"):
         spans = pii.detect(transcript.text)
-        hypothesis = pii.redact_text(transcript.text, spans)
     with clock.track("anonymize"):
         audio, drawn = anonymize.anonymize(piece, anonymize.get_profile(config.voice_profile), rng)
     with clock.track("redact"):
         cuts = redaction.time_ranges(transcript, spans, duration, config.redaction_margin)
+    if config.check_pass:
+        with clock.track("check"):
+            second = config.engine().transcribe(audio)
+            extra = redaction.time_ranges(second, pii.detect(second.text), duration, config.redaction_margin)
+        if extra:
+            cuts = redaction.merge(cuts + extra)
+            # the reviewer's hypothesis loses the words under the new bleeps as well
+            spans = pii.merge_spans(spans + redaction.spans_under(transcript, extra))
+    with clock.track("redact"):
+        hypothesis = pii.redact_text(transcript.text, spans)
         audio = redaction.apply(audio, cuts, mode=config.redaction_mode)
     return audio, hypothesis, spans, cuts, drawn
 

@@ -30,26 +30,54 @@ class Redaction:
 
 
 def time_ranges(transcript: Transcript, spans, duration: float, margin: float = DEFAULT_MARGIN) -> list[Redaction]:
-    """The audio time range of each PII span (words it overlaps), with margin, merged."""
+    """The audio time range of each PII span, merged.
+
+    A span covers the words it overlaps, widened by `margin` and, beyond that, up to the
+    neighbouring recognised words: audio between a PII word and the next recognised word is
+    speech (or silence) nobody has checked, and it is where the recogniser's loose end times
+    and dropped words hide the rest of a number ("... nine one four" missing from a card
+    number). A span at the start or end of the transcript reaches the edge of the snippet.
+    """
     offsets = transcript.char_spans()
+    words = transcript.words
     found = []
     for span in spans:
-        words = [w for w, (a, b) in zip(transcript.words, offsets) if a < span.end and b > span.start]
-        if not words:
+        idx = [i for i, (a, b) in enumerate(offsets) if a < span.end and b > span.start]
+        if not idx:
             continue
-        start = max(0.0, min(w.start for w in words) - margin)
-        end = min(duration, max(w.end for w in words) + margin)
+        first, last = idx[0], idx[-1]
+        start = min(words[first].start - margin, words[first - 1].end if first > 0 else 0.0)
+        end = max(words[last].end + margin, words[last + 1].start if last + 1 < len(words) else duration)
+        start, end = max(0.0, start), min(duration, end)
         if end > start:
             found.append(Redaction(start, end, span.entity))
-    found.sort(key=lambda r: r.start)
+    return merge(found)
+
+
+def merge(ranges: list[Redaction]) -> list[Redaction]:
+    """Sorted, with ranges that touch or overlap joined (the first one's label kept)."""
     merged: list[Redaction] = []
-    for r in found:
+    for r in sorted(ranges, key=lambda r: r.start):
         if merged and r.start <= merged[-1].end:
             last = merged[-1]
             merged[-1] = Redaction(last.start, max(last.end, r.end), last.entity)
         else:
             merged.append(r)
     return merged
+
+
+def spans_under(transcript: Transcript, ranges: list[Redaction]):
+    """PII spans (character offsets in the transcript) for the words inside the time ranges."""
+    from .pii import PiiSpan
+
+    out = []
+    for w, (a, b) in zip(transcript.words, transcript.char_spans()):
+        for r in ranges:
+            middle = (w.start + w.end) / 2
+            if r.start <= middle <= r.end:
+                out.append(PiiSpan(a, b, r.entity, 0.5))
+                break
+    return out
 
 
 def apply(samples: np.ndarray, redactions: list[Redaction], *, mode: str = "tone", rate: int = RATE) -> np.ndarray:

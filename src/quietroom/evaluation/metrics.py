@@ -46,11 +46,33 @@ def normalise(text: str) -> str:
     return " ".join(w for w in out if w)
 
 
+_UNIT_NAMES = {v: k for k, v in spoken.UNITS.items() if k not in ("oh", "o", "nought", "nil")}
+_TEEN_NAMES = {v: k for k, v in spoken.TEENS.items()}
+_TENS_NAMES = {v: k for k, v in spoken.TENS.items()}
+
+
+def _small_number_words(text: str) -> str:
+    """1-2 digit numbers as words ("20 minutes" -> "twenty minutes"), the way the references
+    say them; longer digit strings are left to `normalise` (one digit at a time)."""
+    def words(m: re.Match) -> str:
+        n = int(m.group())
+        if n < 10:
+            return _UNIT_NAMES[n]
+        if n < 20:
+            return _TEEN_NAMES[n]
+        tens, unit = divmod(n, 10)
+        return _TENS_NAMES[tens * 10] + (f" {_UNIT_NAMES[unit]}" if unit else "")
+
+    return re.sub(r"(?<![\d.,:])\b(?!0\d)\d{1,2}\b(?![\d.,:]\d)", words, text)
+
+
 def wer(references: list[str], hypotheses: list[str]) -> float:
+    """Corpus WER after the same normalisation of both sides (`normalise`, with one- and
+    two-digit numbers read as words so "20" and "twenty" are the same word)."""
     import jiwer
 
-    refs = [normalise(r) for r in references]
-    hyps = [normalise(h) for h in hypotheses]
+    refs = [normalise(_small_number_words(r)) for r in references]
+    hyps = [normalise(_small_number_words(h)) for h in hypotheses]
     keep = [(r, h) for r, h in zip(refs, hyps) if r]
     return float(jiwer.wer([r for r, _ in keep], [h for _, h in keep]))
 

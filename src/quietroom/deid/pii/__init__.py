@@ -2,6 +2,6 @@
 
 `detect(text) -> list[PiiSpan]` and `redact_text(text, spans)`; see `engine`.
 """
-from .engine import ENTITIES, PiiSpan, analyzer_version, detect, redact_text
+from .engine import ENTITIES, PiiSpan, analyzer_version, detect, merge_spans, redact_text
 
-__all__ = ["ENTITIES", "PiiSpan", "analyzer_version", "detect", "redact_text"]
+__all__ = ["ENTITIES", "PiiSpan", "analyzer_version", "detect", "merge_spans", "redact_text"]

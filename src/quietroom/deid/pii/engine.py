@@ -118,6 +118,11 @@ def _merge(spans: list[PiiSpan]) -> list[PiiSpan]:
     return merged
 
 
+def merge_spans(spans: list[PiiSpan]) -> list[PiiSpan]:
+    """Spans from several sources as one non-overlapping list in text order."""
+    return _merge(spans)
+
+
 def detect(text: str, *, min_score: float = MIN_SCORE) -> list[PiiSpan]:
     """Labelled personal-data spans in an ASR hypothesis, non-overlapping, in text order."""
     if not text.strip():
@@ -129,11 +134,16 @@ def detect(text: str, *, min_score: float = MIN_SCORE) -> list[PiiSpan]:
 
 
 def redact_text(text: str, spans: list[PiiSpan]) -> str:
-    """Each span replaced by its label in brackets: "call me on [PHONE_NUMBER]"."""
-    out, pos = [], 0
+    """Each span replaced by its label in brackets: "call me on [PHONE_NUMBER]". Spans of one
+    label with only spaces between them read as one."""
+    out, pos, last = [], 0, None
     for s in sorted(spans, key=lambda s: s.start):
         if s.start < pos:
             continue
+        if last == s.entity and not text[pos : s.start].strip():
+            pos = s.end
+            continue
+        last = s.entity
         out.append(text[pos : s.start])
         out.append(f"[{s.entity}]")
         pos = s.end

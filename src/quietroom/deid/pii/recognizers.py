@@ -109,6 +109,10 @@ _EMAIL = re.compile(
 # domain suffix, right after the word e-mail, are still an address.
 _DOTTED = re.compile(rf"\b[a-z0-9]+(?:(?:\s+dot\s+|\s*\.\s*)[a-z0-9]+)+(?:\s+dot\s+|\s*\.){_TLD}\b", re.IGNORECASE)
 _EMAIL_CONTEXT = re.compile(r"\b(?:e-?mail|email address|mail)\b[\s\w']{0,20}$", re.IGNORECASE)
+# A domain the recogniser wrote as one token ("Outlook.com", "jmeslarkatu.co.uk": the rest of
+# the address misheard or glued in). Said aloud to a voice product it is almost always part
+# of an e-mail address; bleeping a bare web domain costs little.
+_DOMAIN_TOKEN = re.compile(rf"\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.{_TLD}\b", re.IGNORECASE)
 
 
 class SpokenEmailRecognizer(EntityRecognizer):
@@ -125,6 +129,8 @@ class SpokenEmailRecognizer(EntityRecognizer):
         for m in _DOTTED.finditer(text):
             if _EMAIL_CONTEXT.search(text[max(0, m.start() - 40) : m.start()]):
                 found.append(_result("EMAIL_ADDRESS", m.start(), m.end(), 0.75, "dotted-email"))
+        for m in _DOMAIN_TOKEN.finditer(text):
+            found.append(_result("EMAIL_ADDRESS", m.start(), m.end(), 0.7, "domain-token"))
         return found
 
 

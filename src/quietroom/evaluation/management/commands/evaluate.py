@@ -22,9 +22,12 @@ class Command(BaseCommand):
         parser.add_argument("--leak-sentences", type=int, default=48)
         parser.add_argument("--profile", default="standard", help="voice profile evaluated as the default")
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--wer-grouped", action="store_true",
+                            help="transcribe WER utterances in ~25 s groups (cheaper; Whisper may drop text)")
 
     def handle(self, *args, **opts):
-        scale = EvalScale(opts["speakers"], opts["per_speaker"], opts["pii_sentences"], opts["leak_sentences"], opts["seed"])
+        scale = EvalScale(opts["speakers"], opts["per_speaker"], opts["pii_sentences"], opts["leak_sentences"], opts["seed"],
+                          opts["wer_grouped"])
         try:
             figures, extras = evaluate(scale, opts["profile"])
         except (RuntimeError, ValueError) as exc:
