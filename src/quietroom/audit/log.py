@@ -162,16 +162,13 @@ def record(
 def _lock_head() -> tuple[int, str]:
     """(seq, hash) of the chain's head, locked until the caller's transaction ends."""
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT seq, hash FROM {_HEAD} WHERE id = 1{lock}")
-        row = cursor.fetchone()
-    if row is not None:
-        return int(row[0]), row[1]
-    AuditHead.objects.get_or_create(id=1)  # the very first event
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT seq, hash FROM {_HEAD} WHERE id = 1{lock}")
-        row = cursor.fetchone()
-    return int(row[0]), row[1]
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT seq, hash FROM {_HEAD} WHERE id = 1{lock}")
+            row = cursor.fetchone()
+        if row is not None:
+            return int(row[0]), row[1]
+        AuditHead.objects.get_or_create(id=1)  # the very first event: create the head, then lock it
 
 
 _HEAD = AuditHead._meta.db_table

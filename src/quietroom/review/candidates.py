@@ -20,6 +20,7 @@ concurrent reviewers never wait on, or receive, the same task.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -43,12 +44,11 @@ class CandidateFacts:
     cleared: bool = False
 
 
-
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-ORDER = "priority DESC, due_at ASC NULLS LAST, created_at ASC"  # the partial queue index's order
+ORDER = "t.priority DESC, t.due_at ASC NULLS LAST, t.created_at ASC"  # the partial queue index's order
 
 
 def _sql(locales: int, seen: int, *, lock: bool, facts: bool) -> str:
@@ -66,7 +66,7 @@ def _sql(locales: int, seen: int, *, lock: bool, facts: bool) -> str:
           AND NOT EXISTS (SELECT 1 FROM {task} o WHERE o.lease_owner_id = %(user)s AND o.snippet_id = t.snippet_id)
           AND NOT (EXISTS (SELECT 1 FROM {task} o WHERE o.lease_owner_id = %(user)s AND o.recording_id = t.recording_id{fence})
                    AND NOT EXISTS (SELECT 1 FROM {_table(ControllerPolicy)} p WHERE p.allow_same_recording))
-        ORDER BY {ORDER.replace("priority", "t.priority").replace("due_at", "t.due_at").replace("created_at", "t.created_at")}
+        ORDER BY {ORDER}
         LIMIT %(limit)s{locking}"""
     if not facts:
         return picked
@@ -82,7 +82,7 @@ def _sql(locales: int, seen: int, *, lock: bool, facts: bool) -> str:
         EXISTS (SELECT 1 FROM {_table(ReviewerClearance)} rc WHERE rc.reviewer_id = %(user)s
                 AND rc.sensitive_content) AS cleared
     FROM ({picked}) t LEFT JOIN {_table(CustomerKey)} c ON c.id = t.customer_id
-    ORDER BY {ORDER.replace("priority", "t.priority").replace("due_at", "t.due_at").replace("created_at", "t.created_at")}"""
+    ORDER BY {ORDER}"""
 
 
 _CACHE: dict = {}  # statement shape -> (SQL with plain %s, where each parameter comes from)
@@ -129,7 +129,8 @@ def batch(user, seen=(), *, limit: int) -> list[Task]:
     return tasks
 
 
-def _one_task_sql() -> str:
+@functools.cache
+def _one_task_sql(vendor: str) -> str:  # one text per database vendor (quoting)
     task = _table(Task)
     mine = f"SELECT 1 FROM {task} h WHERE h.lease_owner_id = %s AND h.status IN (%s, %s) AND h.id <> %s"
     return f"""
@@ -148,10 +149,8 @@ def facts_for_task(user, task) -> CandidateFacts:
     snippet_id = Task._meta.get_field("snippet").target_field.get_db_prep_value(task.snippet_id, connection)
     recording_id = Task._meta.get_field("recording").target_field.get_db_prep_value(task.recording_id, connection)
     mine = [user.pk, Task.Status.LEASED, Task.Status.DONE, task_id]
-    if "one" not in _CACHE:
-        _CACHE["one"] = _one_task_sql()
     with connection.cursor() as cursor:
-        cursor.execute(_CACHE["one"], [*mine, recording_id, *mine, snippet_id, user.pk, task_id,
+        cursor.execute(_one_task_sql(connection.vendor), [*mine, recording_id, *mine, snippet_id, user.pk, task_id,
                                        snippet_id, snippet_id, user.pk])
         row = cursor.fetchone()
     return CandidateFacts(*(bool(v) for v in row))

@@ -50,13 +50,11 @@ def start_of_day(now: datetime) -> datetime:
     return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def history_for(user, now: datetime, tasks, known: dict) -> History:
+def history_for(user, now: datetime, tasks, known: dict, exclude_task_id=None) -> History:
     """The reviewer's history as far as it matters for `tasks`, given each task's own facts
-    (`known`: task pk -> candidates.CandidateFacts); the totals are one more statement."""
-    # A task's own row never counts in its own history. Only a lone task can be one the reviewer
-    # holds (queue candidates are queued), so that is the one row to leave out.
-    exclude = next(iter(tasks)).pk if len(tasks) == 1 else None
-    seconds, per_customer = _totals(user, now, {t.customer_id for t in tasks}, exclude)
+    (`known`: task pk -> candidates.CandidateFacts), leaving out the row `exclude_task_id`;
+    the totals are one more statement."""
+    seconds, per_customer = _totals(user, now, {t.customer_id for t in tasks}, exclude_task_id)
     return History(
         seconds_today=seconds,
         recordings=frozenset(t.recording_id for t in tasks if known[t.pk].had_recording),
@@ -109,9 +107,11 @@ def facts_for_batch(user, tasks, now: datetime) -> dict:
     from dataclasses import replace
 
     known = {t.pk: getattr(t, "candidate_facts", None) or candidates.facts_for_task(user, t) for t in tasks}
-    history = history_for(user, now, tasks, known)
+    # A task's own row never counts in its own history. Only a lone task can be one the reviewer
+    # holds (queue candidates are queued), so that is the one row to leave out.
+    exclude = next(iter(tasks)).pk if len(tasks) == 1 else None
+    history = history_for(user, now, tasks, known, exclude)
     if any(f.warned or f.escalated for f in known.values()):
-        exclude = next(iter(tasks)).pk if len(tasks) == 1 else None
         history = replace(history, distressing_today=distress_today(user, now, exclude))
     by_controller: dict = {}
     facts = {}
