@@ -57,19 +57,24 @@ class RowError:
         return f"{where}: {self.field}: {self.reason}" if self.field else f"{where}: {self.reason}"
 
 
+def jsonl_records(text: str):
+    """(line number, dict or ValueError) for each non-blank line of JSON Lines text."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        yield number, value if isinstance(value, dict) else ValueError("not a JSON object")
+
+
 def _raw_rows(name: str, text: str):
     """(line number, dict) for each record; line numbers as a person sees them in an editor."""
     suffix = PurePosixPath(name).suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})")
-                continue
-            yield number, value if isinstance(value, dict) else ValueError("not a JSON object")
+        yield from jsonl_records(text)
     elif suffix in (".csv", ".tsv"):
         reader = csv.DictReader(io.StringIO(text), delimiter="\t" if suffix == ".tsv" else ",")
         missing = [f for f in FIELDS if f not in (reader.fieldnames or [])]

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import PurePosixPath
 
-from quietroom.recordings.manifest import ManifestError, decode_text
+from quietroom.recordings.manifest import ManifestError, decode_text, jsonl_records
 
 from .common import ImportOptions, base_record, resolve_locale, validate_mapped
 
@@ -25,15 +24,7 @@ def _records(name: str, text: str):
         for row in reader:
             yield reader.line_num, row
     elif suffix in (".jsonl", ".ndjson"):
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})")
-                continue
-            yield number, value if isinstance(value, dict) else ValueError("not a JSON object")
+        yield from jsonl_records(text)
     else:
         raise ManifestError(f"{name}: an audiofolder needs metadata.csv or metadata.jsonl")
 
