@@ -55,3 +55,18 @@ def test_a_repetition_loop_is_recognised_as_one():
     loop = [Word(w, 0.0, 0.0) for w in ("it's not " + "available to be " * 30).split()]
     fine = [Word(w, 0.0, 0.0) for w in "my card number is four one two three and it expires next year".split()]
     assert _looping(loop) and not _looping(fine) and not _looping([])
+
+
+def test_a_snippet_that_sends_greedy_decoding_into_a_loop_gets_the_same_transcript_every_time():
+    # This espeak sentence sends tiny.en's greedy decoding into "available to be available ...".
+    # The sampled fallback used to give a different transcript (and different bleeps) per call.
+    from quietroom.testspeech import espeak_available, synthesize_espeak
+
+    if not espeak_available():
+        pytest.skip("espeak-ng is not installed")
+    x = synthesize_espeak("It's davies 71 at yahoo dot co dot uk all lower case", voice="en-gb")
+    engine = asr.get_engine("faster-whisper")
+    assert asr._looping(engine._decode(x, temperature=0.0)), "the greedy pass no longer loops on this audio"
+    texts = {engine.transcribe(x).text for _ in range(3)}
+    assert len(texts) == 1
+    assert not asr._looping(engine.transcribe(x).words)

@@ -101,8 +101,8 @@ class FasterWhisperEngine:
     def _decode(self, x: np.ndarray, **options) -> list[Word]:
         words: list[Word] = []
         segments, _info = self._model.transcribe(
-            x, language="en", beam_size=1, word_timestamps=True, vad_filter=False,
-            condition_on_previous_text=False, **options,
+            x, language="en", word_timestamps=True, vad_filter=False,
+            condition_on_previous_text=False, **{"beam_size": 1, **options},
         )
         for segment in segments:
             for w in segment.words or ():
@@ -123,12 +123,12 @@ class FasterWhisperEngine:
                 if _looping(words):
                     # Greedy decoding fell into a repetition loop ("to be available to be
                     # available ..."): its words and timings say nothing about the audio, so
-                    # PII in it would go unbleeped. Decode again the way Whisper itself falls
-                    # back, sampling at rising temperatures, seeded so the result is repeatable.
-                    import ctranslate2
-
-                    ctranslate2.set_random_seed(0)
-                    retry = self._decode(x, temperature=(0.2, 0.4, 0.6, 0.8, 1.0))
+                    # PII in it would go unbleeped. Decode again with a beam and no repeated
+                    # trigram. (Not Whisper's own fallback, sampling at rising temperatures:
+                    # CTranslate2 draws from a per-worker-thread generator that
+                    # set_random_seed does not reset, so the same snippet got a different
+                    # transcript, and different bleeps, on every call.)
+                    retry = self._decode(x, temperature=0.0, beam_size=5, no_repeat_ngram_size=3)
                     if not _looping(retry):
                         words = retry
         return Transcript(tuple(words), self.name, self.model)
