@@ -15,7 +15,7 @@ import numpy as np
 
 from . import anonymize, asr, pii, redaction, segmentation, vad
 
-PIPELINE_VERSION = "deid-v3"  # v3: redaction to neighbouring words, check pass, ASR loop fallback, light voice
+PIPELINE_VERSION = "deid-v4"  # v4: a looping snippet is decoded again by beam search (repeatable); v3: check pass, light voice
 
 
 @dataclass(frozen=True)
