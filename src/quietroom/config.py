@@ -13,6 +13,8 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from quietroom.secretfiles import create_secret_file
+
 MODES = ("demo", "production", "test")
 
 # Values that must never be accepted as a real secret: Django's startproject placeholder,
@@ -51,9 +53,8 @@ def _demo_secret_file(folder: Path, name: str, nbytes: int) -> str:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = folder / name
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(base64.urlsafe_b64encode(secrets.token_bytes(nbytes)).decode() + "\n")
+        # Another process starting at the same moment may win; then its secret is the one.
+        create_secret_file(path, base64.urlsafe_b64encode(secrets.token_bytes(nbytes)) + b"\n")
     return path.read_text().strip()
 
 
@@ -107,7 +108,7 @@ def master_key_url() -> str:
         from quietroom.vault import create_key_file
 
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        create_key_file(path)
+        create_key_file(path, exist_ok=True)  # another process starting now may have made it
     return f"file://{path}"
 
 

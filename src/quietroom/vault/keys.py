@@ -68,27 +68,22 @@ class LocalKeyFileProvider:
         return f"LocalKeyFileProvider(path={str(self.path)!r}, key_id={self.key_id!r})"
 
 
-def create_key_file(path: "str | os.PathLike[str]") -> None:
-    """Write a fresh random master key; never overwrites (that would orphan data)."""
+def create_key_file(path: "str | os.PathLike[str]", *, exist_ok: bool = False) -> None:
+    """Write a fresh random master key; never overwrites (that would orphan data).
+
+    The key appears whole or not at all (`secretfiles.create_secret_file`). With `exist_ok` an
+    existing key is kept silently: demo mode creates its key on first start, and two
+    processes may start at once.
+    """
+    from quietroom.secretfiles import create_secret_file
+
     path = Path(path)
     try:
-        # O_EXCL + mode at creation: the key is never briefly world-readable,
-        # and an existing key (or a planted symlink) is never clobbered.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise KeyProviderError(f"master key file {str(path)!r} already exists; refusing to overwrite") from None
+        created = create_secret_file(path, base64.b64encode(generate_key()) + b"\n")
     except OSError as e:
         raise KeyProviderError(f"could not create master key file {str(path)!r}: {e.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(base64.b64encode(generate_key()) + b"\n")
-            f.flush()
-            os.fsync(f.fileno())
-    except OSError as e:
-        # Don't leave a truncated key behind that a later run would reject (or,
-        # worse, that someone would "fix" by hand).
-        path.unlink(missing_ok=True)
-        raise KeyProviderError(f"could not write master key file {str(path)!r}: {e.strerror}") from None
+    if not created and not exist_ok:
+        raise KeyProviderError(f"master key file {str(path)!r} already exists; refusing to overwrite")
 
 
 def provider_from_url(url: str) -> KeyProvider:
