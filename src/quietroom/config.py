@@ -13,8 +13,6 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from quietroom.secretfiles import create_secret_file
-
 MODES = ("demo", "production", "test")
 
 # Values that must never be accepted as a real secret: Django's startproject placeholder,
@@ -53,6 +51,8 @@ def _demo_secret_file(folder: Path, name: str, nbytes: int) -> str:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = folder / name
     if not path.exists():
+        from quietroom.vault.secretfiles import create_secret_file
+
         # Another process starting at the same moment may win; then its secret is the one.
         create_secret_file(path, base64.urlsafe_b64encode(secrets.token_bytes(nbytes)) + b"\n")
     return path.read_text().strip()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from quietroom import config
-from quietroom.secretfiles import create_secret_file
+from quietroom.vault.secretfiles import create_secret_file
 from quietroom.vault import KeyProviderError, create_key_file
 
 

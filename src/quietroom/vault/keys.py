@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlparse
 
 from .crypto import KEY_BYTES, generate_key, open_sealed, seal
 from .errors import KeyProviderError
+from .secretfiles import create_secret_file
 
 
 class KeyProvider(Protocol):
@@ -75,8 +76,6 @@ def create_key_file(path: "str | os.PathLike[str]", *, exist_ok: bool = False) -
     existing key is kept silently: demo mode creates its key on first start, and two
     processes may start at once.
     """
-    from quietroom.secretfiles import create_secret_file
-
     path = Path(path)
     try:
         created = create_secret_file(path, base64.b64encode(generate_key()) + b"\n")
