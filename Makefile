@@ -1,12 +1,14 @@
 # QuietRoom: two commands for a fresh machine.
 #   make demo   - install into .venv and run the demo (SQLite, local encrypted blobs, in-process jobs)
-#   make test   - install into .venv and run the whole suite on SQLite and on PostgreSQL
+#   make test   - install into .venv and run the whole suite: unit once, db on SQLite and on
+#                 PostgreSQL, system (browser, faults, smoke) once on PostgreSQL
+#   make test-fast - unit + db on SQLite only, for the edit-test loop
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/quietroom
 
-.PHONY: demo smoke test test-sqlite test-postgres install system-deps bench clean
+.PHONY: demo smoke test test-fast test-sqlite test-postgres install system-deps bench clean
 
 $(BIN)/.installed: pyproject.toml $(wildcard requirements/*.txt)
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +32,9 @@ smoke: install
 
 test: install
 	bash scripts/run-tests.sh
+
+test-fast: install
+	bash scripts/run-tests.sh fast
 
 test-sqlite: install
 	$(BIN)/python -m pytest

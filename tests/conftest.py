@@ -14,6 +14,29 @@ from quietroom import testspeech
 
 PASSWORD = "a long enough passphrase for tests"
 
+# The tiers (scripts/run-tests.sh runs each where it belongs):
+#   unit   - touches no database: runs once;
+#   db     - uses the database: runs on SQLite and on PostgreSQL;
+#   system - browser, infrastructure faults, subprocess smoke, evaluation, schemathesis: runs
+#            once, on PostgreSQL (the production database).
+# A test's tier follows from what it uses, so nobody marks tests by hand; a module that drives
+# whole processes says `pytestmark = pytest.mark.system`.
+SYSTEM_MARKERS = ("system", "browser", "infrastructure")
+
+
+def tier_of(item) -> str:
+    if any(item.get_closest_marker(name) for name in SYSTEM_MARKERS):
+        return "system"
+    if item.get_closest_marker("django_db") or "_django_db_helper" in getattr(item, "fixturenames", ()):
+        return "db"
+    return "unit"
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        item.add_marker(tier_of(item))
+
 
 @pytest.fixture
 def controller(db):
@@ -94,11 +117,44 @@ def write_manifest(folder: Path, rows: list[dict], name="manifest.csv") -> Path:
     return path
 
 
-@pytest.fixture(autouse=True)
-def _deid_asr_memo(settings):
-    """The suite ingests the same generated recordings again and again: let the de-identification
-    pipeline transcribe each distinct snippet once per process (the real engine still runs)."""
-    settings.QUIETROOM = {**settings.QUIETROOM, "DEID_ASR_MEMO": True}
+class _DeidOncePerSession:
+    """`quietroom.deid.pipeline` with `deidentify` run once per distinct recording and settings.
+
+    The suite ingests the same generated recordings in many tests; each distinct one goes
+    through the real pipeline (VAD, Whisper, PII, voice, bleeps) once per test process, seeded,
+    and every later ingestion stores those results through the gate as production would.
+    The pipeline itself is tested end to end in tests/deid and tests/recordings.
+    """
+
+    def __init__(self, module):
+        self._module = module
+        self._results: dict = {}
+
+    def __getattr__(self, name):
+        return getattr(self._module, name)
+
+    def deidentify(self, samples, config=None, **kwargs):
+        import hashlib
+
+        import numpy as np
+
+        config = config if config is not None else self._module.DeidConfig()
+        audio = hashlib.sha256(np.ascontiguousarray(samples, dtype=np.float32).tobytes()).hexdigest()
+        key = (audio, config)
+        if key not in self._results:
+            kwargs["rng"] = np.random.default_rng(0)
+            self._results[key] = self._module.deidentify(samples, config, **kwargs)
+        return self._results[key]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _deid_once_per_session():
+    from quietroom.recordings import pipeline
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(pipeline, "deid", _DeidOncePerSession(pipeline.deid))
+    yield
+    patch.undo()
 
 
 @pytest.fixture(scope="session")
@@ -117,15 +173,20 @@ def audio_dir(tmp_path, speech):
 
 
 @pytest.fixture
-def ingested(controller, audio_dir):
-    """Two recordings ingested and processed into snippets with review tasks."""
+def ingested(controller, audio_dir, django_capture_on_commit_callbacks):
+    """Two recordings ingested and processed into snippets with review tasks.
+
+    The test's transaction never commits, so the work the pipeline leaves for after its commit
+    (deleting the raw recording's ciphertext) is run here, as a commit would run it.
+    """
     from quietroom.recordings.ingest import ingest_manifest
 
     manifest = write_manifest(audio_dir, [
         manifest_row("r-1", "rec0.wav", customer="cust-0001"),
         manifest_row("r-2", "rec1.wav", customer="cust-0002"),
     ])
-    report = ingest_manifest(manifest, audio_dir, controller)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = ingest_manifest(manifest, audio_dir, controller)
     assert report.count("accepted") == 2, report.lines()
     return report
 

@@ -230,8 +230,6 @@ QUIETROOM = {
     # minutes of continuous work after which the room suggests a break.
     "CARE_DISTRESS_DAILY_CAP": int(config.csv_env("QUIETROOM_CARE_DISTRESS_DAILY_CAP", "5")[0]),
     "CARE_BREAK_MINUTES": float(config.csv_env("QUIETROOM_CARE_BREAK_MINUTES", "50")[0]),
-    # Test suites only: reuse the hypothesis of byte-identical snippet audio within a process.
-    "DEID_ASR_MEMO": False,
 }
 
 # Retention periods in days (privacy/retention.py enforces them; 0 = keep until erasure).

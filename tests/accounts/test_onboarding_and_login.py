@@ -16,7 +16,7 @@ from quietroom.accounts.models import Invitation, User
 from quietroom.audit.models import AuditEvent
 from tests.conftest import PASSWORD, totp_code
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def accept(client, token, password=PASSWORD):

@@ -14,7 +14,7 @@ from quietroom.audit.models import AuditEvent
 from tests.accounts.conftest import make_user
 from tests.accounts.test_tenant_isolation import PARAM, fill, routes
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 # Routes anyone may reach without signing in: the sign-in steps themselves and onboarding links.
 PUBLIC = {"login", "verify", "invitation", "enrol", "webauthn_login_options", "webauthn_login_verify",

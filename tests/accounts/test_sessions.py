@@ -18,7 +18,7 @@ from quietroom.audit.models import AuditEvent
 from tests.accounts.conftest import signed_in
 from tests.conftest import PASSWORD, totp_code
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def test_a_second_login_to_the_same_account_ends_the_first_session(make_reviewer, manager_a):

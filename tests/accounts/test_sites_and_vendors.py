@@ -11,7 +11,7 @@ from quietroom.audit.models import AuditEvent
 from tests.accounts.conftest import signed_in
 from tests.conftest import PASSWORD
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 HOME = "198.51.100.23"
 

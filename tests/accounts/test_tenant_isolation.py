@@ -18,7 +18,7 @@ from quietroom.accounts.models import Invitation, Notice, Site, User, VettingRec
 from quietroom.review import queue
 from quietroom.review.models import Task
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
 B_MARKERS = ("Vendor-B-Secret", "reviewer-b", "Cork", "Vendor B")

@@ -15,7 +15,7 @@ from quietroom.accounts import throttle
 from quietroom.accounts.models import LoginFailure
 from tests.conftest import PASSWORD, totp_code
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def test_guessing_passwords_meets_growing_delays(make_reviewer):

@@ -17,7 +17,7 @@ from quietroom.review.eligibility import decide
 from quietroom.review.models import Task
 from tests.accounts.conftest import signed_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=dt_timezone.utc)
 

@@ -18,7 +18,7 @@ from quietroom.audit.models import AuditEvent
 from quietroom.exports.models import Export, ImportRun
 from tests.exports.interop_fixtures import audiofolder, common_voice_release
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def auth(token):

@@ -58,10 +58,11 @@ def open_task(client):
 
 
 @pytest.fixture
-def flagged(controller, make_reviewer, reviewer_client):
+def flagged(controller, make_reviewer, reviewer_client, django_capture_on_commit_callbacks):
     """Reviewers A and B hold the same snippet; A flags it with a note while B is mid-play.
 
-    Returns a dict with the case, both clients, B's stream url and the note.
+    Returns a dict with the case, both clients, B's stream url and the note. The case's
+    arrival notice (sent when the flag commits) is sent here, as a commit would send it.
     """
     from quietroom.escalation.models import Case
 
@@ -74,8 +75,9 @@ def flagged(controller, make_reviewer, reviewer_client):
     task_a, _, key, _ = open_task(client_a)
     assert task_a.snippet_id == task_b.snippet_id and task_a.pk != task_b.pk
     note = "sounded like someone shouting for help near the end"
-    response = client_a.post(f"/room/task/{task_a.pk}/", {"transcript": "words", "idempotency_key": key,
-                                                          "sensitive": "violence_abuse", "sensitive_note": note})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_a.post(f"/room/task/{task_a.pk}/", {"transcript": "words", "idempotency_key": key,
+                                                              "sensitive": "violence_abuse", "sensitive_note": note})
     assert response.status_code in (200, 302)
     return {"case": Case.objects.get(), "client_a": client_a, "client_b": client_b, "stream_b": stream_b,
             "note": note, "task_a": task_a, "task_b": task_b, "rita": rita, "bob": bob}

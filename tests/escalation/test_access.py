@@ -11,7 +11,7 @@ from quietroom.escalation.models import Case, LegalHold, Proposal
 
 from .conftest import client_for
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 OUTSIDERS = [
     ("reviewer", "vendor"), ("qa_lead", "vendor"), ("vendor_manager", "vendor"),

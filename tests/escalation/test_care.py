@@ -74,7 +74,7 @@ def test_eligibility_rules_for_escalated_and_capped_distressing_snippets():
     assert escalated.reasons == ("snippet was escalated as sensitive content",)
 
 
-pytestmark_db = pytest.mark.django_db(transaction=True)
+pytestmark_db = pytest.mark.django_db
 
 
 @pytestmark_db

@@ -12,7 +12,7 @@ from quietroom.audit.models import AuditEvent
 from quietroom.escalation import notify
 from quietroom.escalation.models import Case
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def test_beat_schedules_the_deadline_job():

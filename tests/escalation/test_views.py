@@ -11,7 +11,7 @@ from quietroom.escalation.models import Case, LegalHold
 
 from .conftest import client_for
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def test_hold_through_the_pages_and_the_timeline_matches_the_log(flagged, make_officer):

@@ -6,10 +6,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from quietroom import testspeech
 
 QUIETROOM = Path(sys.executable).with_name("quietroom")
+
+pytestmark = pytest.mark.system  # whole processes: runs once, on PostgreSQL
 
 
 def _run(args, tmp_path, **kw):

@@ -6,6 +6,8 @@ import pytest
 from quietroom.evaluation import report
 from quietroom.evaluation.run import EvalScale, evaluate
 
+pytestmark = pytest.mark.system  # whole processes: runs once, on PostgreSQL
+
 
 @pytest.fixture(scope="module")
 def small_run():

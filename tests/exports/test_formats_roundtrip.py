@@ -15,7 +15,7 @@ from quietroom.audit.models import AuditEvent
 from quietroom.exports.models import Export, ExportCustomer
 from quietroom.recordings.models import CustomerKey, Snippet
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def export(fmt, out, *extra):

@@ -10,7 +10,7 @@ from quietroom.recordings.models import CustomerKey
 from quietroom.review import queue
 from quietroom.review.submissions import submit
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def review_two(make_reviewer):

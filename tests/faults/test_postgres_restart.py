@@ -89,6 +89,7 @@ class ReviewerClient(threading.Thread):
         self.confirmed: dict[str, str] = {}  # task id -> idempotency key, per server confirmation
         self.refused: list[str] = []  # submit answers in the 4xx range: a bug, reported by the test
         self.retries = 0
+        self.last_step = 0  # the newest TOTP step this reviewer has sent
         self.failure = ""
 
     def retrying(self, call, attempts=60):
@@ -107,6 +108,16 @@ class ReviewerClient(threading.Thread):
             time.sleep(0.25)
         raise RuntimeError(f"gave up after repeated server errors, last: {seen[-3:]}")
 
+    def fresh_code(self) -> str:
+        """A TOTP code of a step not used yet: the server accepts each step once, within one
+        step of now, so a retry takes the next step's code instead of waiting for the clock."""
+        now_step = int(time.time() // 30)
+        step = max(now_step, self.last_step + 1)
+        if step > now_step + 1:  # three attempts within one step: only then is there a wait
+            time.sleep((step - 1) * 30 - time.time() + 0.1)
+        self.last_step = step
+        return pyotp.TOTP(self.secret).at(step * 30)
+
     def sign_in(self):
         def attempt():
             page = self.browser.get("/room/")  # signed out: redirected to the sign-in page
@@ -115,11 +126,10 @@ class ReviewerClient(threading.Thread):
             page = self.browser.post_form(page, {"username": self.username, "password": self.password})
             if page.status >= 500:
                 return page
-            done = self.browser.post_form(page, {"code": pyotp.TOTP(self.secret).now()})
+            done = self.browser.post_form(page, {"code": self.fresh_code()})
             if done.status < 500 and "/accounts/login" in done.url:
-                # A half-finished sign-in (one step met a restarting database): start again,
-                # after the next TOTP step so the same code is not refused as replayed.
-                time.sleep(30 - time.time() % 30 + 0.1)
+                # A half-finished sign-in (one step met a restarting database): start again
+                # with a code of a later step, so it is not refused as a replay.
                 raise OSError("sign-in did not complete")
             return done
 

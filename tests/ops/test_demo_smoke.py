@@ -1,24 +1,34 @@
-"""`quietroom demo --smoke` is the installed self-check: it must pass on both databases."""
+"""`quietroom demo --smoke` is the installed self-check: it must pass on both databases.
+
+A system test (whole processes): it runs once, in the PostgreSQL pass, and covers the embedded
+SQLite default and PostgreSQL itself, each in a database of its own.
+"""
 import os
 import subprocess
 import sys
 import uuid
 
 import psycopg
-from django.conf import settings
+import pytest
+
+pytestmark = pytest.mark.system  # whole processes: runs once, on PostgreSQL
 
 
-def test_demo_smoke_passes_on_the_configured_database(tmp_path):
+# The PostgreSQL server the suite uses (README: 127.0.0.1:5432, trust auth, user postgres).
+PG_SERVER = dict(host="127.0.0.1", port=5432, user="postgres")
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_demo_smoke_passes_on_the_embedded_default_and_on_postgresql(tmp_path, engine):
     env = {k: v for k, v in os.environ.items() if k not in ("QUIETROOM_DATA_DIR", "DATABASE_URL")}
     env["QUIETROOM_MODE"] = "demo"
-    database = settings.DATABASES["default"]
     created = None
-    if database["ENGINE"].endswith("postgresql"):
+    if engine == "postgresql":
         created = f"quietroom_smoke_{uuid.uuid4().hex[:8]}"
-        params = dict(host=database["HOST"], port=database["PORT"] or 5432, user=database["USER"], dbname="postgres", autocommit=True)
+        params = dict(**PG_SERVER, dbname="postgres", autocommit=True)
         with psycopg.connect(**params) as conn:
             conn.execute(f'CREATE DATABASE "{created}"')
-        env["DATABASE_URL"] = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT'] or 5432}/{created}"
+        env["DATABASE_URL"] = f"postgres://{PG_SERVER['user']}@{PG_SERVER['host']}:{PG_SERVER['port']}/{created}"
     try:
         result = subprocess.run(
             [sys.executable, "-m", "quietroom.cli", "--data-dir", str(tmp_path / "data"), "demo", "--smoke"],

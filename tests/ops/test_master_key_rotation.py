@@ -7,7 +7,7 @@ from quietroom import gate, vault
 from quietroom.audit.models import AuditEvent
 from quietroom.recordings.models import CustomerKey, Snippet
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def readable(snippet_count_expected):

@@ -12,7 +12,7 @@ from quietroom.audit.models import AuditEvent
 from quietroom.privacy import access_report, offline, render
 from quietroom.recordings.models import Snippet
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from quietroom.privacy.models import ErasureRequest
 from quietroom.recordings.models import CustomerKey, Recording, Snippet
 from quietroom.review.models import Task
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 OFFICER = Actor(name="olivia", role="privacy_officer", pseudonym="r_officer")
 
 
@@ -125,6 +125,7 @@ def test_a_crash_between_steps_resumes_when_rerun(ingested, controller, pseudony
     assert AuditEvent.objects.filter(action="erasure.resume", customer=pseudonym).count() == 1
 
 
+@pytest.mark.django_db(transaction=True)  # the killed process and the rerun read committed rows
 def test_an_erasure_killed_with_sigkill_resumes_from_the_command_line(ingested, controller, pseudonym, tmp_path):
     env = dict(os.environ)
     db = connection.settings_dict

@@ -11,7 +11,7 @@ from quietroom.audit.models import AuditEvent
 from quietroom.privacy import records, retention, transparency
 from quietroom.recordings.models import Snippet
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def test_retention_shreds_old_snippets_and_prunes_checkpointed_audit_entries(ingested, settings):

@@ -8,7 +8,7 @@ from django.test import Client
 from quietroom.accounts.models import Organisation, User
 from quietroom.recordings.models import IngestBatch, Recording
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def staff(org, role, username):

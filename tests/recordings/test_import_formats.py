@@ -20,7 +20,7 @@ from quietroom.recordings.models import CustomerKey, Recording
 
 from tests.exports.interop_fixtures import audiofolder, common_voice_release, label_studio_tasks
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")

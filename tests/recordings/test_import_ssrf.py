@@ -119,7 +119,7 @@ def test_the_connection_goes_to_the_checked_address_not_a_second_dns_answer(monk
         server.server_close()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_ssrf_attempts_in_a_manifest_are_refused_per_row_with_a_clear_error(controller, tmp_path, monkeypatch, settings):
     from quietroom import testspeech
 

@@ -14,7 +14,7 @@ from quietroom.recordings.models import CustomerKey, IngestBatch, Recording, Sni
 from quietroom.review.models import Task
 from tests.conftest import manifest_row, write_manifest
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def outcome(report, rec_id):

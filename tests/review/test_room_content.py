@@ -20,7 +20,7 @@ from quietroom.review.submissions import SubmissionRefused, submit
 from .conftest import set_knobs
 from .factories import make_snippets
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def open_task(client):

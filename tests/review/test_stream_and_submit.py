@@ -12,7 +12,7 @@ from quietroom.audit.models import AuditEvent
 from quietroom.review import queue, streaming
 from quietroom.review.models import Submission, Task
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def take_task(client):

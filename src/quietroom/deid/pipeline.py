@@ -30,11 +30,9 @@ class DeidConfig:
     # Transcribe the anonymised audio too (the audio a reviewer will hear) and bleep the PII
     # found there as well: a second hypothesis catches what the first one mis-heard.
     check_pass: bool = True
-    asr_memo: bool = False  # test suites only (see asr.MemoisedEngine)
 
     def engine(self) -> asr.AsrEngine:
-        get = asr.get_memoised_engine if self.asr_memo else asr.get_engine
-        return get(self.asr_engine, self.asr_model_dir)
+        return asr.get_engine(self.asr_engine, self.asr_model_dir)
 
 
 @dataclass

@@ -38,7 +38,6 @@ def deid_config(profile: DeidProfile) -> deid.DeidConfig:
         asr_model_dir=conf.get("DEID_ASR_MODEL_DIR") or None,
         voice_profile=profile.voice_strength,
         max_snippet_seconds=conf["SNIPPET_MAX_SECONDS"],
-        asr_memo=bool(conf.get("DEID_ASR_MEMO", False)),
     )
 
 
