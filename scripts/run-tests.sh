@@ -27,9 +27,9 @@ run() {  # run NAME ARGS...: one pytest run; "no tests selected" (exit 5) is a f
 
 run "unit + db on SQLite" env -u DATABASE_URL "${PYTEST[@]}" -m "unit or db" -n "$JOBS" --dist loadfile "$@"
 if [ "$fast" -eq 0 ]; then
-  run "db on PostgreSQL" env DATABASE_URL="$PG_URL" "${PYTEST[@]}" -m db -n "$JOBS" --dist loadfile "$@"
-  # Serial: the fault tests stop and restart servers and time recoveries; a second worker
-  # competing for the two cores would make their deadlines flaky, not the code.
-  run "system on PostgreSQL" env DATABASE_URL="$PG_URL" "${PYTEST[@]}" -m system "$@"
+  # One run for both tiers, so a worker busy with a long system test (a fault test waiting for
+  # a server, a browser flow) leaves the other to get through the db tests. Every system test
+  # starts its own servers on free loopback ports and its own data folder, so two can run at once.
+  run "db + system on PostgreSQL" env DATABASE_URL="$PG_URL" "${PYTEST[@]}" -m "db or system" -n "$JOBS" --dist loadfile "$@"
 fi
 exit $status

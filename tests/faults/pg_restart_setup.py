@@ -1,25 +1,25 @@
 """Set-up for the PostgreSQL restart fault test, run as a subprocess against a private cluster.
 
-Prints one JSON line: the reviewers (username, TOTP secret) and the password.
+Prints one JSON line: the reviewers (username, TOTP secret) and the password. The queue is
+built from sealed snippets made by tests/review/factories.py, not by running the
+de-identification pipeline: the test is about the database restart, not about the pipeline.
 """
-import csv
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 import django
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, for tests.review.factories
 django.setup()
 
 import pyotp  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from quietroom import testspeech  # noqa: E402
 from quietroom.accounts.models import Organisation, Site, User  # noqa: E402
-from quietroom.recordings.ingest import ingest_manifest  # noqa: E402
 from quietroom.recordings.pseudonyms import user_pseudonym  # noqa: E402
+from tests.review.factories import make_snippets  # noqa: E402
 
 PASSWORD = "restart test passphrase words"
 call_command("migrate", verbosity=0)
@@ -45,21 +45,9 @@ for i in range(int(sys.argv[1])):
         pass
     reviewers.append({"username": user.username, "secret": user.totp_secret})
 
-with tempfile.TemporaryDirectory() as tmp:
-    folder = Path(tmp)
-    rows = []
-    for i in range(int(sys.argv[2])):
-        samples, rate, _ = testspeech.make_conversation(6, seed=500 + i)
-        testspeech.write_audio(folder / f"r{i}.wav", samples, rate, "wav")
-        rows.append({"recording_id": f"r{i}", "customer_id": f"c{i}", "audio_path": f"r{i}.wav", "locale": "en-US",
-                     "region": "GB", "source": "assistant", "activation": "wake_word", "consent": "true",
-                     "captured_at": "2026-02-01T10:00:00+00:00"})
-    with (folder / "m.csv").open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    report = ingest_manifest(folder / "m.csv", folder, controller)
-    assert report.count("accepted") == len(rows), report.lines()
+# One snippet per recording, so every reviewer may take any task (one snippet of a recording
+# per reviewer), and far more tasks than four reviewers submit in the test's 25 seconds.
+make_snippets(controller, int(sys.argv[2]), seconds=2.0)
 from quietroom.review.models import Task  # noqa: E402
 
 print(json.dumps({"reviewers": reviewers, "password": PASSWORD, "tasks": Task.objects.count()}))

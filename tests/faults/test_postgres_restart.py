@@ -164,7 +164,7 @@ def test_postgres_restart_while_reviewers_submit_loses_and_doubles_nothing(priva
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update({"QUIETROOM_MODE": "demo", "QUIETROOM_DATA_DIR": str(tmp_path / "data"),
                 "DATABASE_URL": private_postgres.url("quietroom"), "DJANGO_SETTINGS_MODULE": "quietroom.settings"})
-    setup = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "pg_restart_setup.py"), "4", "10"],
+    setup = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "pg_restart_setup.py"), "4", "120"],
                            env=env, capture_output=True, text=True, timeout=300)
     assert setup.returncode == 0, setup.stderr[-3000:]
     facts = json.loads(setup.stdout.strip().splitlines()[-1])
