@@ -220,10 +220,27 @@ def enrolling_user(request) -> User | None:
     return User.objects.select_related("site", "organisation").filter(pk=pk, is_active=True).first()
 
 
-def finish_enrolment(request, user: User, factor: str) -> None:
+def finish_enrolment(request, user: User, factor: str) -> str:
+    """The factor is enrolled; sign the person in under the same rule as a password sign-in.
+
+    Returns the refusal ('' when signed in). A refused person keeps the factor they just
+    enrolled and signs in the usual way once they are where the rule allows (their site).
+    """
+    address = client_address(request)
     request.session.pop("enrol_user", None)
-    record(Actor.for_user(user, client_address(request)), "second_factor.enrolled", details={"factor": factor})
+    record(Actor.for_user(user, address), "second_factor.enrolled", details={"factor": factor})
+    if refusal := access_refusal(user, address):
+        record(Actor.for_user(user, address), "login.enrolment", outcome="denied",
+               details={"reason": audit_reason(refusal)})
+        return refusal
     login(request, user, backend="quietroom.accounts.backends.AccountBackend")
+    return ""
+
+
+def enrolment_refused(request, refusal: str):
+    return render(request, "accounts/refused.html", {
+        "heading": "Your second factor is set up, but you cannot sign in from here",
+        "reason": refusal}, status=403)
 
 
 @never_cache
@@ -238,7 +255,8 @@ def enrol_view(request):
         if totp.verify_and_consume(user, form.cleaned_data["code"]):
             user.totp_confirmed = True
             user.save(update_fields=["totp_confirmed"])
-            finish_enrolment(request, user, "totp")
+            if refusal := finish_enrolment(request, user, "totp"):
+                return enrolment_refused(request, refusal)
             return redirect("review:room")
         error = "That code is not valid. Check the time on your phone and try the next code."
     uri = totp.provisioning_uri(user)
