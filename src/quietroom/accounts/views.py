@@ -149,9 +149,22 @@ def logout_view(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def invitation_view(request, token: str):
+    # Looking links up is throttled per address exactly like sign-in (and shares its count):
+    # a bad link is a failed step, and a throttled address waits before any link, good or bad.
     address = client_address(request)
+    now = timezone.now()
+    verdict = throttle.check_address(address, now)
+    if not verdict.allowed:
+        record(Actor(name="throttled", address=address), "invitation.lookup", outcome="denied",
+               details={"reason": "throttled", "wait_seconds": verdict.wait_seconds})
+        return render(request, "accounts/refused.html", {
+            "heading": "Too many attempts",
+            "reason": f"Too many attempts. Wait {verdict.wait_seconds} seconds, then try again."}, status=429)
     invitation = invitations.find_usable(token)
     if invitation is None:
+        throttle.record_failure(throttle.INVITATION_KEY, address, now)
+        record(Actor(name="unknown", address=address), "invitation.lookup", outcome="denied",
+               details={"reason": "unknown, used, revoked or expired link"})
         return render(request, "accounts/invitation_invalid.html", status=404)
     if vendor_reasons(invitation):
         return _invitation_refused(request, invitation, address)
