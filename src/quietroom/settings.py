@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "quietroom.accounts.sessions.SessionPolicyMiddleware",
+    "quietroom.accounts.middleware.SiteNetworkMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "quietroom.accounts.middleware.ContentSecurityPolicyMiddleware",

@@ -105,3 +105,24 @@ def test_a_full_sign_in_clears_the_accounts_delay(make_reviewer):
     client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
     assert client.post("/accounts/login/verify/", {"code": totp_code(user)}).status_code == 302
     assert not LoginFailure.objects.filter(username=user.username).exists()
+
+
+def test_guessing_invitation_links_from_one_address_is_throttled_like_sign_in(site):
+    import secrets
+
+    from quietroom.accounts.invitations import create_invitation
+    from quietroom.audit.models import AuditEvent
+
+    _, token = create_invitation(organisation=site.organisation, username="patient", role="reviewer", site=site)
+    guesser = Client(REMOTE_ADDR="203.0.113.50")
+    statuses = [guesser.get(f"/accounts/invite/{secrets.token_urlsafe(32)}/").status_code
+                for _ in range(throttle.ADDRESS_FREE + 5)]
+    assert statuses[:throttle.ADDRESS_FREE] == [404] * throttle.ADDRESS_FREE
+    assert 429 in statuses[throttle.ADDRESS_FREE:]
+    # While the address waits, even a real link waits; another address is not slowed down.
+    assert guesser.get(f"/accounts/invite/{token}/").status_code == 429
+    assert Client(REMOTE_ADDR="198.51.100.3").get(f"/accounts/invite/{token}/").status_code == 200
+    # Bad links and bad passwords share the address's budget, and every refusal is in the audit log.
+    assert not throttle.check("someone", "203.0.113.50", timezone.now()).allowed
+    assert AuditEvent.objects.filter(action="invitation.lookup", outcome="denied",
+                                     address="203.0.113.50").count() == len(statuses) + 1

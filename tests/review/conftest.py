@@ -17,11 +17,15 @@ def set_knobs(settings, **knobs):
 
 
 @pytest.fixture
-def make_staff(controller, vendor):
+def make_staff(controller, vendor, request):
+    from quietroom.accounts.access import SITE_BOUND_ROLES
     from quietroom.accounts.models import User
 
     def make(username, role, *, org=None):
-        user = User.objects.create(username=username, role=role, organisation=org or vendor,
+        # A QA lead works at the vendor's site, like its reviewers: without one they could never
+        # sign in, and the site rule refuses their every request.
+        site = request.getfixturevalue("site") if role in SITE_BOUND_ROLES and org in (None, vendor) else None
+        user = User.objects.create(username=username, role=role, organisation=org or vendor, site=site,
                                    totp_secret=pyotp.random_base32(), totp_confirmed=True)
         return user
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from . import access as access_rules
 from . import notices, permissions, vetting
 from .models import User
 
@@ -16,7 +17,8 @@ def access(request):
     perms = permissions.permissions_of(user)
     return {
         # Shown on every page, so a reviewer whose NDA expired sees why the queue is empty.
-        "access_blockers": vetting.blocking_reasons(user, timezone.now()) if user.role in WORKING_ROLES else [],
+        "access_blockers": ([*vetting.blocking_reasons(user, timezone.now()), *access_rules.vendor_reasons(user)]
+                            if user.role in WORKING_ROLES else []),
         "unread_notices": notices.unread_count(user),
         "nav_people": permissions.VIEW_PEOPLE in perms,
         "nav_vendors": permissions.VIEW_VENDORS in perms,

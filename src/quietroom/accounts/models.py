@@ -120,6 +120,11 @@ class User(AbstractUser):
         return self
 
     @property
+    def vendor_state(self) -> Organisation | None:
+        """What `access.vendor_reasons` reads: the organisation loaded with the user."""
+        return self.organisation
+
+    @property
     def display_name(self) -> str:
         return self.get_full_name() or self.get_username()
 
@@ -139,6 +144,11 @@ class Invitation(models.Model):
     user = models.OneToOneField(User, null=True, blank=True, on_delete=models.SET_NULL)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def vendor_state(self) -> Organisation:
+        """What `access.vendor_reasons` reads: a link onboards nobody into an unapproved vendor."""
+        return self.organisation
 
 
 class VettingRecord(models.Model):

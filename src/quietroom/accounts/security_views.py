@@ -100,7 +100,9 @@ def webauthn_register_verify(request):
                details={"factor": "webauthn", "reason": str(failed)})
         return JsonResponse({"error": str(failed)}, status=400)
     if enrolling:
-        finish_enrolment(request, user, "webauthn")
+        if refusal := finish_enrolment(request, user, "webauthn"):
+            return JsonResponse({"error": f"Your security key is registered, but you cannot sign in from here: {refusal}"},
+                                status=403)
         return JsonResponse({"redirect": reverse("review:room")})
     record(Actor.for_user(user, client_address(request)), "second_factor.added", details={"factor": "webauthn"})
     return JsonResponse({"redirect": reverse("accounts:security")})

@@ -158,12 +158,17 @@ def update_vendor(admin: User, vendor: Organisation, *, approved: bool, countrie
         vendor.approved_countries = countries
         vendor.remote_work_allowed = remote_work
         vendor.save(update_fields=["approved_at", "approved_countries", "remote_work_allowed"])
+        details = {"approved": approved, "countries": countries, "remote_work": remote_work}
         if was_approved and not approved:
-            # Withdrawn approval ends every session of the vendor's people at once.
+            # Withdrawn approval ends every session of the vendor's people at once, and revokes
+            # every open invitation link, so approving the vendor again brings no old link back.
+            # (A link of a vendor never approved is refused when it is opened.)
             for person in User.objects.filter(organisation=vendor):
                 end_all_sessions(person)
+            details["invitations_revoked"] = Invitation.objects.filter(
+                organisation=vendor, used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=timezone.now())
         record(_actor(admin, address), "vendor.updated", object_type="organisation", object_id=vendor.pk,
-               details={"approved": approved, "countries": countries, "remote_work": remote_work})
+               details=details)
 
 
 def add_vendor(admin: User, *, name: str, countries: list[str], address: str = "") -> Organisation:

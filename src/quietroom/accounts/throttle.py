@@ -9,6 +9,10 @@ Each failed step (password or second factor) is a `LoginFailure` row. Within a r
 - per address: 30 free failures (a site's reviewers share a NAT address), then the same
   growing wait.
 
+Invitation links are looked up under the same per-address rule: a link that is unknown, used,
+revoked or expired is a failure of its address (keyed `INVITATION_KEY`, which no username can
+be), so bad links and bad passwords from one address share one budget.
+
 The key is the name as typed, known or not, so an unknown account is throttled exactly like a
 real one and the answers never tell them apart. Waits are enforced by refusing early
 attempts, never by sleeping in the server (which would let an attacker tie up workers).
@@ -27,6 +31,8 @@ ACCOUNT_FREE = 5
 ACCOUNT_MAX_PER_WINDOW = 100
 ADDRESS_FREE = 30
 MAX_DELAY_SECONDS = 60
+# The account key of failed invitation-link lookups: spaces and brackets are never in a username.
+INVITATION_KEY = "(invitation link)"
 
 
 def _key(username: str) -> str:
@@ -50,14 +56,24 @@ def _wait(stats: dict, free: int, now: datetime, cap: int | None) -> int:
     return max(0, int(remaining + 0.999))
 
 
+def _stats(now: datetime, **where) -> dict:
+    return LoginFailure.objects.filter(at__gt=now - WINDOW, **where).aggregate(
+        n=Count("id"), first=Min("at"), last=Max("at"))
+
+
+def _address_wait(address: str, now: datetime) -> int:
+    return _wait(_stats(now, address=address), ADDRESS_FREE, now, None)
+
+
 def check(username: str, address: str, now: datetime) -> Verdict:
-    since = now - WINDOW
-    by_account = LoginFailure.objects.filter(username=_key(username), at__gt=since).aggregate(
-        n=Count("id"), first=Min("at"), last=Max("at"))
-    by_address = LoginFailure.objects.filter(address=address, at__gt=since).aggregate(
-        n=Count("id"), first=Min("at"), last=Max("at"))
-    wait = max(_wait(by_account, ACCOUNT_FREE, now, ACCOUNT_MAX_PER_WINDOW),
-               _wait(by_address, ADDRESS_FREE, now, None))
+    wait = max(_wait(_stats(now, username=_key(username)), ACCOUNT_FREE, now, ACCOUNT_MAX_PER_WINDOW),
+               _address_wait(address, now))
+    return Verdict(allowed=wait == 0, wait_seconds=wait)
+
+
+def check_address(address: str, now: datetime) -> Verdict:
+    """The per-address rule alone, for a step that names no account (an invitation link)."""
+    wait = _address_wait(address, now)
     return Verdict(allowed=wait == 0, wait_seconds=wait)
 
 

@@ -18,15 +18,14 @@ from quietroom.audit.log import Actor, record
 from quietroom.recordings.pseudonyms import user_pseudonym
 
 from . import invitations, recovery, throttle, totp
+from .access import access_refusal, audit_reason, vendor_reasons
 from .addresses import client_address
 from .forms import ChoosePasswordForm, CodeForm, LoginForm
-from .models import Organisation, User
+from .models import User
 from .sessions import ENDED_REASON
 
 PENDING_LOGIN_SECONDS = 5 * 60
 GENERIC_FAILURE = "Username or password is incorrect."
-# Roles that hear content work only from their site's networks (unless remote work is allowed).
-SITE_BOUND_ROLES = (User.Role.REVIEWER, User.Role.QA_LEAD)
 ENDED_MESSAGES = {
     "signed in elsewhere": "Your session ended because your account signed in somewhere else.",
     "session older than the absolute limit": "Your session reached its 12-hour limit. Sign in again.",
@@ -38,23 +37,6 @@ def _throttled(request, error_template: str, form, wait: int):
     return render(request, error_template, {
         "form": form, "error": f"Too many attempts. Wait {wait} seconds, then try again.",
     }, status=429)
-
-
-def access_refusal(user: User, address: str) -> str:
-    """Why this account may not sign in from `address` now ('' if it may)."""
-    org = user.organisation
-    if org is not None and org.kind == Organisation.Kind.VENDOR and not org.is_approved:
-        return "Your organisation is not an approved vendor at the moment."
-    if user.role in SITE_BOUND_ROLES:
-        site = user.site
-        if site is None:
-            return "You have no assigned site. Ask your vendor manager."
-        if org is not None and org.kind == Organisation.Kind.VENDOR and site.country not in (org.approved_countries or []):
-            return "Your site is not in a country approved for your organisation."
-        remote_ok = org is not None and org.remote_work_allowed
-        if not site.allows_address(address) and not remote_ok:
-            return "You can only sign in from your assigned site's network."
-    return ""
 
 
 @never_cache
@@ -85,8 +67,7 @@ def login_view(request):
             error = "This account has not finished onboarding. Ask your vendor manager for a new invitation."
         elif refusal := access_refusal(user, address):
             record(Actor.for_user(user, address), "login.password", outcome="denied",
-                   details={"reason": "network is not an approved site for this account"
-                            if "network" in refusal else refusal})
+                   details={"reason": audit_reason(refusal)})
             error = refusal
         else:
             request.session.cycle_key()
@@ -168,9 +149,25 @@ def logout_view(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def invitation_view(request, token: str):
+    # Looking links up is throttled per address exactly like sign-in (and shares its count):
+    # a bad link is a failed step, and a throttled address waits before any link, good or bad.
+    address = client_address(request)
+    now = timezone.now()
+    verdict = throttle.check_address(address, now)
+    if not verdict.allowed:
+        record(Actor(name="throttled", address=address), "invitation.lookup", outcome="denied",
+               details={"reason": "throttled", "wait_seconds": verdict.wait_seconds})
+        return render(request, "accounts/refused.html", {
+            "heading": "Too many attempts",
+            "reason": f"Too many attempts. Wait {verdict.wait_seconds} seconds, then try again."}, status=429)
     invitation = invitations.find_usable(token)
     if invitation is None:
+        throttle.record_failure(throttle.INVITATION_KEY, address, now)
+        record(Actor(name="unknown", address=address), "invitation.lookup", outcome="denied",
+               details={"reason": "unknown, used, revoked or expired link"})
         return render(request, "accounts/invitation_invalid.html", status=404)
+    if vendor_reasons(invitation):
+        return _invitation_refused(request, invitation, address)
     existing = User.objects.filter(username=invitation.username).select_related("organisation").first()
     draft = existing or User(username=invitation.username, organisation=invitation.organisation)
     form = ChoosePasswordForm(request.POST or None, user=draft)
@@ -180,6 +177,8 @@ def invitation_view(request, token: str):
             invitation = type(invitation).objects.select_for_update().get(pk=invitation.pk)
             if invitation.used_at is not None or invitation.revoked_at is not None:
                 return render(request, "accounts/invitation_invalid.html", status=404)
+            if vendor_reasons(invitation):  # approval withdrawn while the form was open
+                return _invitation_refused(request, invitation, address)
             user, _ = User.objects.get_or_create(username=invitation.username, defaults={"organisation": invitation.organisation})
             if user.has_second_factor or not user.is_active or user.offboarded_at is not None:
                 return HttpResponseBadRequest("This account cannot be onboarded with this link.")
@@ -200,11 +199,23 @@ def invitation_view(request, token: str):
             invitation.used_at = timezone.now()
             invitation.user = user
             invitation.save(update_fields=["used_at", "user"])
-            record(Actor.for_user(user, client_address(request)), "invitation.accepted", object_type="invitation", object_id=invitation.pk)
+            record(Actor.for_user(user, address), "invitation.accepted", object_type="invitation", object_id=invitation.pk)
         request.session.cycle_key()
         request.session["enrol_user"] = user.pk
         return redirect("accounts:enrol")
     return render(request, "accounts/invitation.html", {"form": form, "invitation": invitation})
+
+
+def _invitation_refused(request, invitation, address: str):
+    """A link of a vendor that is not approved (never, or no longer) onboards nobody."""
+    reasons = vendor_reasons(invitation)
+    record(Actor(name=invitation.username, organisation=invitation.organisation.name, address=address),
+           "invitation.accepted", outcome="denied", object_type="invitation", object_id=invitation.pk,
+           details={"reason": reasons[0]})
+    return render(request, "accounts/refused.html", {
+        "heading": "This invitation cannot be used now",
+        "reason": "Your organisation is not an approved vendor at the moment, so nobody can join it. "
+                  "Ask your vendor manager."}, status=403)
 
 
 def _qr_svg(data: str) -> str:
@@ -222,10 +233,27 @@ def enrolling_user(request) -> User | None:
     return User.objects.select_related("site", "organisation").filter(pk=pk, is_active=True).first()
 
 
-def finish_enrolment(request, user: User, factor: str) -> None:
+def finish_enrolment(request, user: User, factor: str) -> str:
+    """The factor is enrolled; sign the person in under the same rule as a password sign-in.
+
+    Returns the refusal ('' when signed in). A refused person keeps the factor they just
+    enrolled and signs in the usual way once they are where the rule allows (their site).
+    """
+    address = client_address(request)
     request.session.pop("enrol_user", None)
-    record(Actor.for_user(user, client_address(request)), "second_factor.enrolled", details={"factor": factor})
+    record(Actor.for_user(user, address), "second_factor.enrolled", details={"factor": factor})
+    if refusal := access_refusal(user, address):
+        record(Actor.for_user(user, address), "login.enrolment", outcome="denied",
+               details={"reason": audit_reason(refusal)})
+        return refusal
     login(request, user, backend="quietroom.accounts.backends.AccountBackend")
+    return ""
+
+
+def enrolment_refused(request, refusal: str):
+    return render(request, "accounts/refused.html", {
+        "heading": "Your second factor is set up, but you cannot sign in from here",
+        "reason": refusal}, status=403)
 
 
 @never_cache
@@ -240,7 +268,8 @@ def enrol_view(request):
         if totp.verify_and_consume(user, form.cleaned_data["code"]):
             user.totp_confirmed = True
             user.save(update_fields=["totp_confirmed"])
-            finish_enrolment(request, user, "totp")
+            if refusal := finish_enrolment(request, user, "totp"):
+                return enrolment_refused(request, refusal)
             return redirect("review:room")
         error = "That code is not valid. Check the time on your phone and try the next code."
     uri = totp.provisioning_uri(user)

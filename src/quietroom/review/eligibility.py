@@ -14,6 +14,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Mapping
 
+from quietroom.accounts.access import vendor_reasons
 from quietroom.accounts.vetting import blocking_reasons
 
 # UK and EU/EEA data protection regimes: the default residency rule protects these regions.
@@ -105,6 +106,7 @@ def standing(reviewer, site, task, now: datetime) -> list[str]:
     if not reviewer.has_second_factor:
         reasons.append("second factor not enrolled")
     reasons.extend(blocking_reasons(reviewer, now))  # vetting: identity, background, NDA, training, recertification
+    reasons.extend(vendor_reasons(reviewer))  # their vendor is approved (never approved or withdrawn: no work)
     # --- the site ------------------------------------------------------------------------
     if site is None:
         reasons.append("not working from an approved site")

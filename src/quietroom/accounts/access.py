@@ -1,0 +1,78 @@
+"""Where and whether a person may work: the vendor's approval and the site rule.
+
+Two questions, each answered in one place:
+
+- `vendor_reasons(person)`: is the person's organisation allowed to work at all? A vendor with
+  no approval date (never approved, or approval withdrawn) is not. Pure: it reads the
+  organisation loaded with the user (the sign-in backend selects it in the same query), the way
+  `vetting.blocking_reasons` reads the user's own expiry fields, so `review.eligibility.standing`
+  asks it for every assignment, play and submission without a query of its own.
+- `site_refusal(user, address)`: may this site-bound person (reviewers, QA leads) be served
+  from `address`? Only from their site's networks, unless the controller allows remote work
+  for the vendor. Asked at sign-in, at the end of enrolment, and on every request
+  (`SiteNetworkMiddleware`), with the address from `addresses.client_address`.
+
+`access_refusal` is the whole sign-in rule (vendor, site, country, network) built from them.
+Like `vetting`, this module imports no models, so the eligibility function stays importable
+on its own; roles and kinds are compared by their stored values.
+"""
+from __future__ import annotations
+
+# Roles that hear content and work only from their site's networks (unless remote work is
+# allowed): User.Role.REVIEWER and User.Role.QA_LEAD.
+SITE_BOUND_ROLES = ("reviewer", "qa_lead")
+VENDOR = "vendor"  # Organisation.Kind.VENDOR
+
+NOT_APPROVED = "Your organisation is not an approved vendor at the moment."
+NO_SITE = "You have no assigned site. Ask your vendor manager."
+COUNTRY = "Your site is not in a country approved for your organisation."
+OFF_SITE = "You can only sign in from your assigned site's network."
+# The audit log's wording for an address outside the site's networks.
+OFF_SITE_AUDIT = "network is not an approved site for this account"
+
+
+def vendor_reasons(person) -> list[str]:
+    """Reasons the person's organisation does not allow them to work (empty: it does).
+
+    Objects without `vendor_state` (plain test doubles of the policy's other rules) carry no
+    vendor reasons; every real `User` has it, so a real account without an organisation, or
+    of a vendor that is not approved, fails closed.
+    """
+    if not hasattr(person, "vendor_state"):
+        return []
+    org = person.vendor_state
+    if org is None:
+        return ["not a member of any organisation"]
+    if org.kind == VENDOR and org.approved_at is None:
+        return ["vendor organisation is not approved (never approved, or approval withdrawn)"]
+    return []
+
+
+def site_refusal(user, address: str) -> str:
+    """Why this person may not be served from `address` ('' if they may, or are not site-bound)."""
+    if user.role not in SITE_BOUND_ROLES:
+        return ""
+    site = user.site
+    if site is None:
+        return NO_SITE
+    org = user.organisation
+    remote_ok = org is not None and org.remote_work_allowed
+    if not remote_ok and not site.allows_address(address):
+        return OFF_SITE
+    return ""
+
+
+def access_refusal(user, address: str) -> str:
+    """Why this account may not sign in from `address` now ('' if it may)."""
+    if vendor_reasons(user):
+        return NOT_APPROVED
+    org = user.organisation
+    if (user.role in SITE_BOUND_ROLES and user.site is not None and org.kind == VENDOR
+            and user.site.country not in (org.approved_countries or [])):
+        return COUNTRY
+    return site_refusal(user, address)
+
+
+def audit_reason(refusal: str) -> str:
+    """The reason as the audit log records it."""
+    return OFF_SITE_AUDIT if refusal == OFF_SITE else refusal
