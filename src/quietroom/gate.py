@@ -19,6 +19,7 @@ from django.utils import timezone
 from quietroom import vault
 from quietroom.audit.log import Actor, record
 from quietroom.recordings.models import CustomerKey, Recording, Snippet
+from quietroom.review.leases import lease_refusals
 from quietroom.review.policy import decide_for
 
 
@@ -188,11 +189,7 @@ def snippet_audio_for_reviewer(user, task, *, now, address: str, byte_range: str
     snippet = task.snippet
     customer = snippet.recording.customer
     actor = Actor.for_user(user, address)
-    reasons = list(decide_for(user, task, now).reasons)
-    if task.lease_owner_id != user.id or task.status != "leased":
-        reasons.append("snippet is not assigned to this reviewer")
-    elif task.lease_expires_at is None or task.lease_expires_at <= now:
-        reasons.append("lease has expired")
+    reasons = list(decide_for(user, task, now).reasons) + lease_refusals(user, task, now)
     if reasons:
         record(
             actor, "snippet.play", outcome="denied", object_type="snippet", object_id=snippet.id,
@@ -226,9 +223,10 @@ def snippet_audio_for_reviewer(user, task, *, now, address: str, byte_range: str
 def _lease_holder_reasons(user, task, now, *, also_owner_of=None) -> list[str]:
     """Why `user` may not read this task's content now (empty: they hold its live lease)."""
     reasons = list(decide_for(user, task, now).reasons)
-    owns_extra = also_owner_of is None or also_owner_of.reviewer_id == user.id
-    if not owns_extra or task.lease_owner_id != user.id or task.status != "leased":
+    if also_owner_of is not None and also_owner_of.reviewer_id != user.id:
         reasons.append("snippet is not assigned to this reviewer")
+    else:
+        reasons.extend(lease_refusals(user, task, now))
     return reasons
 
 
