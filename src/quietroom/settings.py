@@ -241,10 +241,17 @@ QUIETROOM_RETENTION = {
 }
 
 # Structured logs: one JSON object per line, with the request id; never personal data.
+# Token path segments (invitation and stream links) are redacted from every record of every
+# logger (quietroom.ops.redaction): the record factory installed by LOGGING_CONFIG, and the
+# handler filter below for Django's `request` extra.
+LOGGING_CONFIG = "quietroom.ops.redaction.configure_logging"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "quietroom.ops.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "quietroom.ops.logging.RequestIdFilter"},
+        "redact_tokens": {"()": "quietroom.ops.redaction.RedactTokens"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -252,7 +259,8 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json",
+                             "filters": ["redact_tokens", "request_id"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "quietroom": {"level": config.csv_env("QUIETROOM_LOG_LEVEL", "INFO")[0]},
