@@ -206,6 +206,13 @@ QUIETROOM_S3_ENDPOINT_URL = (config.csv_env("QUIETROOM_S3_ENDPOINT_URL") or [""]
 # QuietRoom's own knobs.
 QUIETROOM = {
     "SNIPPET_MAX_SECONDS": 10.0,
+    # Decode limits for ingested audio, checked against the file's header before decoding
+    # (quietroom.deid.audio_io.DecodeLimits): longer, wider, faster or bigger files are refused
+    # per row. Raise them for long call recordings; the tightest limit wins.
+    "AUDIO_MAX_MINUTES": float(config.csv_env("QUIETROOM_AUDIO_MAX_MINUTES", "30")[0]),
+    "AUDIO_MAX_CHANNELS": int(config.csv_env("QUIETROOM_AUDIO_MAX_CHANNELS", "2")[0]),
+    "AUDIO_MAX_RATE": int(config.csv_env("QUIETROOM_AUDIO_MAX_RATE", "48000")[0]),
+    "AUDIO_MAX_DECODED_MB": int(config.csv_env("QUIETROOM_AUDIO_MAX_DECODED_MB", "256")[0]),
     "LEASE_SECONDS": 10 * 60,
     "STREAM_TOKEN_SECONDS": 5 * 60,
     "INVITATION_HOURS": 48,
