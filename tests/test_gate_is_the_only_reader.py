@@ -5,7 +5,8 @@ from pathlib import Path
 import quietroom
 
 PACKAGE = Path(quietroom.__file__).parent
-DECRYPTING = {"decrypt_object", "open_sealed", "unwrap_customer_key", "rewrap_customer_key", "unwrap"}
+DECRYPTING = {"decrypt_object", "open_sealed", "unwrap_customer_key", "rewrap_customer_key", "unwrap",
+              "unwrap_account_secret"}
 ALLOWED = {PACKAGE / "gate.py"}
 VAULT = PACKAGE / "vault"
 

@@ -3,12 +3,16 @@
 Every decryption of a recording, a snippet or a transcript happens in this module, after
 the eligibility policy (for people) has been asked, and in the same transaction as the audit
 event that records it. Nothing else in QuietRoom calls the vault's decrypt functions; a test
-(tests/test_gate_is_the_only_reader.py) enforces that by scanning the source.
+(tests/test_gate_is_the_only_reader.py) enforces that by scanning the source. Account
+secrets (TOTP seeds) are not content and their reads are not audited, but they are unwrapped
+here too, so there is still one place that decrypts.
 
 Writes (sealing new content) live here too, so the customer-key handling is in one place.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 from dataclasses import dataclass
 
@@ -17,8 +21,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from quietroom import vault
+from quietroom.accounts.fields import SEALED_PREFIX, Sealed
+from quietroom.accounts.models import User
 from quietroom.audit.log import Actor, record
 from quietroom.recordings.models import CustomerKey, Recording, Snippet
+from quietroom.review.leases import lease_refusals
 from quietroom.review.policy import decide_for
 
 
@@ -188,11 +195,7 @@ def snippet_audio_for_reviewer(user, task, *, now, address: str, byte_range: str
     snippet = task.snippet
     customer = snippet.recording.customer
     actor = Actor.for_user(user, address)
-    reasons = list(decide_for(user, task, now).reasons)
-    if task.lease_owner_id != user.id or task.status != "leased":
-        reasons.append("snippet is not assigned to this reviewer")
-    elif task.lease_expires_at is None or task.lease_expires_at <= now:
-        reasons.append("lease has expired")
+    reasons = list(decide_for(user, task, now).reasons) + lease_refusals(user, task, now)
     if reasons:
         record(
             actor, "snippet.play", outcome="denied", object_type="snippet", object_id=snippet.id,
@@ -226,9 +229,10 @@ def snippet_audio_for_reviewer(user, task, *, now, address: str, byte_range: str
 def _lease_holder_reasons(user, task, now, *, also_owner_of=None) -> list[str]:
     """Why `user` may not read this task's content now (empty: they hold its live lease)."""
     reasons = list(decide_for(user, task, now).reasons)
-    owns_extra = also_owner_of is None or also_owner_of.reviewer_id == user.id
-    if not owns_extra or task.lease_owner_id != user.id or task.status != "leased":
+    if also_owner_of is not None and also_owner_of.reviewer_id != user.id:
         reasons.append("snippet is not assigned to this reviewer")
+    else:
+        reasons.extend(lease_refusals(user, task, now))
     return reasons
 
 
@@ -383,6 +387,64 @@ def shred_escalation_note(case) -> None:
     """Delete the note for good with its snippet (no action and delete); unsaved."""
     case.note_ciphertext = None
     case.note_wrapped_dek = None
+
+
+# --- account secrets (keys, not content) -------------------------------------------------
+
+
+def seal_account_secret(purpose: str, secret: str) -> str:
+    """The stored form of a second-factor seed: wrapped by the master key provider.
+
+    `sealed:v1$<master key id>$<base64>`; the key id says which master key opens it (and
+    which ones a rotation must still move).
+    """
+    provider = key_provider()
+    wrapped = vault.wrap_account_secret(provider, secret.encode("utf-8"), purpose)
+    return f"{SEALED_PREFIX}{provider.key_id}${base64.b64encode(wrapped).decode('ascii')}"
+
+
+def _parse_sealed(sealed: str) -> tuple[str, bytes]:
+    if not sealed.startswith(SEALED_PREFIX):
+        raise vault.DecryptionError("account secret is not sealed")
+    key_id, _, encoded = sealed[len(SEALED_PREFIX):].rpartition("$")
+    try:
+        return key_id, base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise vault.DecryptionError("account secret is malformed") from None
+
+
+def _open_with(provider, purpose: str, sealed: str) -> str:
+    key_id, wrapped = _parse_sealed(sealed)
+    if key_id != provider.key_id:
+        raise vault.KeyProviderError(
+            f"account secret is sealed under master key {key_id!r}, not {provider.key_id!r} "
+            "(finish the master key rotation: quietroom rotate_master_key --from OLD)")
+    return vault.unwrap_account_secret(provider, wrapped, purpose).decode("utf-8")
+
+
+def open_account_secret(purpose: str, sealed: str) -> str:
+    """The plain seed, for TOTP verification and enrolment only (what `user.totp_secret` reads)."""
+    return _open_with(key_provider(), purpose, sealed)
+
+
+def rewrap_account_secrets(old_provider) -> int:
+    """Master key rotation for second-factor seeds: re-wrap those still under `old_provider`.
+
+    Resumable like `rewrap_customer_keys`: each seed moves in its own compare-and-set update.
+    """
+    new_provider = key_provider()
+    if old_provider.key_id == new_provider.key_id:
+        return 0
+    field = User._meta.get_field("totp_secret")
+    moved = 0
+    stale = User.objects.filter(totp_secret__startswith=f"{SEALED_PREFIX}{old_provider.key_id}$")
+    for pk, sealed in stale.values_list("pk", "totp_secret").iterator():
+        secret = _open_with(old_provider, field.purpose, sealed)
+        resealed = seal_account_secret(field.purpose, secret)
+        moved += User.objects.filter(pk=pk, totp_secret=Sealed(sealed)).update(totp_secret=Sealed(resealed))
+    record(Actor.system(), "key.rotate.account_secrets", object_type="master_key", object_id=new_provider.key_id,
+           details={"from": old_provider.key_id, "rewrapped": moved})
+    return moved
 
 
 # --- key operations --------------------------------------------------------------------

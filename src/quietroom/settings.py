@@ -207,6 +207,13 @@ QUIETROOM_S3_ENDPOINT_URL = (config.csv_env("QUIETROOM_S3_ENDPOINT_URL") or [""]
 # QuietRoom's own knobs.
 QUIETROOM = {
     "SNIPPET_MAX_SECONDS": 10.0,
+    # Decode limits for ingested audio, checked against the file's header before decoding
+    # (quietroom.deid.audio_io.DecodeLimits): longer, wider, faster or bigger files are refused
+    # per row. Raise them for long call recordings; the tightest limit wins.
+    "AUDIO_MAX_MINUTES": float(config.csv_env("QUIETROOM_AUDIO_MAX_MINUTES", "30")[0]),
+    "AUDIO_MAX_CHANNELS": int(config.csv_env("QUIETROOM_AUDIO_MAX_CHANNELS", "2")[0]),
+    "AUDIO_MAX_RATE": int(config.csv_env("QUIETROOM_AUDIO_MAX_RATE", "48000")[0]),
+    "AUDIO_MAX_DECODED_MB": int(config.csv_env("QUIETROOM_AUDIO_MAX_DECODED_MB", "256")[0]),
     "LEASE_SECONDS": 10 * 60,
     "STREAM_TOKEN_SECONDS": 5 * 60,
     "INVITATION_HOURS": 48,
@@ -242,10 +249,17 @@ QUIETROOM_RETENTION = {
 }
 
 # Structured logs: one JSON object per line, with the request id; never personal data.
+# Token path segments (invitation and stream links) are redacted from every record of every
+# logger (quietroom.ops.redaction): the record factory installed by LOGGING_CONFIG, and the
+# handler filter below for Django's `request` extra.
+LOGGING_CONFIG = "quietroom.ops.redaction.configure_logging"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "quietroom.ops.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "quietroom.ops.logging.RequestIdFilter"},
+        "redact_tokens": {"()": "quietroom.ops.redaction.RedactTokens"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -253,7 +267,8 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json",
+                             "filters": ["redact_tokens", "request_id"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "quietroom": {"level": config.csv_env("QUIETROOM_LOG_LEVEL", "INFO")[0]},

@@ -115,6 +115,35 @@ def test_batches_from_a_source_root_and_by_upload_with_tenant_isolation(
     assert client.get(f"/api/v1/batches/{created['id']}", **auth(token_a)).json()["id"] == created["id"]
 
 
+def test_an_uploaded_batch_refuses_a_decode_bomb_by_row_and_imports_the_rest(
+        client, controller, make_token, tmp_path, settings):
+    """Issue 14, hole 6, through the API: the refusal is a row of the batch, not a 500 or a crash."""
+    from quietroom import testspeech
+    from quietroom.recordings.models import Recording
+    from tests.deid.test_audio_io import silent_flac
+
+    speech = [testspeech.make_conversation(1, seed=41)]
+    meta = audiofolder(tmp_path / "af", speech, rows=[
+        {"file_name": "data/utt0.flac", "speaker_id": "spk-0"},
+        {"file_name": "data/silence.flac", "speaker_id": "spk-1"},
+    ])
+    (tmp_path / "af" / "data" / "silence.flac").write_bytes(silent_flac(96000, 4, 600))  # 879 MiB decoded
+    settings.QUIETROOM_SOURCE_ROOTS = [f"af={tmp_path / 'af'}"]
+    upload = io.BytesIO(meta.read_bytes())
+    upload.name = "metadata.csv"
+    response = client.post("/api/v1/batches/upload", {
+        "format": "audiofolder", "source_root": "af", "consent_basis": "contract", "locale": "en-US",
+        "region": "GB", "customer_column": "speaker_id", "manifest": upload,
+    }, **auth(make_token(controller)))
+    assert response.status_code == 201, response.content
+    batch = response.json()
+    assert (batch["accepted"], batch["rejected"]) == (1, 1)
+    (refused,) = [row for row in batch["rows"] if row["status"] == "rejected"]
+    assert refused["reason"].startswith("audio 'data/silence.flac' refused before decoding:")
+    assert "4 channels (limit 2)" in refused["reason"] and "sample rate 96000 Hz (limit 48000 Hz)" in refused["reason"]
+    assert Recording.objects.filter(controller=controller).count() == 1
+
+
 def test_exports_create_list_download_and_stay_with_their_controller(
         client, controller, other_controller, make_token, reviewed_for_api):
     token_a, token_b = make_token(controller), make_token(other_controller)

@@ -114,3 +114,48 @@ def test_encode_wav():
 def test_duration_seconds():
     assert duration_seconds(np.zeros(24000)) == 1.5
     assert duration_seconds(np.zeros((8000, 2)), 8000) == 1.0
+
+
+# --- decode bombs (issue 14, hole 6) -------------------------------------------------------
+
+
+def silent_flac(rate: int, channels: int, seconds: float) -> bytes:
+    """Silence as FLAC, written in blocks: tiny on disk, huge once decoded."""
+    buffer = io.BytesIO()
+    block = np.zeros((1 << 16, channels), dtype="int16")
+    with sf.SoundFile(buffer, "w", samplerate=rate, channels=channels, format="FLAC", subtype="PCM_16") as f:
+        left = int(rate * seconds)
+        while left > 0:
+            f.write(block[:min(left, block.shape[0])])
+            left -= block.shape[0]
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("rate, channels, seconds, reason", [
+    (8000, 8, 1, "8 channels (limit 2)"),
+    (96000, 1, 1, "sample rate 96000 Hz (limit 48000 Hz)"),
+    (8000, 1, 31 * 60, "31.0 minutes long (limit 30.0 minutes)"),
+])
+def test_a_header_above_the_limits_is_refused_before_decoding(monkeypatch, rate, channels, seconds, reason):
+    from quietroom.deid.audio_io import AudioTooLarge
+
+    data = silent_flac(rate, channels, seconds)
+    reads = []
+    monkeypatch.setattr(sf.SoundFile, "read", lambda self, *a, **k: reads.append(1))
+    with pytest.raises(AudioTooLarge) as refused:
+        decode_audio(data)
+    assert reason in str(refused.value) and str(refused.value).startswith("refused before decoding")
+    assert reads == []  # not one sample decoded
+
+
+def test_the_decoded_size_limit_and_configured_limits():
+    from quietroom.deid.audio_io import AudioTooLarge, DecodeLimits
+
+    data = silent_flac(16000, 2, 60)  # one minute of stereo: 7.3 MiB of float32 from a few KB
+    assert len(data) < 20_000
+    assert decode_audio(data)[0].shape == (960000, 2)
+    with pytest.raises(AudioTooLarge, match=r"would decode to 7 MiB \(limit 4 MiB\)"):
+        decode_audio(data, DecodeLimits(max_decoded_bytes=4 * 1024 * 1024))
+    with pytest.raises(AudioTooLarge, match=r"1.0 minutes long \(limit 0.5 minutes\)"):
+        load_for_pipeline(data, DecodeLimits(max_seconds=30))
+    assert decode_audio(silent_flac(96000, 8, 0.1), None)[0].shape == (9600, 8)  # limits=None: trusted only

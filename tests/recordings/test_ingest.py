@@ -50,6 +50,49 @@ def test_corrupt_audio_is_reported_by_name_and_the_rest_is_ingested(controller, 
     assert Snippet.objects.filter(recording__external_id="good-2").exists()
 
 
+def test_decode_bombs_are_refused_by_header_per_row_and_the_rest_is_ingested(controller, audio_dir, monkeypatch):
+    """Issue 14, hole 6: tiny FLACs of silence that decode to hundreds of MiB are refused, by
+    name and reason, before decoding; the good rows of the same manifest go in."""
+    from quietroom.deid import audio_io
+    from quietroom.gate import blob_store
+    from tests.deid.test_audio_io import silent_flac
+
+    bombs = {  # file: (rate, channels, seconds, the reason the row must give)
+        "wide.flac": (8000, 8, 600, "8 channels (limit 2)"),
+        "fast.flac": (96000, 2, 600, "sample rate 96000 Hz (limit 48000 Hz)"),
+        "long.flac": (8000, 1, 40 * 60, "40.0 minutes long (limit 30.0 minutes)"),
+    }
+    for name, (rate, channels, seconds, _) in bombs.items():
+        (audio_dir / name).write_bytes(silent_flac(rate, channels, seconds))
+    assert (audio_dir / "fast.flac").stat().st_size < 300_000  # 439 MiB of float32 once decoded
+    decoded = []
+    real_decode = audio_io.sf.SoundFile.read
+    monkeypatch.setattr(audio_io.sf.SoundFile, "read",
+                        lambda self, *a, **k: decoded.append(self.frames) or real_decode(self, *a, **k))
+    before = set(blob_store().keys())
+    manifest = write_manifest(audio_dir, [
+        manifest_row("good-1", "rec0.wav"),
+        *(manifest_row(name.split(".")[0], name, customer=f"cust-{name}") for name in bombs),
+        manifest_row("good-2", "rec1.wav", customer="cust-0002"),
+    ])
+    report = ingest_manifest(manifest, audio_dir, controller)
+    for name, (*_, reason) in bombs.items():
+        row = outcome(report, name.split(".")[0])
+        assert row.status == "rejected", row
+        assert row.reason.startswith(f"audio '{name}' refused before decoding:") and reason in row.reason
+    assert "would decode to 439 MiB (limit 256 MiB)" in outcome(report, "fast").reason
+    assert {r.recording_id for r in report.rows if r.status == "accepted"} == {"good-1", "good-2"}
+    good = {sf.info(str(audio_dir / name)).frames for name in ("rec0.wav", "rec1.wav")}
+    assert decoded and set(decoded) == good  # only the good files were ever decoded (ingestion, pipeline)
+    # Nothing of a refused row is stored: no recording, no customer key, no ciphertext.
+    assert set(Recording.objects.values_list("external_id", flat=True)) == {"good-1", "good-2"}
+    assert CustomerKey.objects.count() == 2
+    stored = {str(pk) for pk in Recording.objects.values_list("id", flat=True)}
+    assert {key.split("/")[1] for key in set(blob_store().keys()) - before} <= stored
+    batch = IngestBatch.objects.get()
+    assert (batch.accepted, batch.rejected) == (2, 3)
+
+
 def test_every_invalid_field_is_named(controller, audio_dir):
     rows = [
         manifest_row("f-1", "rec0.wav", locale="english"),

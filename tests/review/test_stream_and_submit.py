@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from quietroom.audit.models import AuditEvent
 from quietroom.review import queue, streaming
-from quietroom.review.models import Submission, Task
+from quietroom.review.models import Draft, Submission, Task
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +77,45 @@ def test_expired_lease_stops_playback_and_returns_the_task_to_the_queue(ingested
     other = make_reviewer("second")
     again = queue.next_task(other, timezone.now())
     assert again is not None and again.pk == task.pk and again.lease_owner_id == other.id
+
+
+def test_an_expired_lease_opens_no_text_and_takes_no_work_while_it_is_still_marked_leased(
+        ingested, make_reviewer, reviewer_client):
+    """Issue 14, hole 9: the hypothesis and draft reads asked owner and status, not the time."""
+    import html
+
+    client = reviewer_client(make_reviewer())
+    task, stream, key = take_task(client)
+    url = f"/room/task/{task.id}/"
+    hypothesis = html.unescape(re.search(r'<textarea id="transcript"[^>]*>(.*?)</textarea>',
+                                         client.get(url).content.decode(), re.S).group(1))
+    assert hypothesis.strip()
+    draft = "words only the holder of a live lease may read again"
+    assert client.post(url + "draft/", {"transcript": draft}).json() == {"saved": True}
+    assert draft in client.get(url).content.decode()
+
+    Task.objects.filter(pk=task.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    assert Task.objects.get(pk=task.pk).status == "leased"  # nobody's next_task has reclaimed it yet
+    page = client.get(url)
+    assert page.status_code == 403 and "lease has expired" in page.content.decode()
+    assert draft not in page.content.decode()
+    Draft.objects.filter(task=task).delete()  # without a draft the page would show the hypothesis
+    page = client.get(url)
+    assert page.status_code == 403 and hypothesis.strip() not in page.content.decode()
+    for action in ("draft.read", "hypothesis.view"):
+        denied = AuditEvent.objects.get(action=action, outcome="denied")
+        assert "lease has expired" in denied.details["reasons"]
+
+    # Nor can the late holder hand anything in, or play the audio.
+    saved = client.post(url + "draft/", {"transcript": "late words"})
+    assert saved.status_code == 409 and "lease has expired" in saved.json()["reasons"]
+    late = client.post(url, {"transcript": "late words", "idempotency_key": key})
+    assert late.status_code == 400 and "lease has expired" in late.content.decode()
+    skipped = client.post(url + "skip/", {"reason": "unclear_audio"})
+    assert skipped.status_code == 400 and "lease has expired" in skipped.content.decode()
+    assert client.get(stream).status_code == 403
+    assert not Submission.objects.exists() and not Draft.objects.exists()
+    assert Task.objects.get(pk=task.pk).status == "leased"
 
 
 def test_submit_is_idempotent_and_stores_the_transcript_encrypted(ingested, make_reviewer, reviewer_client):

@@ -13,6 +13,8 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from .fields import SealedSecretField
+
 
 class Organisation(models.Model):
     class Kind(models.TextChoices):
@@ -89,7 +91,9 @@ class User(AbstractUser):
     locales = models.JSONField(default=list, help_text="language qualifications, e.g. ['en-GB']")
     # Stable pseudonym shown in audit reports instead of the username.
     pseudonym = models.CharField(max_length=32, unique=True, null=True)
-    totp_secret = models.CharField(max_length=64, blank=True)
+    # The TOTP seed, wrapped by the master key in the database (fields.SealedSecretField);
+    # reads as the plain seed, opened only when read.
+    totp_secret = SealedSecretField(purpose="totp")
     # Last accepted TOTP time step: a code is accepted once, never replayed.
     totp_last_step = models.BigIntegerField(default=0)
     totp_confirmed = models.BooleanField(default=False)
@@ -112,7 +116,8 @@ class User(AbstractUser):
 
     @property
     def has_second_factor(self) -> bool:
-        return (self.totp_confirmed and bool(self.totp_secret)) or self.security_keys > 0
+        # Whether a seed is stored, not the seed: asked by every eligibility decision.
+        return (self.totp_confirmed and self._meta.get_field("totp_secret").is_set(self)) or self.security_keys > 0
 
     @property
     def vetting_state(self) -> "User":

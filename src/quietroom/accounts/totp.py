@@ -27,10 +27,13 @@ def verify_and_consume(user: User, code: str, now: float | None = None) -> bool:
     race with the same code.
     """
     code = "".join(code.split())
-    if not user.totp_secret or len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not code.isdigit():
+        return False
+    secret = user.totp_secret  # opened from its sealed form (accounts.fields) only here
+    if not secret:
         return False
     now = time.time() if now is None else now
-    totp = pyotp.TOTP(user.totp_secret)
+    totp = pyotp.TOTP(secret)
     current = int(now // STEP)
     for step in (current - 1, current, current + 1):
         if hmac.compare_digest(totp.at(step * STEP), code):

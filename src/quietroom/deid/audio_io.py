@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import soundfile as sf
@@ -26,12 +27,73 @@ class AudioDecodeError(ValueError):
     """
 
 
-def decode_audio(data: bytes) -> tuple[np.ndarray, int]:
+class AudioTooLarge(AudioDecodeError):
+    """The header promises more audio than the limits allow; nothing was decoded."""
+
+
+#: A header's frame count at or above this means "unknown length" (libsndfile reports
+#: SF_COUNT_MAX for a stream that does not declare its length).
+_UNKNOWN_FRAMES = 1 << 62
+_FLOAT32_BYTES = 4
+
+
+@dataclass(frozen=True)
+class DecodeLimits:
+    """What one file may decode to, checked against its header before any sample is decoded.
+
+    Compressed audio is small on disk and large in memory: ten minutes of FLAC silence is
+    27 KB and decodes to 36 MiB of float32; more channels and a higher rate multiply that.
+    The tightest limit wins. The defaults are the app's defaults (settings.QUIETROOM,
+    AUDIO_MAX_*); the apps pass their configured limits.
+    """
+
+    max_seconds: float = 30 * 60
+    max_channels: int = 2
+    max_rate: int = 48_000
+    max_decoded_bytes: int = 256 * 1024 * 1024
+
+    def max_frames(self, rate: int, channels: int) -> int:
+        by_bytes = self.max_decoded_bytes // (_FLOAT32_BYTES * max(channels, 1))
+        return int(min(by_bytes, self.max_seconds * rate))
+
+
+DEFAULT_LIMITS = DecodeLimits()
+
+
+def _mib(n: float) -> str:
+    return f"{n / (1024 * 1024):.0f} MiB"
+
+
+def limit_problems(rate: int, channels: int, frames: int, limits: DecodeLimits) -> list[str]:
+    """Why a file with this header may not be decoded (empty: it may)."""
+    problems = []
+    if channels > limits.max_channels:
+        problems.append(f"{channels} channels (limit {limits.max_channels})")
+    if rate > limits.max_rate:
+        problems.append(f"sample rate {rate} Hz (limit {limits.max_rate} Hz)")
+    if frames >= _UNKNOWN_FRAMES:
+        problems.append("the header does not declare the length")
+    elif rate > 0:
+        seconds = frames / rate
+        if seconds > limits.max_seconds:
+            problems.append(f"{seconds / 60:.1f} minutes long (limit {limits.max_seconds / 60:.1f} minutes)")
+        decoded = frames * max(channels, 1) * _FLOAT32_BYTES
+        if decoded > limits.max_decoded_bytes:
+            problems.append(f"would decode to {_mib(decoded)} (limit {_mib(limits.max_decoded_bytes)})")
+    return problems
+
+
+def decode_audio(data: bytes, limits: DecodeLimits | None = DEFAULT_LIMITS) -> tuple[np.ndarray, int]:
     """Decode WAV/FLAC/OGG (Vorbis, Opus)/MP3 bytes.
 
     Returns float32 samples, shape (frames,) for mono or (frames, channels),
     and the file's sample rate. libsndfile sniffs the container and codec from
     the bytes themselves, so no format hint is needed (Opus included).
+
+    The header is read first and the file refused (AudioTooLarge, nothing decoded) above
+    `limits`; the decode itself then stops one frame past the limit, so a header that
+    understates the length cannot smuggle a bomb through either. `limits=None` is for
+    trusted, already-bounded audio only (the evaluation tools).
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError("decode_audio expects bytes")
@@ -39,8 +101,21 @@ def decode_audio(data: bytes) -> tuple[np.ndarray, int]:
         raise AudioDecodeError("empty input")
     try:
         with sf.SoundFile(io.BytesIO(bytes(data))) as f:
-            rate = int(f.samplerate)
-            samples = f.read(dtype="float32", always_2d=False)
+            rate, channels, frames = int(f.samplerate), int(f.channels), int(f.frames)
+            if rate <= 0:
+                raise AudioDecodeError("invalid sample rate")
+            if limits is None:
+                samples = f.read(dtype="float32", always_2d=False)
+            else:
+                problems = limit_problems(rate, channels, frames, limits)
+                if problems:
+                    raise AudioTooLarge("refused before decoding: " + "; ".join(problems))
+                allowed = limits.max_frames(rate, channels)
+                samples = f.read(frames=allowed + 1, dtype="float32", always_2d=False)
+                if samples.shape[0] > allowed:
+                    raise AudioTooLarge("refused while decoding: longer than its header declares")
+    except AudioDecodeError:
+        raise
     except sf.LibsndfileError as exc:
         # Report only our own wording; libsndfile's text is not user-facing.
         if "not recognised" in str(exc).lower():
@@ -48,8 +123,6 @@ def decode_audio(data: bytes) -> tuple[np.ndarray, int]:
         raise AudioDecodeError("corrupt or unsupported audio") from None
     except (RuntimeError, ValueError, OSError, EOFError):
         raise AudioDecodeError("corrupt or unsupported audio") from None
-    if rate <= 0:
-        raise AudioDecodeError("invalid sample rate")
     if samples.shape[0] == 0:
         raise AudioDecodeError("contains no audio frames")
     # Float WAV can carry NaN/inf; they would poison every later step.
@@ -81,9 +154,9 @@ def to_pipeline_format(samples: np.ndarray, rate: int) -> np.ndarray:
     return np.clip(x, -1.0, 1.0).astype(np.float32, copy=False)
 
 
-def load_for_pipeline(data: bytes) -> np.ndarray:
+def load_for_pipeline(data: bytes, limits: DecodeLimits | None = DEFAULT_LIMITS) -> np.ndarray:
     """Decode bytes straight into the pipeline format."""
-    samples, rate = decode_audio(data)
+    samples, rate = decode_audio(data, limits)
     return to_pipeline_format(samples, rate)
 
 

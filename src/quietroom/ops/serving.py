@@ -18,8 +18,10 @@ def gunicorn_command(host: str, port: int, workers: int | None = None) -> list[s
         sys.executable, "-m", "gunicorn", "quietroom.wsgi:application",
         "--bind", f"{host}:{port}", "--workers", str(workers or worker_count()),
         "--threads", "2", "--timeout", "60", "--graceful-timeout", "10",
-        # No request bodies or query strings in the access log: they can carry tokens.
+        # No request bodies or query strings in the access log: they can carry tokens. Token
+        # path segments are redacted from the access and error logs by the logger class.
         "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+        "--logger-class", "quietroom.ops.redaction.GunicornLogger",
     ]
 
 

@@ -1,7 +1,8 @@
 """Ingestion: a manifest plus a folder of audio becomes encrypted recordings.
 
 Per row: validate, resolve the audio path inside the audio folder, decode it (to reject a
-corrupt file by name), pseudonymise the customer id, encrypt the audio under a fresh data key,
+corrupt file by name; a file whose header exceeds the decode limits is refused before any
+decoding, so a small compressed "decode bomb" cannot exhaust memory), pseudonymise the customer id, encrypt the audio under a fresh data key,
 and record it, all or nothing for that row. Re-running a manifest is a no-op for rows already
 ingested (keyed by the product's recording id).
 """
@@ -12,11 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from quietroom import gate
 from quietroom.audit.log import Actor, record
-from quietroom.deid.audio_io import AudioDecodeError, decode_audio
+from quietroom.deid.audio_io import AudioDecodeError, AudioTooLarge, DecodeLimits, decode_audio
 from quietroom.vault import VaultError
 
 from .manifest import ManifestRow, RowError, read_manifest
@@ -88,9 +90,21 @@ def local_audio_opener(audio_root: Path) -> AudioOpener:
     return open_audio
 
 
+def decode_limits() -> DecodeLimits:
+    """The configured decode limits (settings.QUIETROOM AUDIO_MAX_*), for every decode of
+    customer audio: ingestion here, and the pipeline's decode of the stored raw recording."""
+    knobs = settings.QUIETROOM
+    return DecodeLimits(
+        max_seconds=float(knobs.get("AUDIO_MAX_MINUTES", 30)) * 60,
+        max_channels=int(knobs.get("AUDIO_MAX_CHANNELS", 2)),
+        max_rate=int(knobs.get("AUDIO_MAX_RATE", 48_000)),
+        max_decoded_bytes=int(knobs.get("AUDIO_MAX_DECODED_MB", 256)) * 1024 * 1024,
+    )
+
+
 def _read_audio(open_audio: AudioOpener, row: ManifestRow) -> tuple[bytes, float]:
     data = open_audio(row.audio_path)
-    samples, rate = decode_audio(data)
+    samples, rate = decode_audio(data, decode_limits())
     return data, len(samples) / rate
 
 
@@ -132,9 +146,12 @@ def ingest_rows(
             data, duration = _read_audio(open_audio, item)
         except (ValueError, OSError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            kind = "could not decode" if isinstance(exc, AudioDecodeError) else "audio_path"
-            report.rows.append(RowOutcome(item.line, item.recording_id, "rejected",
-                                          f"{kind} {item.audio_path!r}: {reason}"))
+            if isinstance(exc, AudioTooLarge):
+                reason = f"audio {item.audio_path!r} {reason}"
+            else:
+                kind = "could not decode" if isinstance(exc, AudioDecodeError) else "audio_path"
+                reason = f"{kind} {item.audio_path!r}: {reason}"
+            report.rows.append(RowOutcome(item.line, item.recording_id, "rejected", reason))
             continue
         try:
             with transaction.atomic():

@@ -24,6 +24,7 @@ from quietroom.deid import pipeline as deid
 from quietroom.escalation.care import record_score
 from quietroom.review.models import Task
 
+from .ingest import decode_limits
 from .models import DeidProfile, Recording, Snippet
 
 PIPELINE_VERSION = deid.PIPELINE_VERSION
@@ -66,7 +67,7 @@ def process_recording(recording_id: str) -> int:
 
     config = deid_config(profile)
     raw = gate.read_raw_for_pipeline(recording)
-    samples = audio_io.load_for_pipeline(raw)
+    samples = audio_io.load_for_pipeline(raw, decode_limits())
     del raw
     results = deid.deidentify(samples, config, rng=np.random.default_rng())
     del samples

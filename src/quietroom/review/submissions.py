@@ -13,6 +13,7 @@ from quietroom.audit.log import Actor, record
 
 from . import quality
 from .labels import LabelError, clean_labels
+from .leases import lease_refusals
 from .models import Draft, Escalation, Skip, Submission, Task
 from .eligibility import standing
 
@@ -36,12 +37,7 @@ def _customer_of(task: Task):
 
 def _lease_reasons(user, task, now) -> list[str]:
     """Why `user` may not hand in work on `task` now: their standing, and a live lease of theirs."""
-    reasons = standing(user, getattr(user, "site", None), task, now)
-    if task.lease_owner_id != user.id or task.status != Task.Status.LEASED:
-        reasons.append("snippet is not assigned to this reviewer")
-    elif task.lease_expires_at is None or task.lease_expires_at <= now:
-        reasons.append("lease has expired")
-    return reasons
+    return standing(user, getattr(user, "site", None), task, now) + lease_refusals(user, task, now)
 
 
 def _withdraw_others(task: Task, reason: str) -> None:
@@ -141,8 +137,9 @@ def skip(user, task_id, reason: str, *, now, address: str = "") -> Skip:
             task = _locked_task(task_id)
         except Task.DoesNotExist:
             raise SubmissionRefused(["no such snippet"]) from None
-        if task.lease_owner_id != user.id or task.status != Task.Status.LEASED:
-            raise SubmissionRefused(["snippet is not assigned to this reviewer"])
+        refusals = lease_refusals(user, task, now)
+        if refusals:
+            raise SubmissionRefused(refusals)
         skipped = Skip.objects.create(task=task, reviewer=user, reason=reason)
         Draft.objects.filter(task=task, reviewer=user).delete()
         if task.is_gold:

@@ -114,15 +114,16 @@ def task_view(request, task_id):
     labels = form_labels or {}
     scored = None
     if transcript is None:
-        draft = load_draft(request.user, task, now=now, address=address)
-        if draft is not None:
-            transcript, labels = draft
-        else:
-            try:
+        # Both reads go through the gate, which refuses (and audits) unless the lease is live.
+        try:
+            draft = load_draft(request.user, task, now=now, address=address)
+            if draft is not None:
+                transcript, labels = draft
+            else:
                 transcript = gate.snippet_hypothesis_for_reviewer(request.user, task, now=now, address=address)
-            except gate.AccessDenied as denied:
-                return HttpResponseForbidden("Not allowed: " + "; ".join(denied.reasons))
-            scored = care.record_score(task.snippet, transcript)  # reviewer care: likely distressing?
+                scored = care.record_score(task.snippet, transcript)  # reviewer care: likely distressing?
+        except gate.AccessDenied as denied:
+            return HttpResponseForbidden("Not allowed: " + "; ".join(denied.reasons))
     care_warning = (scored if scored.warn else None) if scored is not None else care.warning_for(task.snippet_id)
     if care_warning is not None and request.method == "GET" and care.release_if_capped(request.user, task, now, address):
         messages.info(request, "That snippet was passed to someone else: you have heard enough distressing "

@@ -11,7 +11,9 @@ from .envelope import (
     encrypt_object,
     new_customer_key,
     rewrap_customer_key,
+    unwrap_account_secret,
     unwrap_customer_key,
+    wrap_account_secret,
 )
 from .errors import BlobStoreError, DecryptionError, KeyProviderError, VaultError
 from .keys import KeyProvider, LocalKeyFileProvider, create_key_file, provider_from_url
@@ -37,5 +39,7 @@ __all__ = [
     "provider_from_url",
     "rewrap_customer_key",
     "seal",
+    "unwrap_account_secret",
     "unwrap_customer_key",
+    "wrap_account_secret",
 ]

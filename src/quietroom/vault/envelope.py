@@ -11,6 +11,7 @@ from .keys import KeyProvider
 _OBJECT_AAD = b"quietroom/object/v1:"
 _DEK_AAD = b"quietroom/dek/v1:"
 _CUSTOMER_KEY_AAD = b"quietroom/customer-key/v1:"
+_ACCOUNT_SECRET_AAD = b"quietroom/account-secret/v1:"
 
 
 @dataclass(frozen=True)
@@ -55,3 +56,16 @@ def rewrap_customer_key(old: KeyProvider, new: KeyProvider, wrapped: bytes, cust
     """Move a customer key from one master key to another (master key rotation)."""
     key = unwrap_customer_key(old, wrapped, customer_ref)
     return new.wrap(key, aad=_CUSTOMER_KEY_AAD + customer_ref.encode("utf-8"))
+
+
+def wrap_account_secret(provider: KeyProvider, secret: bytes, purpose: str) -> bytes:
+    """Wrap a small secret that is itself a key (a TOTP seed) directly under the master key.
+
+    Like a customer key, and under its own associated data, so a wrapped seed can never be
+    accepted as a customer key (or the other way round), nor as a secret of another purpose.
+    """
+    return provider.wrap(secret, aad=_ACCOUNT_SECRET_AAD + purpose.encode("utf-8"))
+
+
+def unwrap_account_secret(provider: KeyProvider, wrapped: bytes, purpose: str) -> bytes:
+    return provider.unwrap(wrapped, aad=_ACCOUNT_SECRET_AAD + purpose.encode("utf-8"))

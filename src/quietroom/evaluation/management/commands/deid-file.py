@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from quietroom.deid import anonymize, audio_io
 from quietroom.deid import pipeline as deid
+from quietroom.recordings.ingest import decode_limits
 
 
 class Command(BaseCommand):
@@ -29,7 +30,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         path = Path(opts["input"])
         try:
-            samples = audio_io.load_for_pipeline(path.read_bytes())
+            samples = audio_io.load_for_pipeline(path.read_bytes(), decode_limits())
         except OSError as exc:
             raise CommandError(f"{path}: {exc.strerror or exc}") from None
         except audio_io.AudioDecodeError as exc:

@@ -5,7 +5,8 @@ from quietroom import gate, vault
 
 class Command(BaseCommand):
     help = (
-        "Re-wrap every customer key under the configured master key (QUIETROOM_KEY_PROVIDER). "
+        "Re-wrap every customer key and second-factor seed under the configured master key "
+        "(QUIETROOM_KEY_PROVIDER). "
         "Give the previous master key's provider URL. Resumable: rerun after an interruption."
     )
 
@@ -17,5 +18,7 @@ class Command(BaseCommand):
             old = vault.provider_from_url(opts["old"])
         except vault.KeyProviderError as exc:
             raise CommandError(str(exc)) from exc
+        seeds = gate.rewrap_account_secrets(old)
         moved = gate.rewrap_customer_keys(old)
-        self.stdout.write(f"re-wrapped {moved} customer key(s) under {gate.key_provider().key_id}")
+        self.stdout.write(f"re-wrapped {moved} customer key(s) and {seeds} second-factor seed(s) "
+                          f"under {gate.key_provider().key_id}")
