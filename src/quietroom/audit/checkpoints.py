@@ -3,7 +3,9 @@
 Each checkpoint is a C2SP signed note naming the tree size and root, stored with the RFC 9162
 consistency proof from the previous checkpoint, so a witness holding only checkpoints can
 check that the log only ever grew. A new checkpoint is refused when the stored leaves no
-longer reproduce the previous signed root: the log is then never re-signed over tampering.
+longer reproduce the previous signed root, and nothing is signed that the chain key does not
+vouch for: the entries since the previous checkpoint must carry valid MACs and links, and end
+at the head the head row's tag names. The log is never re-signed over tampering.
 """
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, transaction
 
-from . import merkle, notes
+from . import chain, merkle, notes
+from .log import GENESIS, chain_key
 from .models import AuditCheckpoint, AuditHead
 
 
@@ -69,7 +72,11 @@ def write_checkpoint() -> AuditCheckpoint | None:
         return None
     if last is not None and last.size >= size:
         return last
-    tree = merkle.MerkleTree(stored_leaves(size))
+    key = chain_key()
+    if not key.head_ok(head.seq, head.hash, head.tag):
+        raise CheckpointRefused(f"the head row (entry {head.seq}) does not carry a valid tag; run `quietroom audit verify`")
+    start = last.size if last else 0
+    tree = merkle.MerkleTree(stored_leaves(start) + keyed_leaves(start, size, head.hash, key))
     root = tree.root(size)
     proof: list[str] = []
     if last is not None:
@@ -88,6 +95,35 @@ def write_checkpoint() -> AuditCheckpoint | None:
             )
     except IntegrityError:  # another writer signed the same size first
         return AuditCheckpoint.objects.get(size=size)
+
+
+def keyed_leaves(start: int, end: int, head_hash: str, key: chain.ChainKey) -> list[bytes]:
+    """Leaf hashes of entries start+1..end, each checked against its MAC and its link.
+
+    The chain key vouches for every (hash, leaf_hash) pair and the links tie them to the entry
+    at `start` and to the head, so a checkpoint is never signed over an entry someone rewrote
+    or slipped in after the previous checkpoint (verify recomputes the contents as well).
+    """
+    leaves: list[bytes] = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT seq, prev_hash, hash, leaf_hash, mac FROM audit_auditevent WHERE seq >= %s AND seq <= %s ORDER BY seq",
+            [max(start, 1), end],
+        )
+        expected, prev = start + 1, GENESIS if start == 0 else None
+        while rows := cursor.fetchmany(10000):
+            for seq, prev_hash, digest, leaf, mac in rows:
+                if seq == start:  # the entry the previous checkpoint ends with: only its hash
+                    prev = digest
+                    continue
+                if seq != expected or prev_hash != prev or not key.entry_ok(digest, leaf, mac):
+                    raise CheckpointRefused(f"audit entry {expected} is missing, out of chain or fails its MAC; "
+                                            "run `quietroom audit verify`")
+                leaves.append(bytes.fromhex(leaf))
+                prev, expected = digest, expected + 1
+    if len(leaves) != end - start or prev != head_hash:
+        raise CheckpointRefused(f"audit log does not end at the head (entry {end}); run `quietroom audit verify`")
+    return leaves
 
 
 def export_for_witness() -> dict:
