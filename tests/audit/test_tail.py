@@ -1,6 +1,6 @@
 """The tail of the audit log (entries after the newest signed checkpoint) is tamper-evident to
 someone who holds only the database: rewriting it needs the chain key, cutting it leaves the
-head row behind (or an untagged head).
+head row behind (or an untagged head), and checkpoints are signed without any broker.
 
 The attacker here drops the append-only triggers and uses the documented canonical form
 (log.canonical_json, chain_hash, leaf_hash_hex) to recompute every hash; what they do not
@@ -112,12 +112,48 @@ def test_a_checkpoint_is_not_signed_over_a_rewritten_tail(attacker):
 
     head = AuditHead.objects.values_list("seq", "hash", "tag").get()
     rechain_from(7, actor="mallory")
-    with pytest.raises(checkpoints.CheckpointRefused, match=r"head row \(entry 8\)"):  # the head moved
-        checkpoints.write_checkpoint()
+    for incremental in (False, True):  # the head moved: its tag no longer fits
+        with pytest.raises(checkpoints.CheckpointRefused, match=r"head row \(entry 8\)"):
+            checkpoints.write_checkpoint(incremental=incremental)
     AuditHead.objects.filter(id=1).update(seq=head[0], hash=head[1], tag=head[2])
-    with pytest.raises(checkpoints.CheckpointRefused, match="entry 7"):  # put back: the MACs do not fit
-        checkpoints.write_checkpoint()
+    for incremental in (False, True):  # the head put back: the rewritten entries fail their MACs
+        with pytest.raises(checkpoints.CheckpointRefused, match="entry 7"):
+            checkpoints.write_checkpoint(incremental=incremental)
     assert AuditCheckpoint.objects.count() == 1
+
+
+def test_checkpoints_appear_without_celery_every_n_entries(db, settings, django_capture_on_commit_callbacks):
+    settings.AUDIT_CHECKPOINT_EVERY, settings.AUDIT_CHECKPOINT_SECONDS = 4, 0
+    settings.CELERY_BEAT_SCHEDULE = {}  # nothing scheduled: the appends themselves sign
+    for i in range(10):
+        with django_capture_on_commit_callbacks(execute=True):  # each append commits
+            record(ALICE, "snippet.play", object_type="snippet", object_id=f"s{i}")
+    made = list(AuditCheckpoint.objects.order_by("size"))
+    assert [c.size for c in made] == [4, 8]
+    assert made[1].previous_size == 4 and len(made[1].compact_range) == 1  # 8 leaves: one perfect subtree
+    result = verify()
+    assert result.ok and result.checkpoints_checked == 2 and result.unsigned_tail == 2
+
+
+def test_a_checkpoint_is_signed_at_the_first_append_after_the_interval(db, settings, django_capture_on_commit_callbacks):
+    from quietroom.audit import log
+
+    settings.AUDIT_CHECKPOINT_EVERY, settings.AUDIT_CHECKPOINT_SECONDS = 0, 60
+    log._last_checkpoint_request[0] -= 61
+    for i in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            record(ALICE, "snippet.play", object_type="snippet", object_id=f"s{i}")
+    assert list(AuditCheckpoint.objects.values_list("size", flat=True)) == [1]  # then not again for 60 s
+
+
+def test_an_incremental_checkpoint_equals_a_full_one(signed_then_tail):
+    from quietroom.audit import checkpoints, merkle
+
+    incremental = checkpoints.write_checkpoint(incremental=True)
+    tree = merkle.MerkleTree(checkpoints.stored_leaves(8))
+    assert incremental.size == 8 and incremental.root_hash == tree.root().hex()
+    assert incremental.consistency_proof == [p.hex() for p in tree.consistency_proof(5, 8)]
+    assert verify().ok and verify().checkpoints_checked == 2
 
 
 def test_record_costs_no_extra_query(db, django_assert_num_queries):
@@ -145,3 +181,21 @@ def test_entries_written_before_the_chain_key_are_keyed_by_the_migration(signed_
 def test_without_the_chain_key_verify_checks_the_rest_and_says_so(signed_then_tail):
     result = verify(check_macs=False)
     assert result.ok and any("not checked" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("stored", ["[]", '["' + "ab" * 32 + '"]'])
+def test_an_incremental_checkpoint_never_trusts_a_missing_or_altered_compact_range(signed_then_tail, stored):
+    """Checkpoints from before this version have no compact range; an altered one does not fold
+    to the signed root. Either way the next checkpoint is built from every stored leaf."""
+    from quietroom.audit import checkpoints
+
+    triggers.drop(connection)
+    sql("UPDATE audit_auditcheckpoint SET compact_range = %s", [stored])
+    triggers.install(connection)
+    made = checkpoints.write_checkpoint(incremental=True)
+    assert made.size == 8 and len(made.compact_range) == 1
+    result = verify()
+    if stored == "[]":
+        assert result.ok and result.checkpoints_checked == 2
+    else:
+        assert not result.ok and "compact range" in result.reason

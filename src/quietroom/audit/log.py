@@ -11,6 +11,8 @@ The chain is keyed (``chain.py``): each entry's ``mac`` and the head row's ``tag
 under a key the database never holds, so whoever can write the database still cannot rewrite,
 append or cut the tail unseen. An append that finds the head's tag wrong first records
 ``audit.head_mismatch`` (the evidence would otherwise be overwritten by the append itself).
+Every ``AUDIT_CHECKPOINT_EVERY`` entries, and at the first append ``AUDIT_CHECKPOINT_SECONDS``
+after this process last signed one, a checkpoint is signed once the transaction commits.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import hashlib
 import json
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,6 +159,7 @@ def record(
         event = _event(key, seq + 1, prev_hash, actor, action, outcome=outcome, object_type=object_type,
                        object_id=str(object_id), customer=customer, purpose=purpose, details=details)
         _append(event, key)
+        _maybe_checkpoint(prev_seq, event.seq)
         return event
 
 
@@ -180,6 +184,31 @@ def _event(key: chain.ChainKey, seq: int, prev_hash: str, actor: Actor, action: 
     event.leaf_hash = leaf_hash_hex(entry)
     event.mac = key.entry_mac(event.hash, event.leaf_hash)
     return event
+
+
+# In-process checkpoints (no broker): when the sequence crosses a multiple of
+# AUDIT_CHECKPOINT_EVERY, or AUDIT_CHECKPOINT_SECONDS after this process last asked for one.
+# Signing waits for the commit (the entries must be visible) and costs the entries since the
+# previous checkpoint, not the whole log (checkpoints.write_checkpoint(incremental=True)).
+_last_checkpoint_request = [time.monotonic()]
+
+
+def _maybe_checkpoint(prev_seq: int, seq: int) -> None:
+    every, seconds = settings.AUDIT_CHECKPOINT_EVERY, settings.AUDIT_CHECKPOINT_SECONDS
+    now = time.monotonic()
+    due = (every > 0 and prev_seq // every != seq // every) or (seconds > 0 and now - _last_checkpoint_request[0] >= seconds)
+    if due:
+        _last_checkpoint_request[0] = now
+        transaction.on_commit(_checkpoint_after_commit)
+
+
+def _checkpoint_after_commit() -> None:
+    from .checkpoints import write_checkpoint
+
+    try:
+        write_checkpoint(incremental=True)
+    except Exception:  # the caller's work is committed: report, never fail the request now
+        logger.exception("in-process audit checkpoint failed; run `quietroom audit verify`")
 
 
 # Every request that does anything appends an event, so the append is written as plain SQL

@@ -71,6 +71,9 @@ class AuditCheckpoint(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     previous_size = models.BigIntegerField(null=True, blank=True)
     consistency_proof = models.JSONField(default=list)  # hex hashes, RFC 9162 §2.1.4
+    # Roots of the perfect subtrees on the tree's right edge at this size (hex, left to right):
+    # the next checkpoint extends the tree from these without reading the older entries.
+    compact_range = models.JSONField(default=list)
 
     class Meta:
         ordering = ["size"]

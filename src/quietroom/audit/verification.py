@@ -71,7 +71,7 @@ class _Checkpoints:
 
     def __init__(self, verifier: notes.Verifier | None):
         self.rows = list(AuditCheckpoint.objects.order_by("size").values_list(
-            "size", "root_hash", "note", "previous_size", "consistency_proof"))
+            "size", "root_hash", "note", "previous_size", "consistency_proof", "compact_range"))
         self.verifier = verifier
         self.index = 0
         self.previous: tuple[int, bytes] | None = None
@@ -81,10 +81,17 @@ class _Checkpoints:
 
     def check(self, root: bytes) -> str:
         """Check the checkpoint at the current size against the recomputed root ('' = fine)."""
-        size, root_hex, note, previous_size, proof = self.rows[self.index]
+        size, root_hex, note, previous_size, proof, compact = self.rows[self.index]
         self.index += 1
         if root.hex() != root_hex:
             return f"the entries no longer reproduce the signed checkpoint at size {size}"
+        if compact:  # what the next in-process checkpoint extends: it must fold to this root
+            try:
+                folded = merkle.CompactRange.from_stack(size, [bytes.fromhex(h) for h in compact]).root()
+            except (ValueError, TypeError):
+                folded = b""
+            if folded != root:
+                return f"checkpoint at size {size}: its stored compact range does not fold to its root"
         if self.verifier is not None:
             try:
                 signed = notes.verify_checkpoint(note, self.verifier)
