@@ -1,7 +1,7 @@
 """Benchmark: `audit verify` over N audit events (default 1,000,000; target under 10 s on one core).
 
 Bulk-generates well-formed entries straight into a fresh SQLite database (hash chain, leaf
-hashes, signed checkpoints every quarter), then times the full verification. The baseline,
+hashes, chain MACs and head tag, signed checkpoints every quarter), then times the full verification. The baseline,
 run in the same process, is the bare minimum any verifier must do: one SHA-256 per entry over
 its canonical bytes, already in memory. The ratio says what reading, rebuilding the canonical
 JSON, the chain, the tree and the checkpoints cost on top.
@@ -37,15 +37,16 @@ def generate(n: int, checkpoint_every: int) -> list[bytes]:
     from django.db import connection, transaction
 
     from quietroom.audit.checkpoints import write_checkpoint
-    from quietroom.audit.log import GENESIS, actor_commitment, canonical_bytes
+    from quietroom.audit.log import GENESIS, actor_commitment, canonical_bytes, chain_key
     from quietroom.audit.models import AuditHead
 
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)
     prev = GENESIS
+    key = chain_key()
     entries: list[bytes] = []
     sql = ("INSERT INTO audit_auditevent (seq, at, actor, actor_pseudonym, role, organisation, site, country, address, "
-           "action, object_type, object_id, customer, purpose, outcome, details, salt, prev_hash, hash, leaf_hash) "
-           "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
+           "action, object_type, object_id, customer, purpose, outcome, details, salt, prev_hash, hash, leaf_hash, mac) "
+           "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
     batch = []
     for seq in range(1, n + 1):
         at = start + timedelta(milliseconds=seq)
@@ -55,15 +56,16 @@ def generate(n: int, checkpoint_every: int) -> list[bytes]:
                                 pseudonym, "reviewer", "Vendor A", "Leeds", "GB", "snippet.play", "snippet",
                                 object_id, customer, "transcription", "ok", {})
         digest = hashlib.sha256(prev.encode() + b"\n" + entry).hexdigest()
+        leaf = hashlib.sha256(b"\x00" + entry).hexdigest()
         batch.append((seq, at, actor, pseudonym, "reviewer", "Vendor A", "Leeds", "GB", address, "snippet.play",
                       "snippet", object_id, customer, "transcription", "ok", "{}", salt, prev, digest,
-                      hashlib.sha256(b"\x00" + entry).hexdigest()))
+                      leaf, key.entry_mac(digest, leaf)))
         entries.append(entry)
         prev = digest
         if len(batch) == 20000 or seq == n:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.executemany(sql, batch)
-                AuditHead.objects.update_or_create(id=1, defaults={"seq": seq, "hash": prev})
+                AuditHead.objects.update_or_create(id=1, defaults={"seq": seq, "hash": prev, "tag": key.head_tag(seq, prev)})
             batch = []
             if seq % checkpoint_every == 0 or seq == n:
                 write_checkpoint()

@@ -8,14 +8,11 @@ import pytest
 GOOD_SECRET = "k" * 20 + "Xy7-good-secret-material-0123456789"
 
 
-def start(env_over: dict) -> subprocess.CompletedProcess:
+def start(env_over: dict, code: str = "import django; django.setup(); print('started')") -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QUIETROOM_", "DATABASE_URL"))}
     env.update({"QUIETROOM_MODE": "production", "DJANGO_SETTINGS_MODULE": "quietroom.settings"})
     env.update(env_over)
-    return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); print('started')"],
-        env=env, capture_output=True, text=True, timeout=60,
-    )
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
 
 
 COMPLETE = {
@@ -24,6 +21,7 @@ COMPLETE = {
     "DATABASE_URL": "postgres://quietroom@127.0.0.1:5432/quietroom",
     "QUIETROOM_KEY_PROVIDER": "file:///etc/quietroom/master.key",
     "QUIETROOM_AUDIT_SIGNING_KEY": "/etc/quietroom/audit-signing.key",
+    "QUIETROOM_AUDIT_CHAIN_KEY": "/etc/quietroom/audit-chain.key",
 }
 
 
@@ -49,3 +47,22 @@ def test_default_or_weak_secret_key_is_refused(bad):
 def test_sqlite_is_refused_in_production():
     result = start({**COMPLETE, "DATABASE_URL": "sqlite:////tmp/x.sqlite3"})
     assert result.returncode != 0 and "PostgreSQL" in result.stderr
+
+
+CHECK = "import django; django.setup(); from django.core.management import call_command; call_command('check'); print('checked')"
+
+
+def test_serving_is_refused_while_the_audit_chain_key_cannot_be_read(tmp_path):
+    """The setting alone is not enough: every audited action needs the key, so `check` (run by
+    serve and migrate) refuses a path that does not hold one."""
+    missing = start(COMPLETE, CHECK)
+    assert missing.returncode != 0 and "QUIETROOM_AUDIT_CHAIN_KEY" in missing.stderr and "does not exist" in missing.stderr
+    from quietroom.audit.chain import create_key_file
+
+    key = tmp_path / "audit-chain.key"
+    assert create_key_file(key)
+    found = start({**COMPLETE, "QUIETROOM_AUDIT_CHAIN_KEY": str(key)}, CHECK)
+    assert found.returncode == 0 and "checked" in found.stdout, found.stderr[-500:]
+    key.chmod(0o644)
+    readable = start({**COMPLETE, "QUIETROOM_AUDIT_CHAIN_KEY": str(key)}, CHECK)
+    assert readable.returncode != 0 and "readable by others" in readable.stderr

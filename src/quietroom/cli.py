@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> None:
         # Also before settings: production settings refuse to load without this key.
         _create_audit_signing_key(args[2:])
         return
+    if args[:2] == ["audit", "create-chain-key"]:
+        _create_audit_chain_key(args[2:])  # likewise needed before production settings load
+        return
     if args[:1] == ["createmasterkey"]:
         # Runs before settings load: production settings need the key this creates.
         _create_master_key(args[1:])
@@ -61,6 +64,18 @@ def _create_audit_signing_key(rest: list[str]) -> None:
         sys.exit(f"quietroom: {path} exists; refusing to overwrite a signing key")
     print(f"audit signing key written to {path}; set QUIETROOM_AUDIT_SIGNING_KEY={path}")
     print(f"public key (give it to witnesses): {signer.verifier.encode()}")
+
+
+def _create_audit_chain_key(rest: list[str]) -> None:
+    from quietroom.audit.chain import create_key_file
+
+    if len(rest) != 1 or rest[0].startswith("-"):
+        sys.exit("usage: quietroom audit create-chain-key PATH   (writes a new 0600 key file; never overwrites)")
+    path = os.path.abspath(rest[0])
+    if not create_key_file(path):
+        sys.exit(f"quietroom: {path} exists; refusing to overwrite the audit chain key")
+    print(f"audit chain key written to {path}; set QUIETROOM_AUDIT_CHAIN_KEY={path}, keep it apart from the "
+          "database, back it up with the signing key (without it the log cannot be verified)")
 
 
 if __name__ == "__main__":

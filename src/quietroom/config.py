@@ -151,3 +151,28 @@ def audit_signing_key_file() -> str:
         except FileExistsError:
             pass  # another process created it first
     return str(target)
+
+
+def audit_chain_key_file() -> str:
+    """HMAC key that binds each audit entry and the chain's head (audit/chain.py).
+
+    Kept outside the database (beside the signing key), so that someone who can write the
+    database cannot recompute the tail of the log. Demo/test: generated under the data folder
+    on first start. Production: required, like the signing key.
+    """
+    path = os.environ.get("QUIETROOM_AUDIT_CHAIN_KEY", "").strip()
+    if path:
+        return path
+    if mode() == "production":
+        raise ImproperlyConfigured(
+            "QUIETROOM_AUDIT_CHAIN_KEY is not set; production mode needs the audit chain key file "
+            "(create one with `quietroom audit create-chain-key PATH`)"
+        )
+    target = data_dir() / "secrets" / "audit-chain.key"
+    if not target.exists():
+        from quietroom.audit.chain import create_key_file
+
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        create_key_file(target)  # False if another process created it first: then theirs is the key
+    return str(target)
+

@@ -28,6 +28,12 @@ BLOB_URL = config.blob_url()
 # Audit checkpoints: origin line and Ed25519 signing key file (required in production).
 AUDIT_ORIGIN = config.audit_origin()
 AUDIT_SIGNING_KEY_FILE = config.audit_signing_key_file()
+# HMAC key over each entry and the chain's head, kept out of the database (required in production).
+AUDIT_CHAIN_KEY_FILE = config.audit_chain_key_file()
+# Checkpoints are also signed in-process (no broker needed): after every N entries and, at the
+# first append once T seconds have passed since this process last signed one. 0 turns either off.
+AUDIT_CHECKPOINT_EVERY = int(config.csv_env("QUIETROOM_AUDIT_CHECKPOINT_EVERY", "100")[0])
+AUDIT_CHECKPOINT_SECONDS = int(config.csv_env("QUIETROOM_AUDIT_CHECKPOINT_SECONDS", "300")[0])
 
 ALLOWED_HOSTS = config.csv_env("QUIETROOM_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = config.csv_env("QUIETROOM_CSRF_TRUSTED_ORIGINS")

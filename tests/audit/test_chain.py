@@ -145,12 +145,15 @@ def test_an_appended_forgery_with_a_bad_link_is_detected(no_triggers):
 
 
 def test_a_consistent_rewrite_is_caught_by_the_signed_checkpoint(events):
-    """An attacker who recomputes every hash still cannot re-sign the checkpoint."""
-    from quietroom.audit.log import canonical_json, chain_hash, leaf_hash_hex
+    """An attacker who recomputes every hash, and even holds the chain key (a compromised
+    application server), still cannot re-sign the checkpoint."""
+    from quietroom.audit.log import canonical_json, chain_hash, chain_key, leaf_hash_hex
+    from quietroom.audit.models import AuditHead
 
     call_command("audit", "checkpoint")
     record(Actor.system(), "export")  # entries 6, 7 after the checkpoint
     record(Actor.system(), "export")
+    key = chain_key()
     triggers.drop(connection)
     try:
         rows = list(AuditEvent.objects.order_by("seq"))
@@ -160,8 +163,10 @@ def test_a_consistent_rewrite_is_caught_by_the_signed_checkpoint(events):
             entry = canonical_json(event)
             event.prev_hash, event.hash, event.leaf_hash = prev, chain_hash(prev, entry), leaf_hash_hex(entry)
             AuditEvent.objects.filter(pk=event.pk).update(
-                actor=event.actor, prev_hash=event.prev_hash, hash=event.hash, leaf_hash=event.leaf_hash)
+                actor=event.actor, prev_hash=event.prev_hash, hash=event.hash, leaf_hash=event.leaf_hash,
+                mac=key.entry_mac(event.hash, event.leaf_hash))
             prev = event.hash
+        AuditHead.objects.filter(id=1).update(hash=prev, tag=key.head_tag(rows[-1].seq, prev))
     finally:
         triggers.install(connection)
     result = verify()

@@ -86,3 +86,21 @@ def test_a_leaf_at_the_wrong_index_does_not_verify():
     proof = TREE.inclusion_proof(2, 8)
     with pytest.raises(merkle.ProofError):
         merkle.verify_inclusion(HASHES[2], 3, 8, proof, TREE.root(8))
+
+
+def test_a_tree_extended_from_a_compact_range_gives_the_same_root_and_proofs():
+    """In-process checkpoints extend the previous one's compact range instead of reading every leaf."""
+    leaves = [merkle.leaf_hash(str(i).encode()) for i in range(40)]
+    for new_size in range(1, 40):
+        full = merkle.MerkleTree(leaves[:new_size])
+        assert merkle.CompactRange.from_stack(new_size, full.compact_range()).root() == full.root()
+        for old_size in range(1, new_size + 1):
+            extended = merkle.ExtendedTree(old_size, full.compact_range(old_size), leaves[old_size:new_size])
+            assert extended.root() == full.root()
+            assert extended.consistency_proof() == full.consistency_proof(old_size, new_size)
+            assert extended.compact_range() == full.compact_range()
+
+
+def test_an_extended_tree_refuses_a_compact_range_of_the_wrong_shape():
+    with pytest.raises(ValueError, match="compact range"):
+        merkle.ExtendedTree(6, [merkle.EMPTY_ROOT], [])

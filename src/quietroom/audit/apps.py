@@ -29,6 +29,28 @@ def _signing_key_configured(app_configs, **kwargs):
     return []
 
 
+def _chain_key_configured(app_configs, **kwargs):
+    """Production refuses to serve without a readable chain key: every audited action needs it."""
+    from django.conf import settings
+
+    from . import chain
+
+    if settings.MODE != "production":
+        return []
+    path = settings.AUDIT_CHAIN_KEY_FILE
+    hint = "create one with `quietroom audit create-chain-key PATH`, mode 0600, beside the signing key and apart from the database"
+    if not path:
+        return [checks.Error(
+            "QUIETROOM_AUDIT_CHAIN_KEY is not set; production mode needs the audit chain key",
+            hint=hint, id="quietroom.audit.E002",
+        )]
+    try:
+        chain.load(path)
+    except (chain.ChainKeyError, OSError) as exc:
+        return [checks.Error(f"QUIETROOM_AUDIT_CHAIN_KEY: {exc}", hint=hint, id="quietroom.audit.E003")]
+    return []
+
+
 class AuditConfig(AppConfig):
     name = "quietroom.audit"
     label = "audit"
@@ -36,3 +58,4 @@ class AuditConfig(AppConfig):
     def ready(self):
         post_migrate.connect(_ensure_triggers, sender=self)
         checks.register(_signing_key_configured, checks.Tags.security)
+        checks.register(_chain_key_configured, checks.Tags.security)

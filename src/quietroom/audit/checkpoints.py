@@ -1,9 +1,14 @@
-"""Signed checkpoints of the audit Merkle tree (written on a schedule and on demand).
+"""Signed checkpoints of the audit Merkle tree (in-process every N entries, on a schedule, on demand).
 
 Each checkpoint is a C2SP signed note naming the tree size and root, stored with the RFC 9162
 consistency proof from the previous checkpoint, so a witness holding only checkpoints can
-check that the log only ever grew. A new checkpoint is refused when the stored leaves no
-longer reproduce the previous signed root: the log is then never re-signed over tampering.
+check that the log only ever grew. Nothing is signed that the chain key does not vouch for:
+the entries since the previous checkpoint must carry valid MACs and links, and end at the
+head the head row's tag names. A full checkpoint (`audit checkpoint`, Celery beat, access
+reports) also re-reads every older leaf and is refused when they no longer reproduce the
+previous signed root. An incremental one (in-process, after appends) extends the previous
+checkpoint's compact range, after checking that range against its signed root, so its cost
+is the entries since then, not the whole log.
 """
 from __future__ import annotations
 
@@ -15,8 +20,13 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, transaction
 
-from . import merkle, notes
+from . import chain, merkle, notes
+from .log import GENESIS, chain_key
 from .models import AuditCheckpoint, AuditHead
+
+# Serialises checkpoint writers on PostgreSQL (SQLite's IMMEDIATE transactions already do):
+# two writers reading the same previous checkpoint would each store a proof from it.
+_LOCK_ID = 0x51A0D17  # pg_advisory_xact_lock key, any constant unique to this use
 
 
 class CheckpointRefused(Exception):
@@ -60,34 +70,95 @@ def latest() -> AuditCheckpoint | None:
     return AuditCheckpoint.objects.order_by("-size").first()
 
 
-def write_checkpoint() -> AuditCheckpoint | None:
-    """Sign the current tree head; returns the newest checkpoint (None for an empty log)."""
-    head = AuditHead.objects.filter(id=1).first()
-    size = head.seq if head else 0
-    last = latest()
-    if size == 0:
-        return None
-    if last is not None and last.size >= size:
-        return last
-    tree = merkle.MerkleTree(stored_leaves(size))
-    root = tree.root(size)
-    proof: list[str] = []
-    if last is not None:
-        if tree.root(last.size).hex() != last.root_hash:
-            raise CheckpointRefused(
-                f"the stored log no longer reproduces the signed checkpoint at size {last.size}; "
-                "run `quietroom audit verify`"
-            )
-        proof = [p.hex() for p in tree.consistency_proof(last.size, size)]
-    note = signer().sign(notes.Checkpoint(settings.AUDIT_ORIGIN, size, root).body())
+def write_checkpoint(*, incremental: bool = False) -> AuditCheckpoint | None:
+    """Sign the current tree head; returns the newest checkpoint (None for an empty log).
+
+    incremental: extend the previous checkpoint's compact range with the new entries instead
+    of rebuilding the tree from every stored leaf (falls back to the full way when the previous
+    checkpoint has no compact range).
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_ID])
+        head = AuditHead.objects.filter(id=1).first()
+        size = head.seq if head else 0
+        last = latest()
+        if size == 0:
+            return None
+        if last is not None and last.size >= size:
+            return last
+        key = chain_key()
+        if not key.head_ok(head.seq, head.hash, head.tag):
+            raise CheckpointRefused(f"the head row (entry {head.seq}) does not carry a valid tag; run `quietroom audit verify`")
+        start = last.size if last else 0
+        new_leaves = keyed_leaves(start, size, head.hash, key)
+        tree = _extend(last, new_leaves) if incremental and last is not None else None
+        if tree is not None:
+            root, proof, compact = tree.root(), tree.consistency_proof(), tree.compact_range()
+        else:
+            full = merkle.MerkleTree(stored_leaves(start) + new_leaves)
+            if last is not None and full.root(last.size).hex() != last.root_hash:
+                raise CheckpointRefused(
+                    f"the stored log no longer reproduces the signed checkpoint at size {last.size}; "
+                    "run `quietroom audit verify`"
+                )
+            root, compact = full.root(size), full.compact_range(size)
+            proof = full.consistency_proof(last.size, size) if last is not None else []
+        note = signer().sign(notes.Checkpoint(settings.AUDIT_ORIGIN, size, root).body())
+        try:
+            with transaction.atomic():
+                return AuditCheckpoint.objects.create(
+                    size=size, root_hash=root.hex(), note=note,
+                    previous_size=last.size if last else None, consistency_proof=[p.hex() for p in proof],
+                    compact_range=[h.hex() for h in compact],
+                )
+        except IntegrityError:  # another writer signed the same size first
+            return AuditCheckpoint.objects.get(size=size)
+
+
+def keyed_leaves(start: int, end: int, head_hash: str, key: chain.ChainKey) -> list[bytes]:
+    """Leaf hashes of entries start+1..end, each checked against its MAC and its link.
+
+    The chain key vouches for every (hash, leaf_hash) pair and the links tie them to the entry
+    at `start` and to the head, so a checkpoint is never signed over an entry someone rewrote
+    or slipped in after the previous checkpoint (verify recomputes the contents as well).
+    """
+    leaves: list[bytes] = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT seq, prev_hash, hash, leaf_hash, mac FROM audit_auditevent WHERE seq >= %s AND seq <= %s ORDER BY seq",
+            [max(start, 1), end],
+        )
+        expected, prev = start + 1, GENESIS if start == 0 else None
+        while rows := cursor.fetchmany(10000):
+            for seq, prev_hash, digest, leaf, mac in rows:
+                if seq == start:  # the entry the previous checkpoint ends with: only its hash
+                    prev = digest
+                    continue
+                if seq != expected or prev_hash != prev or not key.entry_ok(digest, leaf, mac):
+                    raise CheckpointRefused(f"audit entry {expected} is missing, out of chain or fails its MAC; "
+                                            "run `quietroom audit verify`")
+                leaves.append(bytes.fromhex(leaf))
+                prev, expected = digest, expected + 1
+    if len(leaves) != end - start or prev != head_hash:
+        raise CheckpointRefused(f"audit log does not end at the head (entry {end}); run `quietroom audit verify`")
+    return leaves
+
+
+def _extend(last: AuditCheckpoint, new_leaves: list[bytes]) -> merkle.ExtendedTree | None:
+    """The tree from `last`'s compact range plus the new leaves; None when the range cannot be
+    trusted (none stored, or it does not fold to the root signed by the current key): then the
+    caller rebuilds the tree from the stored leaves, which checks them against that root."""
     try:
-        with transaction.atomic():
-            return AuditCheckpoint.objects.create(
-                size=size, root_hash=root.hex(), note=note,
-                previous_size=last.size if last else None, consistency_proof=proof,
-            )
-    except IntegrityError:  # another writer signed the same size first
-        return AuditCheckpoint.objects.get(size=size)
+        compact = [bytes.fromhex(h) for h in last.compact_range]
+        signed = notes.verify_checkpoint(last.note, verifier())
+        folded = merkle.CompactRange.from_stack(last.size, compact).root()
+    except (notes.NoteError, ValueError, TypeError):
+        return None
+    if not compact or signed.size != last.size or folded != signed.root:
+        return None
+    return merkle.ExtendedTree(last.size, compact, new_leaves)
 
 
 def export_for_witness() -> dict:

@@ -6,21 +6,35 @@ customer pseudonym, purpose, time, outcome and small details. Never content, sec
 customer ids. Events are hash-chained (``prev_hash``/``hash``) and are the leaves of an
 RFC 9162 Merkle tree (``leaf_hash`` = SHA-256(0x00 || canonical_json)); signed checkpoints
 of that tree live in ``checkpoints.py`` and ``verification.py`` checks all of it.
+
+The chain is keyed (``chain.py``): each entry's ``mac`` and the head row's ``tag`` are HMACs
+under a key the database never holds, so whoever can write the database still cannot rewrite,
+append or cut the tail unseen. An append that finds the head's tag wrong first records
+``audit.head_mismatch`` (the evidence would otherwise be overwritten by the append itself).
+Every ``AUDIT_CHECKPOINT_EVERY`` entries, and at the first append ``AUDIT_CHECKPOINT_SECONDS``
+after this process last signed one, a checkpoint is signed once the transaction commits.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from . import chain
 from .models import AuditEvent, AuditHead
 
+logger = logging.getLogger("quietroom.audit")
+
 GENESIS = "0" * 64
+HEAD_MISMATCH = "audit.head_mismatch"
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 # The JSON string quoting json.dumps(ensure_ascii=False) uses (the C version when available).
 _quote = json.encoder.c_encode_basestring or json.encoder.py_encode_basestring
@@ -74,6 +88,11 @@ def leaf_hash_hex(entry: bytes) -> str:
     return hashlib.sha256(b"\x00" + entry).hexdigest()
 
 
+def chain_key() -> chain.ChainKey:
+    """The configured chain key (read once per process)."""
+    return chain.load(settings.AUDIT_CHAIN_KEY_FILE)
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who did something, as the audit log records it (never a real customer id)."""
@@ -123,35 +142,73 @@ def record(
     """
     # Round-trip through JSON now so the hashed form equals what the database gives back.
     details = json.loads(_ENCODER.encode(details or {}))
+    key = chain_key()
     # No savepoint of our own inside the caller's transaction (two round trips saved per event):
     # if the append fails, the caller's work must not commit without its audit record anyway.
     with transaction.atomic(savepoint=False):
-        prev_seq, prev_hash = _lock_head()
-        event = AuditEvent(
-            seq=prev_seq + 1,
-            at=timezone.now(),
-            actor=actor.name,
-            actor_pseudonym=actor.pseudonym,
-            role=actor.role,
-            organisation=actor.organisation,
-            site=actor.site,
-            country=actor.country,
-            address=actor.address,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            customer=customer,
-            purpose=purpose,
-            outcome=outcome,
-            details=details,
-            salt=secrets.token_hex(16),
-            prev_hash=prev_hash,
-        )
-        entry = canonical_json(event)
-        event.hash = chain_hash(event.prev_hash, entry)
-        event.leaf_hash = leaf_hash_hex(entry)
-        _append(event)
+        prev_seq, prev_hash, tag = _lock_head()
+        seq = prev_seq
+        if not key.head_ok(prev_seq, prev_hash, tag):
+            # The head was moved outside the application (a cut tail?). Say so in the log itself
+            # before this append makes the head consistent again.
+            logger.error("audit head at entry %s does not carry a valid tag; recording %s", prev_seq, HEAD_MISMATCH)
+            alarm = _event(key, prev_seq + 1, prev_hash, Actor.system(), HEAD_MISMATCH, outcome="failed",
+                           object_type="audit_head", object_id=str(prev_seq), details={"head_seq": prev_seq})
+            _append(alarm, key)
+            seq, prev_hash = alarm.seq, alarm.hash
+        event = _event(key, seq + 1, prev_hash, actor, action, outcome=outcome, object_type=object_type,
+                       object_id=str(object_id), customer=customer, purpose=purpose, details=details)
+        _append(event, key)
+        _maybe_checkpoint(prev_seq, event.seq)
         return event
+
+
+def _event(key: chain.ChainKey, seq: int, prev_hash: str, actor: Actor, action: str, **fields) -> AuditEvent:
+    event = AuditEvent(
+        seq=seq,
+        at=timezone.now(),
+        actor=actor.name,
+        actor_pseudonym=actor.pseudonym,
+        role=actor.role,
+        organisation=actor.organisation,
+        site=actor.site,
+        country=actor.country,
+        address=actor.address,
+        action=action,
+        salt=secrets.token_hex(16),
+        prev_hash=prev_hash,
+        **fields,
+    )
+    entry = canonical_json(event)
+    event.hash = chain_hash(event.prev_hash, entry)
+    event.leaf_hash = leaf_hash_hex(entry)
+    event.mac = key.entry_mac(event.hash, event.leaf_hash)
+    return event
+
+
+# In-process checkpoints (no broker): when the sequence crosses a multiple of
+# AUDIT_CHECKPOINT_EVERY, or AUDIT_CHECKPOINT_SECONDS after this process last asked for one.
+# Signing waits for the commit (the entries must be visible) and costs the entries since the
+# previous checkpoint, not the whole log (checkpoints.write_checkpoint(incremental=True)).
+_last_checkpoint_request = [time.monotonic()]
+
+
+def _maybe_checkpoint(prev_seq: int, seq: int) -> None:
+    every, seconds = settings.AUDIT_CHECKPOINT_EVERY, settings.AUDIT_CHECKPOINT_SECONDS
+    now = time.monotonic()
+    due = (every > 0 and prev_seq // every != seq // every) or (seconds > 0 and now - _last_checkpoint_request[0] >= seconds)
+    if due:
+        _last_checkpoint_request[0] = now
+        transaction.on_commit(_checkpoint_after_commit)
+
+
+def _checkpoint_after_commit() -> None:
+    from .checkpoints import write_checkpoint
+
+    try:
+        write_checkpoint(incremental=True)
+    except Exception:  # the caller's work is committed: report, never fail the request now
+        logger.exception("in-process audit checkpoint failed; run `quietroom audit verify`")
 
 
 # Every request that does anything appends an event, so the append is written as plain SQL
@@ -159,16 +216,17 @@ def record(
 # and move the head in one statement. The column list and value conversion still come from
 # the model, so a new field cannot be forgotten here.
 
-def _lock_head() -> tuple[int, str]:
-    """(seq, hash) of the chain's head, locked until the caller's transaction ends."""
+def _lock_head() -> tuple[int, str, str]:
+    """(seq, hash, tag) of the chain's head, locked until the caller's transaction ends."""
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     while True:
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT seq, hash FROM {_HEAD} WHERE id = 1{lock}")
+            cursor.execute(f"SELECT seq, hash, tag FROM {_HEAD} WHERE id = 1{lock}")
             row = cursor.fetchone()
         if row is not None:
-            return int(row[0]), row[1]
-        AuditHead.objects.get_or_create(id=1)  # the very first event: create the head, then lock it
+            return int(row[0]), row[1], row[2]
+        # The very first event: create the head (tagged), then lock it.
+        AuditHead.objects.get_or_create(id=1, defaults={"seq": 0, "hash": GENESIS, "tag": chain_key().head_tag(0, GENESIS)})
 
 
 _HEAD = AuditHead._meta.db_table
@@ -176,20 +234,21 @@ _FIELDS = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
 _COLUMNS = ", ".join(connection.ops.quote_name(f.column) for f in _FIELDS)
 _PLACEHOLDERS = ", ".join(["%s"] * len(_FIELDS))
 _INSERT = f"INSERT INTO {AuditEvent._meta.db_table} ({_COLUMNS}) VALUES ({_PLACEHOLDERS})"
-_MOVE_HEAD = f"UPDATE {_HEAD} SET seq = %s, hash = %s WHERE id = 1"
+_MOVE_HEAD = f"UPDATE {_HEAD} SET seq = %s, hash = %s, tag = %s WHERE id = 1"
 
 
-def _append(event: AuditEvent) -> None:
+def _append(event: AuditEvent, key: chain.ChainKey) -> None:
     values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in _FIELDS]
+    head = [event.seq, event.hash, key.head_tag(event.seq, event.hash)]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"WITH appended AS ({_INSERT} RETURNING id) {_MOVE_HEAD} RETURNING (SELECT id FROM appended)",
-                           [*values, event.seq, event.hash])
+                           [*values, *head])
             event.id = cursor.fetchone()[0]
         else:  # SQLite: no INSERT inside WITH; two local calls cost next to nothing
             cursor.execute(_INSERT, values)
             event.id = cursor.lastrowid
-            cursor.execute(_MOVE_HEAD, [event.seq, event.hash])
+            cursor.execute(_MOVE_HEAD, head)
     event._state.adding, event._state.db = False, connection.alias
 
 

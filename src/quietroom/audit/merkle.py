@@ -135,24 +135,86 @@ class MerkleTree:
     def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
         """PROOF(m, D[0:n]) of RFC 9162 §2.1.4.1."""
         self._check_size(new_size)
-        if not 0 < old_size <= new_size:
-            raise ValueError(f"no consistency proof from size {old_size} to size {new_size}")
-        if old_size == new_size:
-            return []
-        return self._subproof(old_size, 0, new_size, True)
+        return consistency_proof(self.subtree, old_size, new_size)
 
-    def _subproof(self, m: int, start: int, end: int, complete: bool) -> list[bytes]:
-        n = end - start
-        if m == n:
-            return [] if complete else [self.subtree(start, end)]
-        k = _split(n)
-        if m <= k:
-            return self._subproof(m, start, start + k, complete) + [self.subtree(start + k, end)]
-        return self._subproof(m - k, start + k, end, False) + [self.subtree(start, start + k)]
+    def compact_range(self, size: int | None = None) -> list[bytes]:
+        """Roots of the perfect subtrees that make up the tree of `size` leaves, left to right."""
+        size = self.size if size is None else size
+        self._check_size(size)
+        return [self.subtree(start, end) for start, end in _perfect_subtrees(size)]
 
     def _check_size(self, size: int) -> None:
         if not 0 <= size <= self.size:
             raise ValueError(f"tree size {size} is beyond the {self.size} leaves known")
+
+
+def _perfect_subtrees(size: int) -> list[tuple[int, int]]:
+    """The aligned perfect subtrees [start, end) a tree of `size` leaves decomposes into."""
+    ranges, start = [], 0
+    for bit in reversed(range(size.bit_length())):
+        if size >> bit & 1:
+            ranges.append((start, start + (1 << bit)))
+            start += 1 << bit
+    return ranges
+
+
+def consistency_proof(subtree, old_size: int, new_size: int) -> list[bytes]:
+    """PROOF(m, D[0:n]) of RFC 9162 §2.1.4.1, given MTH(D[start:end]) as `subtree(start, end)`."""
+    if not 0 < old_size <= new_size:
+        raise ValueError(f"no consistency proof from size {old_size} to size {new_size}")
+
+    def subproof(m: int, start: int, end: int, complete: bool) -> list[bytes]:
+        n = end - start
+        if m == n:
+            return [] if complete else [subtree(start, end)]
+        k = _split(n)
+        if m <= k:
+            return subproof(m, start, start + k, complete) + [subtree(start + k, end)]
+        return subproof(m - k, start + k, end, False) + [subtree(start, start + k)]
+
+    return [] if old_size == new_size else subproof(old_size, 0, new_size, True)
+
+
+class ExtendedTree:
+    """A tree known only by the compact range of its first `old_size` leaves plus the leaves after.
+
+    Enough for the new root and for the consistency proof from `old_size`: every node such a
+    proof needs from the old part is one of the compact range's subtrees (RFC 9162 §2.1.4.1
+    only descends into the old part along its right edge). So a checkpoint costs the entries
+    since the previous one, not the whole log.
+    """
+
+    def __init__(self, old_size: int, compact: Sequence[bytes], new_leaves: Sequence[bytes]) -> None:
+        ranges = _perfect_subtrees(old_size)
+        if len(ranges) != len(compact):
+            raise ValueError(f"a compact range of size {old_size} has {len(ranges)} subtrees, not {len(compact)}")
+        self.old_size = old_size
+        self._known = dict(zip(ranges, compact))
+        self._new = MerkleTree(list(new_leaves)) if new_leaves else None
+        self.size = old_size + len(new_leaves)
+
+    def subtree(self, start: int, end: int) -> bytes:
+        """MTH(D[start:end]) for any range the root and the proof from `old_size` need."""
+        if end <= start:
+            return EMPTY_ROOT
+        known = self._known.get((start, end))
+        if known is not None:
+            return known
+        if start >= self.old_size and self._new is not None and end <= self.size:
+            return self._new.subtree(start - self.old_size, end - self.old_size)
+        if end - start == 1:
+            raise ValueError(f"leaf {start} is inside the compact range and not known by itself")
+        k = _split(end - start)
+        return node_hash(self.subtree(start, start + k), self.subtree(start + k, end))
+
+    def root(self) -> bytes:
+        return self.subtree(0, self.size)
+
+    def consistency_proof(self) -> list[bytes]:
+        return consistency_proof(self.subtree, self.old_size, self.size)
+
+    def compact_range(self) -> list[bytes]:
+        return [self.subtree(start, end) for start, end in _perfect_subtrees(self.size)]
 
 
 def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes) -> None:

@@ -7,7 +7,8 @@ subject can be handed the exact hashed entry (and verify it) without learning wh
 reviewer is.
 
 Append-only: database triggers (migration 0002, ``triggers.py``) refuse UPDATE and DELETE on
-events and checkpoints. The one permitted change is retention pruning: blanking the
+events and checkpoints. Someone who drops them still cannot recompute the chain: each entry
+and the head row carry an HMAC under a key kept outside the database (``chain.py``). The one permitted change is retention pruning: blanking the
 descriptive fields of old, checkpointed entries while their hashes stay (see ``retention``).
 """
 from django.db import models
@@ -37,6 +38,9 @@ class AuditEvent(models.Model):
     # RFC 9162 leaf hash of canonical_json (hex), kept so proofs and pruned entries need no
     # recomputation; `audit verify` recomputes it from the columns all the same.
     leaf_hash = models.CharField(max_length=64, default="")
+    # HMAC of hash and leaf_hash under the chain key, which the database never holds
+    # (audit/chain.py): recomputing the chain after an edit needs that key.
+    mac = models.CharField(max_length=64, default="", db_default="")
     pruned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -54,6 +58,8 @@ class AuditHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+    # HMAC of (seq, hash) under the chain key: moving the head back over a cut tail needs it.
+    tag = models.CharField(max_length=64, default="", db_default="")
 
 
 class AuditCheckpoint(models.Model):
@@ -65,6 +71,9 @@ class AuditCheckpoint(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     previous_size = models.BigIntegerField(null=True, blank=True)
     consistency_proof = models.JSONField(default=list)  # hex hashes, RFC 9162 §2.1.4
+    # Roots of the perfect subtrees on the tree's right edge at this size (hex, left to right):
+    # the next checkpoint extends the tree from these without reading the older entries.
+    compact_range = models.JSONField(default=list)
 
     class Meta:
         ordering = ["size"]

@@ -1,5 +1,6 @@
 """`quietroom audit verify`: recompute every entry, the hash chain, the Merkle tree and every
-signed checkpoint, and name the first entry that does not fit.
+signed checkpoint, check every entry's MAC and the head row under the chain key, and name the
+first entry that does not fit.
 
 One pass in sequence order over raw rows (no ORM objects: a million entries must verify in a
 few seconds): per entry the canonical JSON is rebuilt from its columns and hashed; the RFC 9162
@@ -14,14 +15,14 @@ from hashlib import sha256
 
 from django.db import connection, transaction
 
-from . import merkle, notes, triggers
-from .log import _ENCODER, GENESIS, _quote
-from .models import AuditCheckpoint, AuditPrune
+from . import chain, merkle, notes, triggers
+from .log import _ENCODER, GENESIS, HEAD_MISMATCH, _quote
+from .models import AuditCheckpoint, AuditHead, AuditPrune
 
 COLUMNS = (
     "seq, {at}, actor, actor_pseudonym, role, organisation, site, country, address, action, "
     "object_type, object_id, customer, purpose, outcome, details, salt, prev_hash, hash, "
-    "leaf_hash, pruned_at"
+    "leaf_hash, mac, pruned_at"
 )
 
 
@@ -70,7 +71,7 @@ class _Checkpoints:
 
     def __init__(self, verifier: notes.Verifier | None):
         self.rows = list(AuditCheckpoint.objects.order_by("size").values_list(
-            "size", "root_hash", "note", "previous_size", "consistency_proof"))
+            "size", "root_hash", "note", "previous_size", "consistency_proof", "compact_range"))
         self.verifier = verifier
         self.index = 0
         self.previous: tuple[int, bytes] | None = None
@@ -80,10 +81,17 @@ class _Checkpoints:
 
     def check(self, root: bytes) -> str:
         """Check the checkpoint at the current size against the recomputed root ('' = fine)."""
-        size, root_hex, note, previous_size, proof = self.rows[self.index]
+        size, root_hex, note, previous_size, proof, compact = self.rows[self.index]
         self.index += 1
         if root.hex() != root_hex:
             return f"the entries no longer reproduce the signed checkpoint at size {size}"
+        if compact:  # what the next in-process checkpoint extends: it must fold to this root
+            try:
+                folded = merkle.CompactRange.from_stack(size, [bytes.fromhex(h) for h in compact]).root()
+            except (ValueError, TypeError):
+                folded = b""
+            if folded != root:
+                return f"checkpoint at size {size}: its stored compact range does not fold to its root"
         if self.verifier is not None:
             try:
                 signed = notes.verify_checkpoint(note, self.verifier)
@@ -103,11 +111,33 @@ class _Checkpoints:
         return ""
 
 
-def verify(*, verifier: notes.Verifier | None = None, check_signatures: bool = True) -> VerifyResult:
+def verify(
+    *, verifier: notes.Verifier | None = None, check_signatures: bool = True,
+    key: chain.ChainKey | None = None, check_macs: bool = True,
+) -> VerifyResult:
+    """Check the whole log; `key` defaults to the configured chain key (check_macs=False: a
+    verifier without it checks the hashes, the tree and the signatures only)."""
     if verifier is None and check_signatures:
         from .checkpoints import verifier as current_verifier
 
         verifier = current_verifier()
+    if key is None and check_macs:
+        from .log import chain_key
+
+        key = chain_key()
+    # One snapshot for the head and every entry: appends running meanwhile must not look like
+    # a cut tail (PostgreSQL reads each statement's own snapshot under READ COMMITTED).
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            return _verify(verifier, key)
+    with transaction.atomic():
+        return _verify(verifier, key)
+
+
+def _verify(verifier: notes.Verifier | None, key: chain.ChainKey | None) -> VerifyResult:
+    head = AuditHead.objects.filter(id=1).values_list("seq", "hash", "tag").first()
     checkpoints = _Checkpoints(verifier)
     boundary = max(AuditPrune.objects.values_list("upto_seq", flat=True), default=0)
     prev = GENESIS
@@ -116,6 +146,9 @@ def verify(*, verifier: notes.Verifier | None = None, check_signatures: bool = T
     missing = triggers.expected(connection) - triggers.installed(connection)
     if missing:
         warnings.append("append-only triggers missing: " + ", ".join(sorted(missing)))
+    if key is None:
+        warnings.append("entry MACs and the head tag not checked (no chain key)")
+    entry_ok = key.entry_ok if key is not None else None
 
     def fail(seq: int, reason: str) -> VerifyResult:
         return VerifyResult(False, expected - 1, seq, reason, checkpoints.index, 0, tuple(warnings))
@@ -124,7 +157,7 @@ def verify(*, verifier: notes.Verifier | None = None, check_signatures: bool = T
     stack: list[bytes] = []  # RFC 9162 compact range: roots of the perfect subtrees, left to right
     size = 0
     next_checkpoint = checkpoints.next_size()
-    with transaction.atomic(), connection.chunked_cursor() as cursor:
+    with connection.chunked_cursor() as cursor:
         # A server-side cursor on PostgreSQL (chunked_cursor), streamed rows on SQLite. The time comes
         # back as the exact ISO text the writer hashed, so no datetime objects are built per row.
         cursor.execute(f"SELECT {COLUMNS.format(at=_AT_AS_TEXT[connection.vendor])} FROM audit_auditevent ORDER BY seq")
@@ -134,7 +167,7 @@ def verify(*, verifier: notes.Verifier | None = None, check_signatures: bool = T
             cursor.cursor.itersize = 5000
         # Iterating the cursor itself costs less per row than fetchmany's lists.
         for (seq, at, actor, pseudonym, role, org, site, country, address, action, otype, oid,
-             customer, purpose, outcome, details, salt, prev_hash, stored_hash, stored_leaf, pruned) in cursor.cursor:
+             customer, purpose, outcome, details, salt, prev_hash, stored_hash, stored_leaf, mac, pruned) in cursor.cursor:
             if seq != expected:
                 return fail(seq, f"expected entry {expected}, found {seq} (entry removed or inserted)")
             if prev_hash != prev:
@@ -165,6 +198,12 @@ def verify(*, verifier: notes.Verifier | None = None, check_signatures: bool = T
                 if leaf_h.hexdigest() != stored_leaf:
                     return fail(seq, "contents do not match the recorded leaf hash (entry edited)")
                 leaf = leaf_h.digest()
+            if entry_ok is not None and not entry_ok(stored_hash, stored_leaf, mac):
+                return fail(seq, "MAC does not match (entry rewritten with recomputed hashes, or forged, "
+                                 "without the chain key)")
+            if action == HEAD_MISMATCH:
+                return fail(seq, "recorded on appending that the head row did not carry a valid tag: it had been "
+                                 f"moved outside the application (entries after {oid or '?'} may have been cut)")
             prev = stored_hash
             # merkle.CompactRange.push, inlined: merge perfect subtrees of equal height.
             stack.append(leaf)
@@ -185,5 +224,27 @@ def verify(*, verifier: notes.Verifier | None = None, check_signatures: bool = T
     pending = checkpoints.next_size()
     if pending is not None:
         return fail(count + 1, f"checkpoint at size {pending} was signed but only {count} entries remain (entries removed)")
+    problem = _head_problem(head, count, prev, key)
+    if problem:
+        return fail(*problem)
     signed = checkpoints.previous[0] if checkpoints.previous else 0
     return VerifyResult(True, count, None, "", checkpoints.index, count - signed, tuple(warnings))
+
+
+def _head_problem(head: tuple[int, str, str] | None, count: int, last_hash: str, key: chain.ChainKey | None):
+    """(seq, reason) when the head row does not name the newest entry, or is not authentic."""
+    if head is None:
+        return (1, "the head row is missing but the log has entries") if count else None
+    seq, digest, tag = head
+    if seq > count:
+        return (count + 1, f"the head names entry {seq} but the log ends at entry {count}: "
+                           f"entries {count + 1}..{seq} were removed (tail cut)")
+    if seq < count:
+        return (seq + 1, f"the log continues after the head (entry {seq}): entries {seq + 1}..{count} "
+                         "were appended outside the application")
+    if digest != last_hash:
+        return (count, "the newest entry is not the one the head names (replaced)")
+    if key is not None and not key.head_ok(seq, digest, tag):
+        return (count + 1, f"the head row does not carry a valid tag: it was moved outside the application "
+                           f"(entries after {seq} may have been cut)")
+    return None

@@ -1,26 +1,28 @@
 """Audit log tools.
 
-  quietroom audit verify [--public-key KEY]   recompute entries, chain, tree, checkpoints
+  quietroom audit verify [--public-key KEY]   recompute entries, chain, MACs, head, tree, checkpoints
   quietroom audit checkpoint                   sign the current tree head (cron-friendly)
   quietroom audit export-checkpoints --out F   checkpoints and proofs for an outside witness
   quietroom audit public-key                   the verifier key (C2SP format)
   quietroom audit create-signing-key PATH      a new Ed25519 signing key file (0600)
+  quietroom audit create-chain-key PATH        a new chain (HMAC) key file (0600)
 """
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from quietroom.audit import checkpoints, notes
+from quietroom.audit import chain, checkpoints, notes
 from quietroom.audit.log import Actor, record
 from quietroom.audit.verification import verify
 
 
 class Command(BaseCommand):
-    help = "Audit log tools: verify, checkpoint, export-checkpoints, public-key, create-signing-key."
+    help = "Audit log tools: verify, checkpoint, export-checkpoints, public-key, create-signing-key, create-chain-key."
 
     def add_arguments(self, parser):
-        parser.add_argument("action", choices=["verify", "checkpoint", "export-checkpoints", "public-key", "create-signing-key"])
-        parser.add_argument("path", nargs="?", help="create-signing-key: where to write the key")
+        parser.add_argument("action", choices=["verify", "checkpoint", "export-checkpoints", "public-key", "create-signing-key",
+                                                   "create-chain-key"])
+        parser.add_argument("path", nargs="?", help="create-signing-key, create-chain-key: where to write the key")
         parser.add_argument("--out", help="export-checkpoints: output file (default: stdout)")
         parser.add_argument("--public-key", help="verify: check signatures with this verifier key (text or file)")
         parser.add_argument("--name", help="create-signing-key: key name (default: the configured origin)")
@@ -34,14 +36,15 @@ class Command(BaseCommand):
             verifier = _read_verifier(opts["public_key"])
         try:
             result = verify(verifier=verifier)
-        except notes.NoteError as exc:
+        except (notes.NoteError, chain.ChainKeyError) as exc:
             raise CommandError(f"audit verify: {exc}") from None
         for warning in result.warnings:
             self.stderr.write(f"warning: {warning}")
         if not result.ok:
             raise CommandError(f"audit log broken at entry {result.first_bad_seq}: {result.reason}")
         self.stdout.write(
-            f"audit log intact: {result.checked} entries, {result.checkpoints_checked} signed checkpoints verified"
+            f"audit log intact: {result.checked} entries and their MACs, the head, "
+            f"{result.checkpoints_checked} signed checkpoints verified"
             + (f", {result.unsigned_tail} entries not yet checkpointed" if result.unsigned_tail else "")
         )
 
@@ -77,6 +80,13 @@ class Command(BaseCommand):
             raise CommandError(f"{opts['path']} already exists; refusing to overwrite a signing key") from None
         record(Actor.system(), "key.audit_signing.create", object_type="audit_key", object_id=signer.verifier.key_id.hex())
         self.stdout.write(f"signing key written to {opts['path']}; verifier key: {signer.verifier.encode()}")
+
+    def _create_chain_key(self, opts):
+        if not opts["path"]:
+            raise CommandError("usage: quietroom audit create-chain-key PATH")
+        if not chain.create_key_file(opts["path"]):
+            raise CommandError(f"{opts['path']} already exists; refusing to overwrite the audit chain key")
+        self.stdout.write(f"audit chain key written to {opts['path']}; set QUIETROOM_AUDIT_CHAIN_KEY to it")
 
 
 def _read_verifier(value: str) -> notes.Verifier:
