@@ -126,53 +126,52 @@ def audit_origin() -> str:
     return os.environ.get("QUIETROOM_AUDIT_ORIGIN", "").strip() or "quietroom.local/audit"
 
 
-def audit_signing_key_file() -> str:
-    """Ed25519 key that signs audit checkpoints (C2SP signer-key text, mode 0600).
+def _key_file(variable: str, what: str, command: str, filename: str, create) -> str:
+    """A key file named by `variable`; required in production, generated once elsewhere.
 
-    Demo/test: generated under the data folder on first start. Production: required (a
-    system check refuses to serve without it), so a restored or moved installation never
-    silently starts signing with a fresh key.
+    Demo/test: created under the data folder on first start (`create(path)`, which leaves a
+    file another process made first alone). Production: refused when unset, so a restored or
+    moved installation never silently starts with a fresh key.
     """
-    path = os.environ.get("QUIETROOM_AUDIT_SIGNING_KEY", "").strip()
+    path = os.environ.get(variable, "").strip()
     if path:
         return path
     if mode() == "production":
         raise ImproperlyConfigured(
-            "QUIETROOM_AUDIT_SIGNING_KEY is not set; production mode needs the audit signing key file "
-            "(create one with `quietroom audit create-signing-key PATH`)"
+            f"{variable} is not set; production mode needs {what} (create one with `{command}`)"
         )
-    target = data_dir() / "secrets" / "audit-signing.key"
+    target = data_dir() / "secrets" / filename
     if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        create(target)
+    return str(target)
+
+
+def audit_signing_key_file() -> str:
+    """Ed25519 key that signs audit checkpoints (C2SP signer-key text, mode 0600)."""
+    def create(target):
         from quietroom.audit.notes import create_signer_file
 
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
             create_signer_file(target, audit_origin())
         except FileExistsError:
             pass  # another process created it first
-    return str(target)
+
+    return _key_file("QUIETROOM_AUDIT_SIGNING_KEY", "the audit signing key file",
+                     "quietroom audit create-signing-key PATH", "audit-signing.key", create)
 
 
 def audit_chain_key_file() -> str:
     """HMAC key that binds each audit entry and the chain's head (audit/chain.py).
 
     Kept outside the database (beside the signing key), so that someone who can write the
-    database cannot recompute the tail of the log. Demo/test: generated under the data folder
-    on first start. Production: required, like the signing key.
+    database cannot recompute the tail of the log.
     """
-    path = os.environ.get("QUIETROOM_AUDIT_CHAIN_KEY", "").strip()
-    if path:
-        return path
-    if mode() == "production":
-        raise ImproperlyConfigured(
-            "QUIETROOM_AUDIT_CHAIN_KEY is not set; production mode needs the audit chain key file "
-            "(create one with `quietroom audit create-chain-key PATH`)"
-        )
-    target = data_dir() / "secrets" / "audit-chain.key"
-    if not target.exists():
+    def create(target):
         from quietroom.audit.chain import create_key_file
 
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         create_key_file(target)  # False if another process created it first: then theirs is the key
-    return str(target)
+
+    return _key_file("QUIETROOM_AUDIT_CHAIN_KEY", "the audit chain key file",
+                     "quietroom audit create-chain-key PATH", "audit-chain.key", create)
 
