@@ -26,6 +26,7 @@ NOT_APPROVED = "vendor organisation is not approved (never approved, or approval
 
 def test_the_policy_refuses_a_reviewer_of_an_unapproved_vendor():
     from quietroom.accounts.access import vendor_reasons
+    from tests.review.test_eligibility import VETTED
 
     now = datetime(2026, 5, 1, tzinfo=timezone.utc)
     facts = PolicyFacts(residency=Residency(), limits=Limits(daily_cap_seconds=3600, max_per_customer_30d=3),
@@ -35,7 +36,7 @@ def test_the_policy_refuses_a_reviewer_of_an_unapproved_vendor():
 
     def reviewer(org):
         return SimpleNamespace(is_active=True, role="reviewer", has_second_factor=True, site_id=1, locales=["en-GB"],
-                               vendor_state=org)
+                               vetting_state=VETTED, vendor_state=org)
 
     site = SimpleNamespace(id=1, country="GB")
     approved = SimpleNamespace(kind="vendor", approved_at=now)

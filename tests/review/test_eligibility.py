@@ -2,6 +2,8 @@
 from datetime import datetime, timezone
 from types import MappingProxyType, SimpleNamespace
 
+import pytest
+
 from quietroom.review.eligibility import History, Limits, PolicyFacts, Residency, decide
 
 NOW = datetime(2026, 5, 1, tzinfo=timezone.utc)
@@ -9,8 +11,16 @@ SITE = SimpleNamespace(id=1, country="GB")
 LIMITS = Limits(daily_cap_seconds=3600, max_per_customer_30d=3)
 
 
+# A fully vetted person of an approved vendor: each test changes the one rule it is about.
+VETTED = SimpleNamespace(offboarded_at=None, **{field: datetime(2030, 1, 1, tzinfo=timezone.utc) for field in (
+    "identity_verified_until", "background_checked_until", "nda_signed_until", "training_passed_until",
+    "access_certified_until")})
+APPROVED_VENDOR = SimpleNamespace(kind="vendor", approved_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+
+
 def reviewer(**over):
-    base = dict(is_active=True, role="reviewer", has_second_factor=True, site_id=1, locales=["en-GB"])
+    base = dict(is_active=True, role="reviewer", has_second_factor=True, site_id=1, locales=["en-GB"],
+                vetting_state=VETTED, vendor_state=APPROVED_VENDOR)
     base.update(over)
     return SimpleNamespace(**base)
 
@@ -50,6 +60,19 @@ def test_each_rule_refuses_with_a_reason():
 def test_without_facts_it_fails_closed():
     decision = decide(reviewer(), SITE, task(), NOW)
     assert not decision.allowed and "policy facts not loaded" in decision.reasons[0]
+
+
+def test_vetting_and_vendor_rules_refuse_and_a_person_without_their_state_fails_closed():
+    expired = SimpleNamespace(**{**vars(VETTED), "nda_signed_until": datetime(2026, 4, 1, tzinfo=timezone.utc)})
+    assert decide(reviewer(vetting_state=expired), SITE, task(), NOW, facts()).reasons == (
+        "confidentiality agreement (NDA) expired on 2026-04-01",)
+    withdrawn = SimpleNamespace(kind="vendor", approved_at=None)
+    assert not decide(reviewer(vendor_state=withdrawn), SITE, task(), NOW, facts()).allowed
+    for missing in ("vetting_state", "vendor_state"):
+        person = reviewer()
+        delattr(person, missing)
+        with pytest.raises(AttributeError):
+            decide(person, SITE, task(), NOW, facts())
 
 
 def test_all_failing_rules_are_reported_together():

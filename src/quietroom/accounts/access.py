@@ -34,12 +34,9 @@ OFF_SITE_AUDIT = "network is not an approved site for this account"
 def vendor_reasons(person) -> list[str]:
     """Reasons the person's organisation does not allow them to work (empty: it does).
 
-    Objects without `vendor_state` (plain test doubles of the policy's other rules) carry no
-    vendor reasons; every real `User` has it, so a real account without an organisation, or
-    of a vendor that is not approved, fails closed.
+    Reads `person.vendor_state` (a `User`'s organisation); anything without it fails closed
+    (an AttributeError, never a silent pass), and so does an account without an organisation.
     """
-    if not hasattr(person, "vendor_state"):
-        return []
     org = person.vendor_state
     if org is None:
         return ["not a member of any organisation"]

@@ -32,17 +32,15 @@ DEFAULT_VALIDITY = {
 def blocking_reasons(reviewer, now: datetime) -> list[str]:
     """Reasons the person's vetting does not allow work at `now` (empty = fully vetted).
 
-    Objects without vetting state (plain test doubles of the policy's other rules) carry no
-    vetting reasons; every real `User` has the state, so a real account fails closed.
+    Reads `reviewer.vetting_state` (a `User` is its own state). Anything without that state
+    fails closed: an AttributeError, never a silent pass.
     """
-    state = getattr(reviewer, "vetting_state", None)
-    if state is None:
-        return []
+    state = reviewer.vetting_state
     reasons = []
-    if getattr(state, "offboarded_at", None) is not None:
+    if state.offboarded_at is not None:
         reasons.append("offboarded")
     for _kind, field, label in ITEMS:
-        until = getattr(state, field, None)
+        until = getattr(state, field)
         if until is None:
             reasons.append(f"{label} not recorded")
         elif until <= now:
