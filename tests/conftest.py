@@ -32,10 +32,19 @@ def tier_of(item) -> str:
     return "unit"
 
 
+# Slowest tiers first: pytest-xdist hands out files in this order, so the long system files
+# start at once and the many short db files fill the gaps, instead of one long file starting
+# last while the other worker sits idle.
+TIER_ORDER = {"system": 0, "unit": 1, "db": 2}
+
+
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(config, items):
+    tiers = {}
     for item in items:
-        item.add_marker(tier_of(item))
+        tiers[item.nodeid] = tier_of(item)
+        item.add_marker(tiers[item.nodeid])
+    items.sort(key=lambda item: TIER_ORDER[tiers[item.nodeid]])  # stable: file order kept within a tier
 
 
 @pytest.fixture
