@@ -45,6 +45,7 @@ class _Reviewer:
         access_certified_until = datetime(2099, 1, 1, tzinfo=timezone.utc)
     offboarded_at = None
     vetting_state = property(lambda self: self)
+    vendor_state = type("_ApprovedVendor", (), {"kind": "vendor", "approved_at": datetime(2026, 1, 1, tzinfo=timezone.utc)})()
 
 
 class _Site:
