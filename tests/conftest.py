@@ -126,6 +126,18 @@ def write_manifest(folder: Path, rows: list[dict], name="manifest.csv") -> Path:
     return path
 
 
+PRODUCTION_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing():
+    """argon2id at its cheapest for the whole suite (tests/hashers.py says why)."""
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["tests.hashers.CheapArgon2PasswordHasher"]):
+        yield
+
+
 class _DeidOncePerSession:
     """`quietroom.deid.pipeline` with `deidentify` run once per distinct recording and settings.
 

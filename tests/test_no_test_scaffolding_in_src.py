@@ -53,3 +53,15 @@ def test_the_scan_would_see_a_test_branch():
         "        return DeidConfig(asr_memo=True)\n"
     )
     assert names_in(source) & TEST_ONLY == {"outbox", "asr_memo"}
+
+
+def test_production_hashes_passwords_with_full_strength_argon2id():
+    """The suite's cheap hasher (tests/hashers.py) never reaches the product's settings."""
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    from quietroom import settings as product_settings
+    from tests.conftest import PRODUCTION_HASHERS
+
+    assert product_settings.PASSWORD_HASHERS == PRODUCTION_HASHERS
+    strong = Argon2PasswordHasher()
+    assert (strong.time_cost, strong.memory_cost) >= (2, 100 * 1024)
