@@ -8,6 +8,7 @@ from django.db import DatabaseError, connection, transaction
 from quietroom.audit import triggers
 from quietroom.audit.log import Actor, record, verify
 from quietroom.audit.models import AuditCheckpoint, AuditEvent
+from tests.audit.tamper import sql, triggers_lifted
 
 pytestmark = pytest.mark.django_db
 
@@ -21,14 +22,9 @@ def events(db):
 @pytest.fixture
 def no_triggers(events):
     """Play the attacker who owns the database: lift the triggers (the flush puts them back)."""
-    triggers.drop(connection)
-    yield
-    triggers.install(connection)
+    with triggers_lifted():
+        yield
 
-
-def sql(statement, params=()):
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
 
 
 def test_an_untouched_log_verifies(events):

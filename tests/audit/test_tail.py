@@ -13,6 +13,7 @@ from django.db import connection
 from quietroom.audit import triggers
 from quietroom.audit.log import Actor, canonical_json, chain_hash, leaf_hash_hex, record, verify
 from quietroom.audit.models import AuditCheckpoint, AuditEvent, AuditHead
+from tests.audit.tamper import sql, triggers_lifted
 
 pytestmark = pytest.mark.django_db
 
@@ -34,14 +35,9 @@ def signed_then_tail(db):
 @pytest.fixture
 def attacker(signed_then_tail):
     """Owns the database: the triggers are gone while the test tampers (put back after)."""
-    triggers.drop(connection)
-    yield
-    triggers.install(connection)
+    with triggers_lifted():
+        yield
 
-
-def sql(statement, params=()):
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
 
 
 def rechain_from(seq: int, **changes) -> None:
