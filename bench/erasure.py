@@ -33,11 +33,11 @@ def setup_django() -> None:
 def make_customer(controller, customer_id: str, snippets: int, per_recording: int = 50):
     from django.db import transaction
 
-    from quietroom import gate
+    from quietroom import content
     from quietroom.recordings.models import IngestBatch, Recording, Snippet
     from quietroom.recordings.pseudonyms import customer_pseudonym
 
-    key = gate.customer_key_row(customer_pseudonym(controller.id, customer_id))
+    key = content.customer_key_row(customer_pseudonym(controller.id, customer_id))
     batch = IngestBatch.objects.create(manifest_name="bench", manifest_sha256="0" * 64)
     audio = os.urandom(16000)  # stands in for a short WAV: only ciphertext is stored
     made = 0
@@ -51,7 +51,7 @@ def make_customer(controller, customer_id: str, snippets: int, per_recording: in
             rows = []
             for index in range(min(per_recording, snippets - made)):
                 snippet = Snippet(recording=recording, index=index, start_seconds=index, end_seconds=index + 1, locale="en-US")
-                gate.seal_snippet_audio(snippet, key, audio)
+                content.seal_snippet_audio(snippet, key, audio)
                 rows.append(snippet)
             Snippet.objects.bulk_create(rows)
             made += len(rows)
@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument("--snippets", type=int, default=10_000)
     args = parser.parse_args()
     setup_django()
-    from quietroom import gate
+    from quietroom import content
     from quietroom.accounts.models import Organisation
     from quietroom.audit.log import Actor
     from quietroom.privacy.erasure import erase_customer
@@ -73,7 +73,7 @@ def main() -> None:
     t = time.perf_counter()
     key = make_customer(controller, "bench-baseline", args.snippets)
     print(f"sealed {args.snippets:,} snippets in {time.perf_counter() - t:.1f} s")
-    store = gate.blob_store()
+    store = content.blob_store()
     blob_keys = list(Snippet.objects.filter(recording__customer=key).values_list("blob_key", flat=True))
     t = time.perf_counter()
     for blob in blob_keys:

@@ -34,22 +34,22 @@ def main(argv=None) -> int:
         from django.conf import settings
         from django.utils import timezone as dj_tz
 
-        from quietroom import gate
+        from quietroom import content
         from quietroom.escalation.models import SnippetCare
         from quietroom.recordings.models import IngestBatch, Snippet
         from quietroom.review import queue
-        from quietroom.review.models import Escalation
+        from quietroom.escalation.models import Flag
         from quietroom.review.submissions import submit
 
         settings.QUIETROOM = {**settings.QUIETROOM, "CARE_DISTRESS_DAILY_CAP": 10**9,
                               "REVIEW_GOLD_RATE": 0.0, "REVIEW_OVERLAP_FRACTION": 0.0}
         controller, reviewers = rq.setup_people()
-        customers = [gate.customer_key_row(f"bench-cust-{i}").pk for i in range(rq.CUSTOMERS)]
+        customers = [content.customer_key_row(f"bench-cust-{i}").pk for i in range(rq.CUSTOMERS)]
         batch = IngestBatch.objects.create(manifest_name="bench", manifest_sha256="0" * 64)
         rq.load_snippets(controller, customers, batch, 0, args.snippets)
         ids = list(Snippet.objects.values_list("pk", flat=True))
         SnippetCare.objects.filter(snippet_id__in=ids[::10]).update(score=1.0, warn=True, categories=["threat"])
-        Escalation.objects.bulk_create([Escalation(snippet_id=s, reviewer=reviewers[0], category="threat")
+        Flag.objects.bulk_create([Flag(snippet_id=s, reviewer=reviewers[0], category="threat")
                                         for s in ids[5::100]], batch_size=5000)
 
         from quietroom.review import candidates, policy

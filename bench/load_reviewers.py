@@ -59,12 +59,13 @@ def set_up(reviewers: int, snippets: int):
     from django.core.management import call_command
     from django.utils import timezone
 
-    from quietroom import gate, testspeech
+    from quietroom import content, testspeech
     from quietroom.accounts.models import Organisation, Site, User
     from quietroom.deid.audio_io import encode_wav
     from quietroom.recordings.models import IngestBatch, Recording, Snippet
-    from quietroom.recordings.pseudonyms import customer_pseudonym, user_pseudonym
-    from quietroom.review.models import Task
+    from quietroom.accounts.pseudonyms import user_pseudonym
+    from quietroom.recordings.pseudonyms import customer_pseudonym
+    from quietroom.review.queueing import queue_snippet
 
     call_command("migrate", verbosity=0)
     now = timezone.now()
@@ -96,7 +97,7 @@ def set_up(reviewers: int, snippets: int):
     batch = IngestBatch.objects.create(manifest_name="load", manifest_sha256="0" * 64)
     per_recording = 5
     for r in range(0, snippets, per_recording):
-        customer = gate.customer_key_row(customer_pseudonym(controller.id, f"load-customer-{r // 50}"))
+        customer = content.customer_key_row(customer_pseudonym(controller.id, f"load-customer-{r // 50}"))
         recording = Recording.objects.create(
             external_id=f"load-{r}", controller=controller, customer=customer, batch=batch, locale="en-US",
             region="GB", source="assistant", activation="wake_word", captured_at=now, duration_seconds=15.0,
@@ -105,9 +106,9 @@ def set_up(reviewers: int, snippets: int):
         for index in range(per_recording):
             snippet = Snippet(recording=recording, index=index, start_seconds=index * 3.0,
                               end_seconds=index * 3.0 + 3.0, locale="en-US")
-            gate.seal_snippet_audio(snippet, customer, wav)
+            content.seal_snippet_audio(snippet, customer, wav)
             snippet.save(force_insert=True)
-            Task.objects.create(snippet=snippet, locale="en-US")
+            queue_snippet(snippet, locale="en-US")
     return users
 
 

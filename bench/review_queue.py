@@ -165,7 +165,7 @@ def load_snippets(controller, customers, batch, start: int, stop: int) -> None:
 def seal_hypotheses(count: int) -> None:
     """Give the next `count` snippets in queue order a sealed hypothesis, as the pipeline does,
     so the task pages of the HTTP run decrypt and audit one like a real page."""
-    from quietroom import gate
+    from quietroom import content
     from quietroom.recordings.models import Snippet
     from quietroom.review.models import Task
 
@@ -173,7 +173,7 @@ def seal_hypotheses(count: int) -> None:
              .order_by("-priority", "due_at", "created_at")[:count])
     snippets = []
     for task in tasks:
-        gate.seal_snippet_hypothesis(task.snippet, task.customer, "set a timer for ten minutes please")
+        content.seal_snippet_hypothesis(task.snippet, task.customer, "set a timer for ten minutes please")
         snippets.append(task.snippet)
     Snippet.objects.bulk_update(snippets, ["hypothesis_ciphertext", "hypothesis_wrapped_dek"], batch_size=1000)
 
@@ -376,11 +376,11 @@ def main(argv=None) -> int:
     # Quality mixing is off: the bench measures the queue itself.
     settings.QUIETROOM.update({"REVIEW_GOLD_RATE": 0.0, "REVIEW_OVERLAP_FRACTION": 0.0})
     os.environ["QUIETROOM_BENCH"] = "1"
-    from quietroom import gate
+    from quietroom import content
     from quietroom.recordings.models import IngestBatch
 
     controller, reviewers = setup_people()
-    customers = [gate.customer_key_row(f"bench-customer-{i}").pk for i in range(CUSTOMERS)]
+    customers = [content.customer_key_row(f"bench-customer-{i}").pk for i in range(CUSTOMERS)]
     batch = IngestBatch.objects.create(manifest_name="bench", manifest_sha256="0" * 64)
     loaded = 0
     print(f"review queue bench on {DB_URL.rsplit('/', 1)[1]} (PostgreSQL), {REVIEWERS} reviewers")

@@ -75,7 +75,7 @@ def site(vendor):
 @pytest.fixture
 def make_reviewer(vendor, site):
     from quietroom.accounts.models import User
-    from quietroom.recordings.pseudonyms import user_pseudonym
+    from quietroom.accounts.pseudonyms import user_pseudonym
 
     def make(username="rita", locales=("en-US",), vetted=True, **extra):
         user = User.objects.create(

@@ -7,6 +7,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quietroom.settings")
 application = get_wsgi_application()
 
 # Fail at start-up, not on the first request, when the master key cannot be loaded.
-from quietroom.gate import key_provider  # noqa: E402
+from quietroom.content import key_provider  # noqa: E402
 
 key_provider()

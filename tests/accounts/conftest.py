@@ -13,7 +13,7 @@ from tests.conftest import PASSWORD, totp_code
 def make_user(username, organisation, role, site=None, locales=(), vetted=False, **extra):
     from quietroom.accounts import vetting
     from quietroom.accounts.models import User
-    from quietroom.recordings.pseudonyms import user_pseudonym
+    from quietroom.accounts.pseudonyms import user_pseudonym
 
     user = User.objects.create(username=username, organisation=organisation, site=site, role=role,
                                locales=list(locales), totp_secret=pyotp.random_base32(), totp_confirmed=True,

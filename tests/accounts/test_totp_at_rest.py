@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
-from quietroom import gate, vault
+from quietroom import content, vault
 from quietroom.accounts.invitations import create_invitation
 from quietroom.accounts.models import User
 from tests.conftest import PASSWORD, totp_code
@@ -48,7 +48,7 @@ def test_an_enrolled_seed_is_sealed_in_the_database_and_its_codes_still_sign_in(
     assert client.post(f"/accounts/invite/{token}/", {"password": PASSWORD, "confirm": PASSWORD}).status_code == 302
     seed = re.search(r'id="totp-secret">([A-Z2-7]+)<', client.get("/accounts/enrol/").content.decode()).group(1)
     stored = raw_seed_column("sealed-newbie")
-    assert stored.startswith(f"sealed:v1${gate.key_provider().key_id}$")
+    assert stored.startswith(f"sealed:v1${content.key_provider().key_id}$")
     assert all(seed not in str(value) for value in raw_row("sealed-newbie"))
     assert client.post("/accounts/enrol/", {"code": pyotp.TOTP(seed).now()}).status_code == 302
 
@@ -69,22 +69,22 @@ def test_fixture_seeds_are_sealed_too_and_the_two_step_sign_in_works(make_review
     # column or opened as something else, it does not open.
     stored = raw_seed_column("rita-sealed")
     with pytest.raises(vault.DecryptionError):
-        gate.open_account_secret("recovery", stored)
+        content.open_account_secret("recovery", stored)
 
 
 @pytest.mark.django_db
 def test_master_key_rotation_moves_the_seeds_and_sign_in_keeps_working(make_reviewer, settings, tmp_path):
     user = make_reviewer("rotating")
-    old_url, old_id = settings.KEY_PROVIDER_URL, gate.key_provider().key_id
+    old_url, old_id = settings.KEY_PROVIDER_URL, content.key_provider().key_id
     vault.create_key_file(tmp_path / "new.key")
     settings.KEY_PROVIDER_URL = f"file://{tmp_path / 'new.key'}"
     with pytest.raises(vault.KeyProviderError, match="rotate_master_key"):
         User.objects.get(pk=user.pk).totp_secret  # noqa: B018  (not under the new key yet)
     call_command("rotate_master_key", "--from", old_url)
-    assert raw_seed_column("rotating").startswith(f"sealed:v1${gate.key_provider().key_id}$")
-    assert gate.key_provider().key_id != old_id
+    assert raw_seed_column("rotating").startswith(f"sealed:v1${content.key_provider().key_id}$")
+    assert content.key_provider().key_id != old_id
     sign_in(User.objects.get(pk=user.pk))
-    assert gate.rewrap_account_secrets(vault.provider_from_url(old_url)) == 0  # nothing left: harmless
+    assert content.rewrap_account_secrets(vault.provider_from_url(old_url)) == 0  # nothing left: harmless
 
 
 MIGRATE = [sys.executable, "-m", "django", "migrate", "-v0"]

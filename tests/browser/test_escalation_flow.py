@@ -34,7 +34,7 @@ def sign_in(page, live_server, user, landing="text=Review room"):
 
 def make_officer(controller, username):
     from quietroom.accounts.models import User
-    from quietroom.recordings.pseudonyms import user_pseudonym
+    from quietroom.accounts.pseudonyms import user_pseudonym
 
     user = User.objects.create(username=username, organisation=controller, role="privacy_officer",
                                email=f"{username}@acme.example", totp_secret=pyotp.random_base32(), totp_confirmed=True)

@@ -37,7 +37,7 @@ def test_reviewer_logs_in_with_totp_plays_a_snippet_and_submits(live_server, pag
 
     submission = Submission.objects.get()
     assert submission.reviewer_id == user.id
-    (_, text), = list(gate.transcripts_for_export(Actor.system(), [submission], purpose="test"))
+    (_, text), = list(gate.transcripts_for_export(Actor.system(), [submission], purpose="export"))
     assert text == "turn the radio down please"
     plays = AuditEvent.objects.filter(action="snippet.play", outcome="ok", actor=user.username)
     # After a submit the next snippet opens at once (its waveform loads through the gate too):

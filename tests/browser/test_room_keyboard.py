@@ -96,7 +96,7 @@ def test_ten_snippets_by_keyboard(live_server, page, controller, make_reviewer, 
     assert Snippet.objects.get(pk=accidental.task.snippet_id).shredded_at is not None
     (span,) = submissions[seen[PII_AT]].labels["pii_spans"]
     assert 0 <= span["start"] < span["end"] <= 2.0 and span["end"] - span["start"] >= 0.3
-    texts = {str(s.task_id): t for s, t in gate.transcripts_for_export(Actor.system(), submissions.values(), purpose="test")}
+    texts = {str(s.task_id): t for s, t in gate.transcripts_for_export(Actor.system(), submissions.values(), purpose="export")}
     assert texts == {k: v for k, v in typed.items() if k != seen[ACCIDENTAL_AT]}
     normal = [s for k, s in submissions.items() if k not in (seen[ACCIDENTAL_AT],)]
     assert all(s.labels["activation"] == "intended" and s.labels["quality"] == "good" for s in normal)

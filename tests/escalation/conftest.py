@@ -25,7 +25,7 @@ def escalation_knobs(settings):
 @pytest.fixture
 def make_officer(controller):
     from quietroom.accounts.models import User
-    from quietroom.recordings.pseudonyms import user_pseudonym
+    from quietroom.accounts.pseudonyms import user_pseudonym
 
     def make(username="olivia", *, org=None, role="privacy_officer", email=None):
         user = User.objects.create(username=username, organisation=org or controller, role=role,

@@ -18,7 +18,7 @@ from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from quietroom.accounts.models import Organisation, Site, User  # noqa: E402
-from quietroom.recordings.pseudonyms import user_pseudonym  # noqa: E402
+from quietroom.accounts.pseudonyms import user_pseudonym  # noqa: E402
 from tests.review.factories import make_snippets  # noqa: E402
 
 PASSWORD = "restart test passphrase words"

@@ -75,7 +75,7 @@ def test_worker_killed_mid_recording_the_job_completes_elsewhere_exactly_once(
     snippets = list(Snippet.objects.filter(recording=recording))
     assert len(snippets) >= 3 and sorted(s.index for s in snippets) == list(range(len(snippets)))
     assert Task.objects.filter(snippet__recording=recording).count() == len(snippets)
-    from quietroom.gate import blob_store
+    from quietroom.content import blob_store
 
     stored = {k for k in blob_store().keys() if k.startswith(f"snippets/{recording.id}/")}
     assert stored == {s.blob_key for s in snippets}  # the killed attempt's blobs were overwritten, not added

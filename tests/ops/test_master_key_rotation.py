@@ -3,7 +3,7 @@ import boto3
 import pytest
 from django.core.management import call_command
 
-from quietroom import gate, vault
+from quietroom import content, vault
 from quietroom.audit.models import AuditEvent
 from quietroom.recordings.models import CustomerKey, Snippet
 
@@ -14,20 +14,20 @@ def readable(snippet_count_expected):
     """Every snippet still decrypts under the current master key."""
     count = 0
     for snippet in Snippet.objects.select_related("recording__customer"):
-        key = gate._customer_key(snippet.recording.customer)
-        vault.decrypt_object(gate.blob_store().get(snippet.blob_key), bytes(snippet.wrapped_dek), snippet.object_id, key)
+        key = content.customer_key(snippet.recording.customer)
+        vault.decrypt_object(content.blob_store().get(snippet.blob_key), bytes(snippet.wrapped_dek), snippet.object_id, key)
         count += 1
     assert count == snippet_count_expected
 
 
 def test_rotation_to_a_new_key_file_is_resumable(ingested, settings, tmp_path, monkeypatch):
     old_url = settings.KEY_PROVIDER_URL
-    old = gate.key_provider()
+    old = content.key_provider()
     snippets = Snippet.objects.count()
     new_path = tmp_path / "new-master.key"
     vault.create_key_file(new_path)
     settings.KEY_PROVIDER_URL = f"file://{new_path}"
-    new = gate.key_provider()
+    new = content.key_provider()
     assert new.key_id != old.key_id
 
     real = vault.rewrap_customer_key
@@ -41,7 +41,7 @@ def test_rotation_to_a_new_key_file_is_resumable(ingested, settings, tmp_path, m
 
     monkeypatch.setattr(vault, "rewrap_customer_key", crash_on_second)
     with pytest.raises(RuntimeError):
-        gate.rewrap_customer_keys(old)
+        content.rewrap_customer_keys(old)
     ids = sorted(CustomerKey.objects.values_list("master_key_id", flat=True))
     assert ids == sorted([old.key_id, new.key_id])  # one moved, one not: a consistent half-way state
 
@@ -54,9 +54,9 @@ def test_rotation_to_a_new_key_file_is_resumable(ingested, settings, tmp_path, m
 
 
 def test_rotation_into_kms(ingested, settings, s3_endpoint):
-    old = gate.key_provider()
+    old = content.key_provider()
     key_id = boto3.client("kms", endpoint_url=s3_endpoint, region_name="us-east-1").create_key()["KeyMetadata"]["KeyId"]
     settings.KEY_PROVIDER_URL = f"awskms://{key_id}?endpoint={s3_endpoint}&region=us-east-1"
-    assert gate.rewrap_customer_keys(old) == 2
+    assert content.rewrap_customer_keys(old) == 2
     assert all(k.startswith("awskms:") for k in CustomerKey.objects.values_list("master_key_id", flat=True))
     readable(Snippet.objects.count())

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from quietroom import gate, vault
+from quietroom import content, gate, vault
 from quietroom.audit.log import Actor, verify
 from quietroom.audit.models import AuditEvent
 from quietroom.exports.models import Export, ExportCustomer
@@ -38,7 +38,7 @@ def decryptable_anything(pseudonym) -> list[str]:
     found = []
     row = CustomerKey.objects.get(pseudonym=pseudonym)
     try:
-        gate._customer_key(row)
+        content.customer_key(row)
         found.append("customer key still unwraps")
     except gate.ContentGone:
         pass
@@ -46,7 +46,7 @@ def decryptable_anything(pseudonym) -> list[str]:
         found.append("wrapped customer key still stored")
     for snippet in Snippet.objects.filter(recording__customer=row):
         found.append(f"snippet row {snippet.pk}")
-    for blob in gate.blob_store().keys():
+    for blob in content.blob_store().keys():
         # The blob store holds ciphertext only; any blob left for this customer's objects?
         if any(str(rid) in blob for rid in erased_recording_ids):
             found.append(f"blob {blob}")
@@ -61,7 +61,7 @@ def test_erasure_makes_everything_unreadable_and_purges_it(playing, controller, 
     assert snippet.recording.customer.pseudonym == pseudonym
     erased_recording_ids.clear()
     erased_recording_ids.update(str(r) for r in Recording.objects.filter(customer__pseudonym=pseudonym).values_list("pk", flat=True))
-    blobs_before = [k for k in gate.blob_store().keys() if any(r in k for r in erased_recording_ids)]
+    blobs_before = [k for k in content.blob_store().keys() if any(r in k for r in erased_recording_ids)]
     assert blobs_before  # there was something to erase
     export = Export.objects.create(format="jsonl", created_by="ops")
     ExportCustomer.objects.create(export=export, customer_pseudonym=pseudonym, items=3)
@@ -76,7 +76,7 @@ def test_erasure_makes_everything_unreadable_and_purges_it(playing, controller, 
     assert [e["export_id"] for e in request.exports] == [str(export.id)]
     # Nothing of the other customer was touched.
     other = CustomerKey.objects.exclude(pseudonym=pseudonym).get()
-    assert gate._customer_key(other) and Snippet.objects.filter(recording__customer=other).exists()
+    assert content.customer_key(other) and Snippet.objects.filter(recording__customer=other).exists()
     # Backups: a ciphertext copied before the erasure cannot be opened without the key.
     assert CustomerKey.objects.get(pseudonym=pseudonym).wrapped_key is None
     actions = set(AuditEvent.objects.filter(customer=pseudonym).values_list("action", flat=True))
@@ -86,20 +86,20 @@ def test_erasure_makes_everything_unreadable_and_purges_it(playing, controller, 
 
 def test_a_restored_blob_store_backup_decrypts_with_no_key_left(ingested, controller, pseudonym):
     snippets = list(Snippet.objects.filter(recording__customer__pseudonym=pseudonym))
-    backup = {s.blob_key: (gate.blob_store().get(s.blob_key), bytes(s.wrapped_dek), s.object_id) for s in snippets}
+    backup = {s.blob_key: (content.blob_store().get(s.blob_key), bytes(s.wrapped_dek), s.object_id) for s in snippets}
     erase_customer(controller, "cust-0001", OFFICER)
-    store = gate.blob_store()
+    store = content.blob_store()
     for blob_key, (ciphertext, _, _) in backup.items():
         assert not store.exists(blob_key)
         store.put(blob_key, ciphertext)  # an old backup of the blob store is restored
-    live_keys = [gate._customer_key(row) for row in CustomerKey.objects.filter(destroyed_at__isnull=True)]
+    live_keys = [content.customer_key(row) for row in CustomerKey.objects.filter(destroyed_at__isnull=True)]
     assert live_keys  # the other customer is still readable
     for ciphertext, wrapped_dek, object_id in backup.values():
         for key in live_keys:
             with pytest.raises(vault.DecryptionError):
                 vault.decrypt_object(ciphertext, wrapped_dek, object_id, key)
     with pytest.raises(gate.ContentGone):
-        gate._customer_key(CustomerKey.objects.get(pseudonym=pseudonym))
+        content.customer_key(CustomerKey.objects.get(pseudonym=pseudonym))
 
 
 def test_erasing_twice_is_harmless(ingested, controller, pseudonym):

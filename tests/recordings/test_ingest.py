@@ -54,7 +54,7 @@ def test_decode_bombs_are_refused_by_header_per_row_and_the_rest_is_ingested(con
     """Issue 14, hole 6: tiny FLACs of silence that decode to hundreds of MiB are refused, by
     name and reason, before decoding; the good rows of the same manifest go in."""
     from quietroom.deid import audio_io
-    from quietroom.gate import blob_store
+    from quietroom.content import blob_store
     from tests.deid.test_audio_io import silent_flac
 
     bombs = {  # file: (rate, channels, seconds, the reason the row must give)
@@ -174,7 +174,7 @@ def test_pipeline_cuts_snippets_of_at_most_ten_seconds_and_drops_the_raw_audio(i
     assert len(snippets) >= 4
     assert all(0 < s.duration_seconds <= 10.0 for s in snippets)
     assert Task.objects.filter(status="queued").count() == len(snippets)
-    from quietroom.gate import blob_store
+    from quietroom.content import blob_store
 
     keys = set(blob_store().keys())
     # The blob store is shared by the whole test session: look at this test's recordings only.
@@ -215,7 +215,7 @@ def test_no_plaintext_audio_anywhere_under_the_data_folder(ingested, speech, set
 
 
 def test_a_database_failure_leaves_no_orphaned_ciphertext(controller, audio_dir, monkeypatch):
-    from quietroom.gate import blob_store
+    from quietroom.content import blob_store
 
     def explode(self, *args, **kwargs):
         raise RuntimeError("database went away")

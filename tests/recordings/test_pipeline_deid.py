@@ -50,7 +50,7 @@ def test_snippets_store_a_sealed_redacted_hypothesis_and_bleep_times(controller,
     assert params["asr"]["engine"] == "faster-whisper" and params["vad"]["engine"] == "silero"
     recording = snippet.recording
     assert recording.status == "processed" and recording.raw_deleted_at and not recording.blob_key
-    from quietroom.gate import blob_store
+    from quietroom.content import blob_store
 
     assert f"recordings/{recording.id}" not in set(blob_store().keys())
 
@@ -83,7 +83,7 @@ def test_accidental_activation_is_deleted_unheard_and_never_queued(controller, t
     recording = Recording.objects.get(external_id="acc-1")
     assert recording.accidental and recording.status == "discarded"
     assert recording.raw_deleted_at and not recording.blob_key
-    from quietroom.gate import blob_store
+    from quietroom.content import blob_store
 
     assert f"recordings/{recording.id}" not in set(blob_store().keys())
     assert not Snippet.objects.filter(recording=recording).exists()

@@ -9,10 +9,10 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from quietroom import gate
+from quietroom import content
 from quietroom.deid.audio_io import PIPELINE_RATE, encode_wav
 from quietroom.recordings.models import IngestBatch, Recording, Snippet
-from quietroom.review.models import Task
+from quietroom.review.queueing import queue_snippet
 
 
 def _audio(seconds: float, seed: int) -> bytes:
@@ -32,7 +32,7 @@ def make_snippets(controller, count: int, *, region: str = "GB", locale: str = "
     tasks = []
     for i in range(count):
         pseudonym = (customers[i % len(customers)] if customers else f"cust-{controller.pk}-{i}")
-        customer = gate.customer_key_row(pseudonym)
+        customer = content.customer_key_row(pseudonym)
         recording = Recording.objects.create(
             external_id=f"factory-{batch.pk}-{i}", controller=controller, customer=customer, batch=batch,
             locale=locale, region=region, source="assistant", activation="wake_word",
@@ -43,9 +43,9 @@ def make_snippets(controller, count: int, *, region: str = "GB", locale: str = "
             snippet = Snippet(recording=recording, index=j, start_seconds=j * seconds, end_seconds=(j + 1) * seconds,
                               locale=locale, redactions=list(redactions or []))
             wav = samples[(i + j) % len(samples)] if samples else _audio(seconds, i * 7 + j)
-            gate.seal_snippet_audio(snippet, customer, wav)
+            content.seal_snippet_audio(snippet, customer, wav)
             if hypothesis:
-                gate.seal_snippet_hypothesis(snippet, customer, hypothesis.format(i=i, j=j))
+                content.seal_snippet_hypothesis(snippet, customer, hypothesis.format(i=i, j=j))
             snippet.save(force_insert=True)
-            tasks.append(Task.objects.create(snippet=snippet, locale=locale, priority=priority, due_at=due_at))
+            tasks.append(queue_snippet(snippet, locale=locale, priority=priority, due_at=due_at))
     return tasks

@@ -9,12 +9,13 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from quietroom import gate
+from quietroom import content, gate
 from quietroom.audit.log import Actor
 from quietroom.audit.models import AuditEvent
 from quietroom.recordings.models import Snippet
 from quietroom.review import quality, queue
-from quietroom.review.models import Agreement, Draft, Escalation, GoldScore, Submission, Task
+from quietroom.escalation.models import Flag
+from quietroom.review.models import Agreement, Draft, GoldScore, Submission, Task
 from quietroom.review.submissions import SubmissionRefused, submit
 
 from .conftest import set_knobs
@@ -61,7 +62,7 @@ def test_accidental_activation_destroys_audio_and_text_and_keeps_the_label(contr
     assert mine.transcript_ciphertext is None and mine.labels["activation"] == "accidental" and mine.labels["quality"] == "poor"
     # The other reviewer's transcript of the same audio is gone too; nothing to export.
     assert Submission.objects.get(idempotency_key="k-first").transcript_ciphertext is None
-    assert list(gate.transcripts_for_export(Actor.system(), Submission.objects.all(), purpose="test")) == []
+    assert list(gate.transcripts_for_export(Actor.system(), Submission.objects.all(), purpose="export")) == []
     assert AuditEvent.objects.filter(action="snippet.shred", object_id=str(snippet.pk)).count() == 1
     assert client.get(stream).status_code in (403, 410)
 
@@ -73,7 +74,7 @@ def test_sensitive_flag_records_escalation_and_withdraws_the_snippet(controller,
     client = reviewer_client(user)
     task, _, key, _ = open_task(client)
     client.post(f"/room/task/{task.pk}/", {"transcript": "words", "idempotency_key": key, "sensitive": "self_harm"})
-    assert Escalation.objects.get().category == "self_harm"
+    assert Flag.objects.get().category == "self_harm"
     assert set(Task.objects.filter(snippet_id=task.snippet_id).exclude(pk=task.pk).values_list("status", flat=True)) == {"withdrawn"}
     assert queue.next_task(make_reviewer("other"), timezone.now()) is None
     assert AuditEvent.objects.filter(action="escalation.created", details__category="self_harm").exists()
@@ -155,7 +156,7 @@ def test_overlap_agreement_and_adjudication(controller, make_reviewer, make_staf
     assert "set a timer for ten minutes" in page and "set the time for two minutes" in page
     client.post(f"/room/quality/adjudicate/{agreement.pk}/", {"final": "set a timer for ten minutes"})
     final = Submission.objects.get(kind="adjudication")
-    (_, text), = list(gate.transcripts_for_export(Actor.system(), [final], purpose="test"))
+    (_, text), = list(gate.transcripts_for_export(Actor.system(), [final], purpose="export"))
     assert text == "set a timer for ten minutes"
     assert not quality.adjudication_queue().exists()
     manager = Client()

@@ -73,3 +73,19 @@ def access_refusal(user, address: str) -> str:
 def audit_reason(refusal: str) -> str:
     """The reason as the audit log records it."""
     return OFF_SITE_AUDIT if refusal == OFF_SITE else refusal
+
+
+def working_site(user, address: str | None):
+    """The site `user` is working from, as far as the request address shows.
+
+    Their assigned site when the address is on its networks (or remote work is allowed), else
+    None: the eligibility function then refuses with "not working from an approved site".
+    No address (None or "") means no request is involved (an administrator asking "could this
+    reviewer have this task?", a command): the assigned site is taken as given. Every request
+    passes its address; `SiteNetworkMiddleware` has already refused an off-site one, and this
+    repeats the rule where content is read.
+    """
+    site = getattr(user, "site", None)
+    if not address or site is None:
+        return site
+    return None if site_refusal(user, address) else site

@@ -6,11 +6,11 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self):
-        from quietroom import gate
+        from quietroom.content import account_secrets
 
         from . import fields
         from . import sessions  # noqa: F401  (connects the one-session-per-account receivers)
 
-        # Second-factor seeds are sealed and opened by the gate (the one place that decrypts);
-        # registered here, at start-up, so the models never import the gate.
-        fields.use_codec(gate)
+        # Second-factor seeds are sealed and opened by the content level (keys, not content);
+        # registered here, at start-up, so the models never import it.
+        fields.use_codec(account_secrets)

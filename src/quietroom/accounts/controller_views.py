@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from quietroom.recordings.pseudonyms import user_pseudonym
 
 from . import services
 from .addresses import client_address
@@ -27,6 +26,7 @@ from .permissions import (
     sites_for,
     vendor_managers_for,
 )
+from .pseudonyms import user_pseudonym
 
 
 @never_cache

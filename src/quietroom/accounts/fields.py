@@ -12,8 +12,9 @@ writing `User.objects.create(totp_secret=seed)` and reading `user.totp_secret`:
 - saving seals a plain value; an unchanged sealed value is written back as it is;
 - `values()`/`values_list()` and `dumpdata` see the sealed text, never the secret.
 
-Sealing and opening live in the gate (the one place that decrypts); it registers itself here
-at start-up (`AccountsConfig.ready`), so this module imports nothing above the models.
+Sealing and opening live in `quietroom.content.account_secrets` (with the other key
+operations); `AccountsConfig.ready` registers it here at start-up, so this module imports
+nothing above the models.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ _codec = None
 
 
 def use_codec(codec) -> None:
-    """Register the object that seals and opens account secrets (the gate)."""
+    """Register the object that seals and opens account secrets (content.account_secrets)."""
     global _codec
     _codec = codec
 

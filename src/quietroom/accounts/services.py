@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from quietroom.audit.log import Actor, record
-from quietroom.recordings.pseudonyms import user_pseudonym
 
 from . import invitations
+from .pseudonyms import user_pseudonym
 from .models import Invitation, Organisation, RecoveryCode, Site, User, WebAuthnCredential
 from .sessions import end_all_sessions
 

@@ -15,13 +15,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from quietroom.audit.log import Actor, record
-from quietroom.recordings.pseudonyms import user_pseudonym
 
 from . import invitations, recovery, throttle, totp
 from .access import access_refusal, audit_reason, vendor_reasons
 from .addresses import client_address
 from .forms import ChoosePasswordForm, CodeForm, LoginForm
 from .models import User
+from .pseudonyms import user_pseudonym
 from .sessions import ENDED_REASON
 
 PENDING_LOGIN_SECONDS = 5 * 60

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from quietroom.accounts.permissions import PRIVACY, has_permission
+from quietroom.decisions import Decision, Reason, Refusal
 
 from .models import Case
 
@@ -21,16 +22,16 @@ def is_escalation_staff(user) -> bool:
             and has_permission(user, PRIVACY) and org is not None and org.kind == CONTROLLER)
 
 
-def staff_reasons(user) -> list[str]:
+def staff_reasons(user) -> list[Reason]:
     """Why `user` is not escalation staff (empty when they are)."""
     reasons = []
     if not has_permission(user, PRIVACY):
-        reasons.append("only the controller's privacy officers handle escalations")
+        reasons.append(Reason(Refusal.NOT_ESCALATION_STAFF, "only the controller's privacy officers handle escalations"))
     org = getattr(user, "organisation", None)
     if org is None or org.kind != CONTROLLER:
-        reasons.append("escalations are handled at the controller, never at a vendor")
+        reasons.append(Reason(Refusal.AT_A_VENDOR, "escalations are handled at the controller, never at a vendor"))
     if getattr(user, "offboarded_at", None) is not None:
-        reasons.append("account is offboarded")
+        reasons.append(Reason(Refusal.OFFBOARDED, "account is offboarded"))
     return reasons
 
 
@@ -40,14 +41,19 @@ def cases_for(user) -> QuerySet[Case]:
     return Case.objects.filter(controller_id=user.organisation_id)
 
 
-def refusal_reasons(user, case) -> list[str]:
-    """Asked by the gate before a note or the audio of a case is decrypted."""
+def refusal_reasons(user, case) -> list[Reason]:
+    """Why `user` may not read this case's note or audio (empty: they may)."""
     reasons = staff_reasons(user)
     if not reasons and case.controller_id != user.organisation_id:
-        reasons.append("case belongs to another controller")
+        reasons.append(Reason(Refusal.OTHER_CONTROLLER, "case belongs to another controller"))
     if case.decision == Case.Decision.NO_ACTION and case.status == Case.Status.CLOSED:
-        reasons.append("case is closed and its content deleted")
+        reasons.append(Reason(Refusal.CASE_CLOSED, "case is closed and its content deleted"))
     return reasons
+
+
+def escalation_review_policy(read) -> Decision:
+    """The gate's question before a case's note or audio is decrypted (purpose "escalation review")."""
+    return Decision.of(refusal_reasons(read.user, read.subject))
 
 
 def staff_of(controller_id) -> QuerySet:

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from quietroom import gate
+from quietroom import content
 from quietroom.audit.log import Actor, record
 from quietroom.review.models import Draft, Submission, Task
 
@@ -71,7 +71,7 @@ def open_case(flag, task: Task, actor: Actor, *, note: str = "", now=None) -> Ca
                 reported_by_id=flag.reviewer_id, reported_at=now,
                 deadline_at=categories.deadline_for(severity, now, _knob("ESCALATION_DEADLINE_HOURS")))
     if note.strip():
-        gate.seal_escalation_note(case, customer, note.strip())
+        content.seal_escalation_note(case, customer, note.strip())
     case.save(force_insert=True)
     _audit(actor, "escalation.created", case, severity=severity, snippet=str(snippet.pk), withdrawn_tasks=withdrawn,
            note=case.has_note)
@@ -195,12 +195,12 @@ def _confirm(proposal: Proposal, case: Case, user, actor: Actor, now) -> None:
 
 def _delete_content(case: Case, actor: Actor) -> None:
     """No action: the flagged audio, its hypothesis, every transcript and draft, and the note go."""
-    gate.shred_escalation_note(case)
+    content.shred_escalation_note(case)
     snippet = case.snippet
     if snippet is None:
         return
     if snippet.shredded_at is None:
-        gate.shred_snippet(snippet)
+        content.shred_snippet(snippet)
     Submission.objects.filter(task__snippet_id=snippet.pk).update(transcript_ciphertext=None, wrapped_dek=None)
     Draft.objects.filter(task__snippet_id=snippet.pk).delete()
     record(actor, "snippet.shred", object_type="snippet", object_id=snippet.pk, customer=case.customer_pseudonym,

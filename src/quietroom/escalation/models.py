@@ -1,7 +1,7 @@
 """Escalation cases, decisions under four-eyes, legal holds, and reviewer-care data.
 
-A reviewer's flag (review.Escalation, written by the room in the same transaction as the
-submission) opens one `Case`. The case outlives the snippet: erasure or a "no action and
+A reviewer's `Flag` (written by the room in the same transaction as the submission) opens
+one `Case`. The case outlives the snippet: erasure or a "no action and
 delete" decision removes the snippet, the case keeps its category, its decisions and its
 timeline (built from the audit log). The reviewer's optional note is content, so it is sealed
 under the customer's key through the gate like a transcript.
@@ -15,6 +15,22 @@ from django.db import models
 from django.db.models import Q
 
 from .categories import CATEGORIES, SEVERITIES
+
+
+class Flag(models.Model):
+    """A reviewer flagged a snippet as sensitive content: it leaves review and opens one Case.
+
+    Also what makes a snippet count as escalated for the eligibility function (nobody in review
+    hears it again) and as distressing for the reviewer-care cap.
+    """
+
+    snippet = models.ForeignKey("recordings.Snippet", on_delete=models.CASCADE, related_name="flags")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    category = models.CharField(max_length=32)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "review_escalation"  # created by the review app before the model moved here
 
 
 class Case(models.Model):
@@ -33,7 +49,7 @@ class Case(models.Model):
     controller = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     # Both survive the snippet (erasure, deletion): the case record stays.
     snippet = models.ForeignKey("recordings.Snippet", null=True, on_delete=models.SET_NULL, related_name="+")
-    flag = models.OneToOneField("review.Escalation", null=True, on_delete=models.SET_NULL, related_name="case")
+    flag = models.OneToOneField(Flag, null=True, on_delete=models.SET_NULL, related_name="case")
     # The snippet's id, kept after the row is gone: the timeline finds its audit events by it.
     snippet_ref = models.UUIDField(null=True)
     # The keyed-hash customer pseudonym (never the product's id): what holds are matched on.
@@ -47,7 +63,7 @@ class Case(models.Model):
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.OPEN)
     decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    # The reviewer's note, AES-GCM under a data key wrapped by the customer's key (gate.py).
+    # The reviewer's note, AES-GCM under a data key wrapped by the customer's key (content/sealing.py).
     note_ciphertext = models.BinaryField(null=True)
     note_wrapped_dek = models.BinaryField(null=True)
 

@@ -52,7 +52,7 @@ def organisations() -> tuple[Organisation, Site]:
 
 def vetted_person(username: str, site: Site) -> User:
     """A pending reviewer (no password, no factor yet) with every vetting item recorded."""
-    from quietroom.recordings.pseudonyms import user_pseudonym
+    from quietroom.accounts.pseudonyms import user_pseudonym
 
     user, created = User.objects.get_or_create(
         username=username, defaults={"organisation": site.organisation, "site": site,

@@ -39,7 +39,7 @@ def _check_broker() -> None:
 
 
 def _check_blob_store() -> None:
-    from quietroom.gate import blob_store
+    from quietroom.content import blob_store
 
     store = blob_store()
     if hasattr(store, "check"):

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from quietroom import gate
+from quietroom import content
 from quietroom.audit.log import Actor, record
 from quietroom.exports.models import ExportCustomer
 from quietroom.recordings.models import CustomerKey, Recording, Snippet
@@ -70,7 +70,7 @@ def erase_pseudonym(controller, pseudonym: str, actor: Actor, *,
 
     if request.step in (Step.REQUESTED, Step.BLOCKED):
         with transaction.atomic():
-            destroyed = gate.destroy_customer_key(pseudonym)
+            destroyed = content.destroy_customer_key(pseudonym)
             _advance(request, Step.KEY_DESTROYED)
             record(actor, "key.customer.destroy", object_type="customer_key", object_id=pseudonym,
                    customer=pseudonym, purpose="erasure", details={"newly_destroyed": destroyed})
@@ -113,7 +113,7 @@ def _remove_content(pseudonym: str, removed: dict, request, after_step) -> dict:
     if key is None:
         return removed
     counts = {k: int(removed.get(k, 0)) for k in ("recordings", "snippets", "tasks", "blobs")}
-    store = gate.blob_store()
+    store = content.blob_store()
     # Tasks that name the customer directly (leases included) go first: the queue never
     # hands out a task of an erased customer, and live leases end now.
     counts["tasks"] += Task.objects.filter(Q(customer=key) | Q(snippet__recording__customer=key)).delete()[1].get("review.Task", 0)

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from quietroom import gate
+from quietroom import content
 from quietroom.audit import checkpoints
 from quietroom.audit.log import Actor, record
 from quietroom.audit.models import AuditEvent, AuditPrune
@@ -42,7 +42,7 @@ def enforce(now=None, actor: Actor | None = None) -> dict:
     if cutoff := _cutoff(now, "RAW_RECORDING_DAYS"):
         for recording in Recording.objects.filter(received_at__lt=cutoff, raw_deleted_at__isnull=True).exclude(blob_key="").iterator():
             with transaction.atomic():
-                gate.delete_raw_audio(recording)
+                content.delete_raw_audio(recording)
                 recording.save(update_fields=["blob_key", "wrapped_dek", "raw_deleted_at"])
             done["raw_recordings"] += 1
 
@@ -54,7 +54,7 @@ def enforce(now=None, actor: Actor | None = None) -> dict:
             with transaction.atomic():
                 Task.objects.filter(snippet__in=batch, status="queued").delete()
                 for snippet in batch:
-                    gate.shred_snippet(snippet)
+                    content.shred_snippet(snippet)
             done["snippets"] += len(batch)
 
     if cutoff := _cutoff(now, "TRANSCRIPT_DAYS"):

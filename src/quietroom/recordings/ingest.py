@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from quietroom import gate
+from quietroom import content
 from quietroom.audit.log import Actor, record
 from quietroom.deid.audio_io import AudioDecodeError, AudioTooLarge, DecodeLimits, decode_audio
 from quietroom.vault import VaultError
@@ -184,15 +184,15 @@ def _store_recording(controller, batch, row: ManifestRow, data: bytes, duration:
     pseudonym = customer_pseudonym(controller.id, row.customer_id)
     recording = Recording(
         external_id=row.recording_id, controller=controller, batch=batch,
-        customer=gate.customer_key_row(pseudonym), locale=row.locale, region=row.region,
+        customer=content.customer_key_row(pseudonym), locale=row.locale, region=row.region,
         source=row.source, activation=row.activation, captured_at=row.captured_at, accidental=row.accidental,
         duration_seconds=duration,
     )
-    gate.seal_recording_audio(recording, data)
+    content.seal_recording_audio(recording, data)
     try:
         recording.save(force_insert=True)
     except Exception:
         # The row did not land: do not leave its ciphertext behind.
-        gate.blob_store().delete(recording.blob_key)
+        content.blob_store().delete(recording.blob_key)
         raise
     return recording

@@ -17,12 +17,12 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 
-from quietroom import gate
+from quietroom import content, gate
 from quietroom.audit.log import Actor, record
 from quietroom.deid import audio_io
 from quietroom.deid import pipeline as deid
 from quietroom.escalation.care import record_score
-from quietroom.review.models import Task
+from quietroom.review.queueing import queue_snippet
 
 from .ingest import decode_limits
 from .models import DeidProfile, Recording, Snippet
@@ -49,7 +49,7 @@ def _discard_accidental(recording_id: str) -> int:
             return recording.snippets.count()
         recording.status = Recording.Status.DISCARDED
         recording.pipeline_version = PIPELINE_VERSION
-        gate.delete_raw_audio(recording)
+        content.delete_raw_audio(recording)
         recording.save()
         record(Actor.system(), "recording.discarded", object_type="recording", object_id=recording.id,
                customer=recording.customer.pseudonym, details={"reason": "accidental_activation"})
@@ -82,16 +82,16 @@ def process_recording(recording_id: str) -> int:
                 locale=recording.locale, redactions=[r.as_dict() for r in item.redactions],
                 pipeline_params=item.params,
             )
-            gate.seal_snippet_audio(snippet, recording.customer, audio_io.encode_wav(item.audio))
-            gate.seal_snippet_hypothesis(snippet, recording.customer, item.hypothesis)
+            content.seal_snippet_audio(snippet, recording.customer, audio_io.encode_wav(item.audio))
+            content.seal_snippet_hypothesis(snippet, recording.customer, item.hypothesis)
             snippet.save(force_insert=True)
             # Score likely-distressing content now (from the redacted text, in memory), so the
             # room can warn before the first play and the daily care cap applies from the start.
             record_score(snippet, item.hypothesis)
-            Task.objects.create(snippet=snippet, locale=snippet.locale)
+            queue_snippet(snippet)
         recording.status = Recording.Status.PROCESSED
         recording.pipeline_version = PIPELINE_VERSION
-        gate.delete_raw_audio(recording)
+        content.delete_raw_audio(recording)
         recording.save()
         record(
             Actor.system(), "recording.processed", object_type="recording", object_id=recording.id,

@@ -13,9 +13,3 @@ def customer_pseudonym(controller_id: int, customer_id: str) -> str:
     message = f"quietroom/customer/v1:{controller_id}:{customer_id}".encode()
     digest = hmac.new(settings.PSEUDONYM_KEY.encode(), message, hashlib.sha256).hexdigest()
     return "c_" + digest[:40]
-
-
-def user_pseudonym(user_id: int) -> str:
-    message = f"quietroom/reviewer/v1:{user_id}".encode()
-    digest = hmac.new(settings.PSEUDONYM_KEY.encode(), message, hashlib.sha256).hexdigest()
-    return "r_" + digest[:16]

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from quietroom.escalation.models import SnippetCare
+from quietroom.escalation.models import Flag, SnippetCare
 from quietroom.recordings.models import CustomerKey
 
-from .models import ControllerPolicy, Escalation, ReviewerClearance, Skip, Task
+from .models import ControllerPolicy, ReviewerClearance, Skip, Task
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def _sql(locales: int, seen: int, *, lock: bool, facts: bool) -> str:
         EXISTS (SELECT 1 FROM {task} h WHERE h.lease_owner_id = %(user)s AND h.status IN (%(leased)s, %(done)s)
                 AND h.recording_id = t.recording_id) AS had_recording,
         EXISTS (SELECT 1 FROM {_table(SnippetCare)} sc WHERE sc.snippet_id = t.snippet_id AND sc.warn) AS warned,
-        EXISTS (SELECT 1 FROM {_table(Escalation)} e WHERE e.snippet_id = t.snippet_id) AS escalated,
+        EXISTS (SELECT 1 FROM {_table(Flag)} e WHERE e.snippet_id = t.snippet_id) AS escalated,
         EXISTS (SELECT 1 FROM {_table(ReviewerClearance)} rc WHERE rc.reviewer_id = %(user)s
                 AND rc.sensitive_content) AS cleared
     FROM ({picked}) t LEFT JOIN {_table(CustomerKey)} c ON c.id = t.customer_id
@@ -138,7 +138,7 @@ def _one_task_sql(vendor: str) -> str:  # one text per database vendor (quoting)
            EXISTS ({mine} AND h.snippet_id = %s),
            EXISTS (SELECT 1 FROM {_table(Skip)} s WHERE s.reviewer_id = %s AND s.task_id = %s),
            EXISTS (SELECT 1 FROM {_table(SnippetCare)} sc WHERE sc.snippet_id = %s AND sc.warn),
-           EXISTS (SELECT 1 FROM {_table(Escalation)} e WHERE e.snippet_id = %s),
+           EXISTS (SELECT 1 FROM {_table(Flag)} e WHERE e.snippet_id = %s),
            EXISTS (SELECT 1 FROM {_table(ReviewerClearance)} rc WHERE rc.reviewer_id = %s AND rc.sensitive_content)"""
 
 

@@ -4,8 +4,13 @@
 testable in isolation and no caller can re-implement a piece of it differently. The facts it
 needs beyond the reviewer, site and task (the controller's residency matrix and limits, and
 what this reviewer has already had) arrive as one frozen `PolicyFacts`, loaded by
-`review.policy.facts_for` — the only place that reads them from the database. Without facts the
-residency, cap and exposure rules cannot be checked, so `decide` refuses (fail closed).
+`review.policy.facts_for_batch` — the only place that reads them from the database. Without
+facts the residency, cap and exposure rules cannot be checked, so `decide` refuses (fail closed).
+
+The site is the one the request comes from (`accounts.access.working_site`: the reviewer's
+site when the address is on its networks, else none), and reading content or handing work in
+needs a live lease (`lease_reasons`, the one place that rule is written). Every refusal is a
+`decisions.Reason`: a sentence with a `Refusal` code that callers match.
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from typing import Mapping
 
 from quietroom.accounts.access import vendor_reasons
 from quietroom.accounts.vetting import blocking_reasons
+from quietroom.decisions import Decision, Reason, Refusal
 
 # UK and EU/EEA data protection regimes: the default residency rule protects these regions.
 UK = frozenset({"GB"})
@@ -25,15 +31,6 @@ EU_EEA = frozenset({
     "IS", "LI", "NO",  # EEA
 })
 PROTECTED_REGIONS = UK | EU_EEA | {"UK", "EU", "EEA"}
-
-
-@dataclass(frozen=True)
-class Decision:
-    allowed: bool
-    reasons: tuple[str, ...] = field(default_factory=tuple)
-
-    def __bool__(self) -> bool:
-        return self.allowed
 
 
 @dataclass(frozen=True)
@@ -89,7 +86,22 @@ class PolicyFacts:
     snippet_escalated: bool = False
 
 
-def standing(reviewer, site, task, now: datetime) -> list[str]:
+def lease_reasons(reviewer, task, now: datetime) -> list[Reason]:
+    """Why `reviewer` does not hold a *live* lease on `task` at `now` (empty: they do).
+
+    The lease rule, written once: they own it, it is still leased, and it has not expired. An
+    expired lease stays `leased` in the database until someone's "next" reclaims it, so the
+    status alone proves nothing; the time is part of the rule. (`queue.current_lease` asks the
+    same question of the database: `lease_expires_at > now`.)
+    """
+    if task.lease_owner_id != reviewer.id or task.status != "leased":
+        return [Reason(Refusal.NOT_ASSIGNED, "snippet is not assigned to this reviewer")]
+    if task.lease_expires_at is None or task.lease_expires_at <= now:
+        return [Reason(Refusal.LEASE_EXPIRED, "lease has expired")]
+    return []
+
+
+def standing(reviewer, site, task, now: datetime, *, needs_lease: bool = False) -> list[Reason]:
     """The reasons that need no stored facts: the reviewer, their site, the task's state.
 
     Enough on its own for handing work *back* (a submission under a live lease, which
@@ -97,67 +109,80 @@ def standing(reviewer, site, task, now: datetime) -> list[str]:
     and anything that withdraws a snippet later (escalation, shredding, erasure) changes the
     task's status, which is checked here. Every read of content goes through `decide`.
     """
-    reasons: list[str] = []
+    reasons: list[Reason] = []
     # --- the reviewer -------------------------------------------------------------------
     if not reviewer.is_active:
-        reasons.append("account is disabled")
+        reasons.append(Reason(Refusal.ACCOUNT_DISABLED, "account is disabled"))
     if reviewer.role != "reviewer":
-        reasons.append("only reviewers transcribe snippets")
+        reasons.append(Reason(Refusal.NOT_A_REVIEWER, "only reviewers transcribe snippets"))
     if not reviewer.has_second_factor:
-        reasons.append("second factor not enrolled")
-    reasons.extend(blocking_reasons(reviewer, now))  # vetting: identity, background, NDA, training, recertification
-    reasons.extend(vendor_reasons(reviewer))  # their vendor is approved (never approved or withdrawn: no work)
-    # --- the site ------------------------------------------------------------------------
+        reasons.append(Reason(Refusal.NO_SECOND_FACTOR, "second factor not enrolled"))
+    # vetting: identity, background, NDA, training, recertification
+    reasons.extend(Reason(Refusal.VETTING, r) for r in blocking_reasons(reviewer, now))
+    # their vendor is approved (never approved or withdrawn: no work)
+    reasons.extend(Reason(Refusal.VENDOR_NOT_APPROVED, r) for r in vendor_reasons(reviewer))
+    # --- the site (resolved from the request address by the caller) ----------------------
     if site is None:
-        reasons.append("not working from an approved site")
+        reasons.append(Reason(Refusal.NOT_AT_A_SITE, "not working from an approved site"))
     elif reviewer.site_id != site.id:
-        reasons.append("site is not the reviewer's assigned site")
+        reasons.append(Reason(Refusal.WRONG_SITE, "site is not the reviewer's assigned site"))
     # --- the task ------------------------------------------------------------------------
     if task.locale not in (reviewer.locales or []):
-        reasons.append(f"no language qualification for {task.locale}")
+        reasons.append(Reason(Refusal.NO_LANGUAGE, f"no language qualification for {task.locale}"))
     if task.status == "done":
-        reasons.append("task is already complete")
+        reasons.append(Reason(Refusal.TASK_DONE, "task is already complete"))
     elif task.status == "withdrawn":
-        reasons.append("snippet was withdrawn from review")
+        reasons.append(Reason(Refusal.TASK_WITHDRAWN, "snippet was withdrawn from review"))
+    if needs_lease:
+        reasons.extend(lease_reasons(reviewer, task, now))
     return reasons
 
 
-def decide(reviewer, site, task, now: datetime, facts: PolicyFacts | None = None) -> Decision:
-    """May `reviewer`, working at `site`, hear and transcribe `task` at time `now`?"""
-    reasons = standing(reviewer, site, task, now)
+def decide(reviewer, site, task, now: datetime, facts: PolicyFacts | None = None, *,
+           needs_lease: bool = False) -> Decision:
+    """May `reviewer`, working at `site`, hear and transcribe `task` at time `now`?
+
+    `needs_lease`: the question is about a task they should already hold (a play, a view of
+    the hypothesis or of their draft), so a live lease of theirs is required too.
+    """
+    reasons = standing(reviewer, site, task, now, needs_lease=needs_lease)
     if facts is None:
-        reasons.append("policy facts not loaded (residency, caps and exposure cannot be checked)")
-        return Decision(allowed=False, reasons=tuple(reasons))
+        reasons.append(Reason(Refusal.FACTS_MISSING,
+                              "policy facts not loaded (residency, caps and exposure cannot be checked)"))
+        return Decision.of(reasons)
     # --- residency -----------------------------------------------------------------------
     region = getattr(task, "region", "") or ""
     allowed = facts.residency.allowed_countries(region)
     if site is not None and allowed is not None and site.country.upper() not in allowed:
-        reasons.append(
+        reasons.append(Reason(Refusal.RESIDENCY, (
             f"residency: data of customers in {region.upper()} may not be reviewed at a site in "
             f"{site.country.upper()} (not UK, EU/EEA or listed as adequate by the controller)"
             if region.upper() in PROTECTED_REGIONS else
             f"residency: data of customers in {region.upper()} may not be reviewed at a site in {site.country.upper()}"
-        )
+        )))
     # --- sensitivity ---------------------------------------------------------------------
     if getattr(task, "sensitivity", "standard") != "standard" and not facts.cleared_for_sensitive:
-        reasons.append("sensitive snippet: reviewer is not cleared for sensitive content")
+        reasons.append(Reason(Refusal.NOT_CLEARED_SENSITIVE,
+                              "sensitive snippet: reviewer is not cleared for sensitive content"))
     if facts.snippet_escalated:
         # Escalated content goes to the controller's escalation staff, never back to review.
-        reasons.append("snippet was escalated as sensitive content")
+        reasons.append(Reason(Refusal.ESCALATED, "snippet was escalated as sensitive content"))
     cap = facts.limits.distress_daily_cap
     if facts.snippet_distressing and cap is not None and facts.history.distressing_today >= cap:
-        reasons.append(f"daily cap of {cap} distressing snippets reached")
+        reasons.append(Reason(Refusal.DISTRESS_CAP, f"daily cap of {cap} distressing snippets reached"))
     # --- daily cap and exposure ------------------------------------------------------------
     history, limits = facts.history, facts.limits
     duration = float(getattr(task, "duration_seconds", 0.0) or 0.0)
     if history.seconds_today + duration > limits.daily_cap_seconds:
-        reasons.append(f"daily cap of {limits.daily_cap_seconds / 60:g} audio minutes reached")
+        reasons.append(Reason(Refusal.DAILY_CAP,
+                              f"daily cap of {limits.daily_cap_seconds / 60:g} audio minutes reached"))
     if getattr(task, "snippet_id", None) in history.snippets:
-        reasons.append("reviewer has already had this snippet")
+        reasons.append(Reason(Refusal.HAD_SNIPPET, "reviewer has already had this snippet"))
     elif not limits.allow_same_recording and getattr(task, "recording_id", None) in history.recordings:
-        reasons.append("reviewer has already had a snippet of this recording")
+        reasons.append(Reason(Refusal.HAD_RECORDING, "reviewer has already had a snippet of this recording"))
     if history.customer_30d.get(getattr(task, "customer_id", None), 0) >= limits.max_per_customer_30d:
-        reasons.append(f"reviewer has had {limits.max_per_customer_30d} snippets of this customer in 30 days")
+        reasons.append(Reason(Refusal.CUSTOMER_CAP,
+                              f"reviewer has had {limits.max_per_customer_30d} snippets of this customer in 30 days"))
     if getattr(task, "id", None) in history.skipped:
-        reasons.append("reviewer skipped this snippet")
-    return Decision(allowed=not reasons, reasons=tuple(reasons))
+        reasons.append(Reason(Refusal.SKIPPED, "reviewer skipped this snippet"))
+    return Decision.of(reasons)

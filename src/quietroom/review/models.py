@@ -1,5 +1,7 @@
 """Review work: tasks with leases, submissions, drafts, skips, quality and the controller's policy.
 
+(A reviewer's flag on sensitive content is the escalation app's: `escalation.models.Flag`.)
+
 A `Task` is one reviewer's turn at one snippet. A snippet normally has one task (slot 0); overlap
 adds slots 1..k-1 and every gold check adds a slot for the reviewer it is served to, so a lease
 is always single-owner and "no snippet to two reviewers" means "one task row per reviewer".
@@ -24,6 +26,9 @@ class Task(models.Model):
         # Taken out of the queue for good (sensitive content flagged, snippet shredded).
         WITHDRAWN = "withdrawn"
 
+    # The statuses in which the reviewer has had the snippet: what exposure and caps count.
+    HELD = (Status.LEASED, Status.DONE)
+
     class Sensitivity(models.TextChoices):
         STANDARD = "standard"
         # Only reviewers cleared for sensitive content (ReviewerClearance) may get it.
@@ -46,7 +51,7 @@ class Task(models.Model):
     assigned_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     withdrawn_reason = models.CharField(max_length=64, blank=True)
-    # Denormalised from snippet → recording at creation (see save()).
+    # Denormalised from snippet → recording at creation (see for_snippet()).
     controller = models.ForeignKey("accounts.Organisation", null=True, on_delete=models.PROTECT, related_name="+")
     recording = models.ForeignKey("recordings.Recording", null=True, on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey("recordings.CustomerKey", null=True, on_delete=models.PROTECT, related_name="+")
@@ -71,23 +76,18 @@ class Task(models.Model):
             models.Index(fields=["lease_owner", "snippet"], name="review_task_owner_snip_idx"),
         ]
 
-    def save(self, *args, **kwargs):
-        if self.recording_id is None and self.snippet_id is not None:
-            snippet = self.snippet
-            recording = snippet.recording
-            self.recording_id = recording.pk
-            self.controller_id = recording.controller_id
-            self.customer_id = recording.customer_id
-            self.region = recording.region
-            self.duration_seconds = snippet.duration_seconds
-            self.locale = self.locale or snippet.locale
-        creating = self._state.adding
-        super().save(*args, **kwargs)
-        if creating and self.slot == 0 and not self.is_gold:
-            # Overlap: a fraction of snippets is heard by k reviewers (see quality.py).
-            from .quality import add_overlap_slots
+    @classmethod
+    def for_snippet(cls, snippet, **fields) -> "Task":
+        """An unsaved task for `snippet`, with the queue's facts copied from snippet and recording.
 
-            add_overlap_slots(self)
+        Only builds the row: putting a snippet into the queue (slot 0 and its overlap slots) is
+        `review.queueing.queue_snippet`, an explicit step; saving a Task never has side effects.
+        """
+        recording = snippet.recording
+        fields.setdefault("locale", snippet.locale)
+        return cls(snippet=snippet, recording_id=recording.pk, controller_id=recording.controller_id,
+                   customer_id=recording.customer_id, region=recording.region,
+                   duration_seconds=snippet.duration_seconds, **fields)
 
 
 class Submission(models.Model):
@@ -154,15 +154,6 @@ class Skip(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["reviewer", "task"], name="review_skip_reviewer_idx")]
-
-
-class Escalation(models.Model):
-    """Sensitive content flagged by a reviewer. The full escalation flow is a later issue."""
-
-    snippet = models.ForeignKey("recordings.Snippet", on_delete=models.CASCADE, related_name="escalations")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    category = models.CharField(max_length=32)
-    at = models.DateTimeField(auto_now_add=True)
 
 
 class ControllerPolicy(models.Model):

@@ -4,6 +4,10 @@
 (residency matrix, adequacy list, caps) and the reviewer's history from the database and hands
 them over as frozen data. Assignment, streaming, drafts and submission all go through
 `decide_for` (or `facts_for_batch` in the queue), so none of them re-implements a rule.
+
+`transcription_policy` is what the gate asks before a reviewer's read (registered for the
+purpose "transcription" in `ReviewConfig.ready`): the whole eligibility decision at the site
+the request comes from, with a live lease.
 """
 from __future__ import annotations
 
@@ -13,11 +17,14 @@ from types import MappingProxyType
 from django.conf import settings
 from django.db import connection
 
-from . import candidates
-from .eligibility import Decision, History, Limits, PolicyFacts, Residency, decide
-from .models import ControllerPolicy, Task
+from quietroom.accounts.access import working_site
+from quietroom.accounts.permissions import DO_QA, has_permission
+from quietroom.decisions import ALLOWED, Decision, Reason, Refusal
+from quietroom.escalation.care import distressing_held_since
 
-HELD = (Task.Status.LEASED, Task.Status.DONE)
+from . import candidates
+from .eligibility import History, Limits, PolicyFacts, Residency, decide
+from .models import ControllerPolicy, Draft, Task
 
 
 def _knob(name: str):
@@ -89,7 +96,7 @@ def _totals(user, now: datetime, customer_ids, exclude_task_id) -> tuple[float, 
     exclude, exclude_params = "", []
     if exclude_task_id is not None:
         exclude, exclude_params = " AND id <> %s", [Task._meta.pk.get_db_prep_value(exclude_task_id, connection)]
-    params = [today, *recent_params, user.pk, *HELD, *exclude_params, today, *recent_params]
+    params = [today, *recent_params, user.pk, *Task.HELD, *exclude_params, today, *recent_params]
     seconds, per_customer = 0.0, {}
     with connection.cursor() as cursor:
         cursor.execute(_TOTALS_SQL.format(recent=recent, exclude=exclude), params)
@@ -129,15 +136,31 @@ def facts_for_batch(user, tasks, now: datetime) -> dict:
 
 
 def distress_today(user, now: datetime, exclude_task_id=None) -> int:
-    from quietroom.escalation.care import distressing_held_since
-
     return distressing_held_since(user, start_of_day(now), exclude_task_id=exclude_task_id)
 
 
-def decide_for(user, task, now: datetime) -> Decision:
-    """Ask the policy about one task the reviewer holds or might hold (its own lease excluded)."""
+def decide_for(user, task, now: datetime, *, address: str | None = None, needs_lease: bool = False) -> Decision:
+    """Ask the policy about one task the reviewer holds or might hold (its own lease excluded),
+    at the site the request `address` shows (no address: their assigned site)."""
     facts = facts_for_batch(user, [task], now)[task.pk]
-    return decide(user, getattr(user, "site", None), task, now, facts)
+    return decide(user, working_site(user, address), task, now, facts, needs_lease=needs_lease)
+
+
+def transcription_policy(read) -> Decision:
+    """The gate's question for a reviewer's read of a task's audio, hypothesis or own draft."""
+    subject = read.subject
+    task = subject.task if isinstance(subject, Draft) else subject
+    decision = decide_for(read.user, task, read.now, address=read.address, needs_lease=True)
+    if isinstance(subject, Draft) and subject.reviewer_id != read.user.id:
+        return Decision.of([*decision.reasons, Reason(Refusal.NOT_ASSIGNED, "the draft is another reviewer's")])
+    return decision
+
+
+def adjudication_policy(read) -> Decision:
+    """A QA lead reads the disputed transcripts of an overlapped snippet (QuietRoom itself may too)."""
+    if read.user is None or has_permission(read.user, DO_QA):
+        return ALLOWED
+    return Decision.of([Reason(Refusal.NO_PERMISSION, "only QA leads adjudicate transcripts")])
 
 
 def explain(task, reviewers, now: datetime) -> list[tuple[object, Decision]]:

@@ -1,4 +1,4 @@
-"""Quality: overlap slots, gold snippets, agreement (WER between reviewers), adjudication.
+"""Quality: gold snippets, agreement (WER between reviewers), adjudication.
 
 Transcripts are only ever read through the gate (purpose "quality", audited); what this module
 stores is numbers — WER per gold submission, WER per overlapped snippet — which the QA pages
@@ -6,7 +6,6 @@ show without decrypting anything.
 """
 from __future__ import annotations
 
-import hashlib
 import itertools
 import re
 import uuid
@@ -17,7 +16,7 @@ from django.db import transaction
 from django.db.models import Avg, Count
 from django.utils import timezone
 
-from quietroom import gate
+from quietroom import content, gate
 from quietroom.audit.log import Actor, record
 
 from .models import Agreement, GoldScore, Submission, Task
@@ -37,42 +36,13 @@ def wer(reference: str, hypothesis: str) -> float:
     return float(jiwer.wer(ref, hyp))
 
 
-def _knob(controller_id, name: str, field: str):
-    from .policy import controller_policy
-
-    value = getattr(controller_policy(controller_id), field)
-    return value if value is not None else settings.QUIETROOM[name]
-
-
-def selected_for_overlap(snippet_id, fraction: float) -> bool:
-    """A stable, evenly spread choice: the same snippet always gets the same answer."""
-    bucket = int.from_bytes(hashlib.sha256(str(snippet_id).encode()).digest()[:4], "big") % 10_000
-    return bucket < fraction * 10_000
-
-
-def add_overlap_slots(task: Task) -> list[Task]:
-    """For snippets chosen for overlap, k-1 more slots: k reviewers hear it, each once."""
-    fraction = _knob(task.controller_id, "REVIEW_OVERLAP_FRACTION", "overlap_fraction")
-    k = int(_knob(task.controller_id, "REVIEW_OVERLAP_K", "overlap_k"))
-    if k < 2 or not selected_for_overlap(task.snippet_id, fraction):
-        return []
-    extra = [
-        Task(snippet_id=task.snippet_id, slot=slot, locale=task.locale, priority=task.priority,
-             due_at=task.due_at, sensitivity=task.sensitivity, controller_id=task.controller_id,
-             recording_id=task.recording_id, customer_id=task.customer_id, region=task.region,
-             duration_seconds=task.duration_seconds)
-        for slot in range(1, k)
-    ]
-    return Task.objects.bulk_create(extra)
-
-
 def make_gold(snippet, reference_text: str, by_user) -> Task:
     """Turn a snippet into a gold check with a known transcript (sealed like any transcript)."""
     with transaction.atomic():
         task = Task.objects.select_for_update().filter(snippet=snippet, slot=0).first()
         if task is None:
-            task = Task(snippet=snippet, slot=0, locale=snippet.locale, is_gold=True)
-            task.save()
+            task = Task.for_snippet(snippet, slot=0, is_gold=True)
+            task.save(force_insert=True)
         Task.objects.filter(snippet=snippet).exclude(pk=task.pk).filter(status=Task.Status.QUEUED).update(
             status=Task.Status.WITHDRAWN, withdrawn_reason="became gold")
         task.is_gold = True
@@ -80,7 +50,7 @@ def make_gold(snippet, reference_text: str, by_user) -> Task:
         task.save(update_fields=["is_gold", "status"])
         reference = Submission(task=task, reviewer=by_user, kind=Submission.Kind.GOLD_REFERENCE,
                                idempotency_key=f"gold-{uuid.uuid4().hex}")
-        gate.seal_transcript(reference, snippet.recording.customer, reference_text.strip())
+        content.seal_transcript(reference, snippet.recording.customer, reference_text.strip())
         reference.save(force_insert=True)
         record(Actor.for_user(by_user), "gold.create", object_type="snippet", object_id=snippet.id,
                customer=snippet.recording.customer.pseudonym, purpose="quality")
@@ -134,7 +104,7 @@ def transcripts_for_adjudication(lead, snippet_id):
     reviews = list(Submission.objects.filter(task__snippet_id=snippet_id, kind=Submission.Kind.REVIEW,
                                              transcript_ciphertext__isnull=False)
                    .select_related("task__snippet__recording__customer", "reviewer").order_by("submitted_at"))
-    return list(gate.transcripts_for_export(Actor.for_user(lead), reviews, purpose="adjudication"))
+    return list(gate.transcripts_for_export(Actor.for_user(lead), reviews, purpose="adjudication", user=lead))
 
 
 def adjudicate(lead, agreement: Agreement, final_text: str) -> Submission:
@@ -144,7 +114,7 @@ def adjudicate(lead, agreement: Agreement, final_text: str) -> Submission:
         task = Task.objects.filter(snippet_id=agreement.snippet_id).order_by("slot").first()
         result = Submission(task=task, reviewer=lead, kind=Submission.Kind.ADJUDICATION,
                             idempotency_key=f"adj-{agreement.pk}")
-        gate.seal_transcript(result, agreement.snippet.recording.customer, final_text.strip())
+        content.seal_transcript(result, agreement.snippet.recording.customer, final_text.strip())
         result.save(force_insert=True)
         agreement.adjudicated_by = lead
         agreement.adjudicated_at = timezone.now()

@@ -18,7 +18,9 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, Max, OuterRef
 
+from quietroom.accounts.access import working_site
 from quietroom.audit.log import Actor, record
+from quietroom.decisions import Refusal
 
 from . import candidates, policy
 from .eligibility import decide
@@ -117,16 +119,15 @@ def _lease_gold(user, now, address: str) -> Task | None:
     )
     for reference in references:
         slot = (Task.objects.filter(snippet_id=reference.snippet_id).aggregate(m=Max("slot"))["m"] or 0) + 1
+        # Built in memory (the queue's facts copied from the reference) and saved only once the
+        # policy agrees.
         candidate = Task(snippet=reference.snippet, slot=slot, locale=reference.locale, is_gold=True,
-                         priority=reference.priority, sensitivity=reference.sensitivity)
-        # Built in memory and saved only once the policy agrees.
-        candidate.recording_id = reference.recording_id
-        candidate.controller_id = reference.controller_id
-        candidate.customer_id = reference.customer_id
-        candidate.region = reference.region
-        candidate.duration_seconds = reference.duration_seconds
+                         priority=reference.priority, sensitivity=reference.sensitivity,
+                         recording_id=reference.recording_id, controller_id=reference.controller_id,
+                         customer_id=reference.customer_id, region=reference.region,
+                         duration_seconds=reference.duration_seconds)
         facts = policy.facts_for_batch(user, [candidate], now)[candidate.pk]
-        if not decide(user, user.site, candidate, now, facts):
+        if not decide(user, working_site(user, address), candidate, now, facts):
             continue
         try:
             with transaction.atomic():
@@ -170,7 +171,27 @@ def next_task(user, now, *, address: str = "") -> Task | None:
                 continue
             seen.update(task.pk for task in batch)
             facts = policy.facts_for_batch(user, batch, now)
+            site = working_site(user, address)
             for task in batch:
-                if decide(user, user.site, task, now, facts[task.pk]):
+                if decide(user, site, task, now, facts[task.pk]):
                     return _lease(task, user, now, address)
     return None
+
+
+def release_if_capped(user, task, now, address: str = "") -> bool:
+    """A distressing snippet leased to a reviewer who reached today's cap goes back to the queue.
+
+    Its score may only become known when the room first opens it; the eligibility function then
+    refuses the lease (daily cap of distressing content), so the room hands it back at once —
+    no skip, no penalty.
+    """
+    if Refusal.DISTRESS_CAP not in policy.decide_for(user, task, now, address=address).codes:
+        return False
+    with transaction.atomic():
+        released = Task.objects.filter(pk=task.pk, lease_owner=user, status=Task.Status.LEASED).update(
+            status=Task.Status.QUEUED, lease_owner=None, lease_expires_at=None, assigned_at=None)
+        if released:
+            record(Actor.for_user(user, address), "task.release", object_type="snippet", object_id=task.snippet_id,
+                   customer=_customer_pseudonym(task), purpose="reviewer care",
+                   details={"reason": "daily cap of distressing content"})
+    return bool(released)

@@ -8,16 +8,28 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from quietroom import gate
+from django.conf import settings
+
+from quietroom import content, gate
+from quietroom.accounts.access import working_site
 from quietroom.audit.log import Actor, record
+from quietroom.escalation import cases as escalation_cases
+from quietroom.escalation.models import Flag
 
 from . import quality
+from .eligibility import lease_reasons, standing
 from .labels import LabelError, clean_labels
-from .leases import lease_refusals
-from .models import Draft, Escalation, Skip, Submission, Task
-from .eligibility import standing
+from .models import Draft, Skip, Submission, Task
 
-MAX_TRANSCRIPT_CHARS = 5000
+
+def max_transcript_chars() -> int:
+    """The longest transcript or draft accepted (settings.QUIETROOM["REVIEW_DRAFT_MAX_CHARS"])."""
+    return int(settings.QUIETROOM["REVIEW_DRAFT_MAX_CHARS"])
+
+
+def _too_long(text: str) -> list[str]:
+    limit = max_transcript_chars()
+    return [f"transcript longer than {limit} characters"] if len(text) > limit else []
 
 
 class SubmissionRefused(Exception):
@@ -35,9 +47,9 @@ def _customer_of(task: Task):
     return task.customer if task.customer_id else task.snippet.recording.customer
 
 
-def _lease_reasons(user, task, now) -> list[str]:
+def _hand_in_reasons(user, task, now, address) -> list[str]:
     """Why `user` may not hand in work on `task` now: their standing, and a live lease of theirs."""
-    return standing(user, getattr(user, "site", None), task, now) + lease_refusals(user, task, now)
+    return standing(user, working_site(user, address), task, now, needs_lease=True)
 
 
 def _withdraw_others(task: Task, reason: str) -> None:
@@ -47,7 +59,7 @@ def _withdraw_others(task: Task, reason: str) -> None:
 
 def _shred_for_accidental_activation(task: Task, actor: Actor) -> None:
     snippet = task.snippet
-    gate.shred_snippet(snippet)
+    content.shred_snippet(snippet)
     Submission.objects.filter(task__snippet_id=snippet.pk).update(transcript_ciphertext=None, wrapped_dek=None)
     Draft.objects.filter(task__snippet_id=snippet.pk).delete()
     _withdraw_others(task, "accidental activation")
@@ -65,14 +77,12 @@ def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address
     """
     if not idempotency_key or len(idempotency_key) > 64:
         raise SubmissionRefused(["missing or malformed idempotency key"])
-    if len(transcript) > MAX_TRANSCRIPT_CHARS:
-        raise SubmissionRefused([f"transcript longer than {MAX_TRANSCRIPT_CHARS} characters"])
+    if _too_long(transcript):
+        raise SubmissionRefused(_too_long(transcript))
     try:
         labels = clean_labels(labels or {})
     except LabelError as bad:
         raise SubmissionRefused(bad.problems) from None
-    from quietroom.escalation import cases as escalation_cases
-
     if escalation_cases.note_problems(sensitive_note):
         raise SubmissionRefused(escalation_cases.note_problems(sensitive_note))
     if sensitive_note.strip() and not labels.get("sensitive"):
@@ -82,12 +92,12 @@ def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address
         with transaction.atomic():
             task = _locked_task(task_id)
             customer = _customer_of(task)
-            reasons = _lease_reasons(user, task, now)
+            reasons = _hand_in_reasons(user, task, now, address)
             if not reasons:
                 submission = Submission(task=task, reviewer=user, idempotency_key=idempotency_key, labels=labels)
                 accidental = labels.get("activation") == "accidental" and not task.is_gold
                 if not accidental:
-                    gate.seal_transcript(submission, customer, transcript.strip())
+                    content.seal_transcript(submission, customer, transcript.strip())
                 submission.save(force_insert=True)
                 task.status = Task.Status.DONE
                 task.lease_expires_at = None
@@ -101,7 +111,7 @@ def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address
                 elif labels.get("sensitive"):
                     # Withdraws the snippet from every queue and lease, seals the note, audits
                     # "escalation.created" and e-mails on-call staff after commit.
-                    flag = Escalation.objects.create(snippet=task.snippet, reviewer=user, category=labels["sensitive"])
+                    flag = Flag.objects.create(snippet=task.snippet, reviewer=user, category=labels["sensitive"])
                     escalation_cases.open_case(flag, task, actor, note=sensitive_note, now=now)
     except IntegrityError:
         # The key is taken: by a concurrent retry of this reviewer (return its result) or by
@@ -137,7 +147,7 @@ def skip(user, task_id, reason: str, *, now, address: str = "") -> Skip:
             task = _locked_task(task_id)
         except Task.DoesNotExist:
             raise SubmissionRefused(["no such snippet"]) from None
-        refusals = lease_refusals(user, task, now)
+        refusals = lease_reasons(user, task, now)
         if refusals:
             raise SubmissionRefused(refusals)
         skipped = Skip.objects.create(task=task, reviewer=user, reason=reason)
@@ -155,8 +165,8 @@ def skip(user, task_id, reason: str, *, now, address: str = "") -> Skip:
 
 def save_draft(user, task_id, text: str, labels: dict, *, now, address: str = "") -> Draft:
     """Autosave: the draft is sealed under the customer's key, only while the lease is held."""
-    if len(text) > MAX_TRANSCRIPT_CHARS:
-        raise SubmissionRefused([f"transcript longer than {MAX_TRANSCRIPT_CHARS} characters"])
+    if _too_long(text):
+        raise SubmissionRefused(_too_long(text))
     try:
         labels = clean_labels(labels or {})
     except LabelError as bad:
@@ -166,11 +176,11 @@ def save_draft(user, task_id, text: str, labels: dict, *, now, address: str = ""
             task = _locked_task(task_id)
         except Task.DoesNotExist:
             raise SubmissionRefused(["no such snippet"]) from None
-        reasons = _lease_reasons(user, task, now)
+        reasons = _hand_in_reasons(user, task, now, address)
         if reasons:
             raise SubmissionRefused(reasons)
         draft = Draft.objects.filter(task=task, reviewer=user).first() or Draft(task=task, reviewer=user)
-        gate.seal_draft(draft, _customer_of(task), text)
+        content.seal_draft(draft, _customer_of(task), text)
         draft.labels = labels
         draft.save()
     return draft
@@ -180,4 +190,5 @@ def load_draft(user, task, *, now, address: str = "") -> tuple[str, dict] | None
     draft = Draft.objects.filter(task=task, reviewer=user).first()
     if draft is None:
         return None
+    draft.task = task  # the policy reads the draft's task; this one is already loaded
     return gate.draft_for_reviewer(user, task, draft, now=now, address=address), draft.labels

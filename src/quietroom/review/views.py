@@ -125,7 +125,7 @@ def task_view(request, task_id):
         except gate.AccessDenied as denied:
             return HttpResponseForbidden("Not allowed: " + "; ".join(denied.reasons))
     care_warning = (scored if scored.warn else None) if scored is not None else care.warning_for(task.snippet_id)
-    if care_warning is not None and request.method == "GET" and care.release_if_capped(request.user, task, now, address):
+    if care_warning is not None and request.method == "GET" and queue.release_if_capped(request.user, task, now, address):
         messages.info(request, "That snippet was passed to someone else: you have heard enough distressing "
                                "content for today.")
         return _go_next(request)

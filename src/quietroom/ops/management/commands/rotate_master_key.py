@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from quietroom import gate, vault
+from quietroom import content, vault
 
 
 class Command(BaseCommand):
@@ -18,7 +18,7 @@ class Command(BaseCommand):
             old = vault.provider_from_url(opts["old"])
         except vault.KeyProviderError as exc:
             raise CommandError(str(exc)) from exc
-        seeds = gate.rewrap_account_secrets(old)
-        moved = gate.rewrap_customer_keys(old)
+        seeds = content.rewrap_account_secrets(old)
+        moved = content.rewrap_customer_keys(old)
         self.stdout.write(f"re-wrapped {moved} customer key(s) and {seeds} second-factor seed(s) "
-                          f"under {gate.key_provider().key_id}")
+                          f"under {content.key_provider().key_id}")
