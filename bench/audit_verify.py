@@ -37,7 +37,8 @@ def generate(n: int, checkpoint_every: int) -> list[bytes]:
     from django.db import connection, transaction
 
     from quietroom.audit.checkpoints import write_checkpoint
-    from quietroom.audit.log import GENESIS, actor_commitment, canonical_bytes, chain_key
+    from quietroom.audit.common import GENESIS, chain_key
+    from quietroom.audit.log import actor_commitment, canonical_bytes
     from quietroom.audit.models import AuditHead
 
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)

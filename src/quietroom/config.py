@@ -121,6 +121,24 @@ def csv_env(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_str(name: str, default: str = "") -> str:
+    """The first comma-separated item of `name`, stripped; `default` when it names none."""
+    return (csv_env(name, default) or [default])[0]
+
+
+def env_int(name: str, default: int) -> int:
+    """The first comma-separated item of `name` as an int; `default` when `name` is unset.
+
+    Set but blank, it has no first item and settings fail to load (IndexError), as before.
+    """
+    return int(csv_env(name, str(default))[0])
+
+
+def env_float(name: str, default: float) -> float:
+    """As `env_int`, as a float."""
+    return float(csv_env(name, str(default))[0])
+
+
 def audit_origin() -> str:
     """The checkpoint origin line (and signing key name): names this log to witnesses."""
     return os.environ.get("QUIETROOM_AUDIT_ORIGIN", "").strip() or "quietroom.local/audit"

@@ -32,8 +32,8 @@ AUDIT_SIGNING_KEY_FILE = config.audit_signing_key_file()
 AUDIT_CHAIN_KEY_FILE = config.audit_chain_key_file()
 # Checkpoints are also signed in-process (no broker needed): after every N entries and, at the
 # first append once T seconds have passed since this process last signed one. 0 turns either off.
-AUDIT_CHECKPOINT_EVERY = int(config.csv_env("QUIETROOM_AUDIT_CHECKPOINT_EVERY", "100")[0])
-AUDIT_CHECKPOINT_SECONDS = int(config.csv_env("QUIETROOM_AUDIT_CHECKPOINT_SECONDS", "300")[0])
+AUDIT_CHECKPOINT_EVERY = config.env_int("QUIETROOM_AUDIT_CHECKPOINT_EVERY", 100)
+AUDIT_CHECKPOINT_SECONDS = config.env_int("QUIETROOM_AUDIT_CHECKPOINT_SECONDS", 300)
 
 ALLOWED_HOSTS = config.csv_env("QUIETROOM_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = config.csv_env("QUIETROOM_CSRF_TRUSTED_ORIGINS")
@@ -175,7 +175,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # With acks_late, a job whose worker died is redelivered after this many seconds (Redis
 # visibility timeout). It must exceed the longest job; tests shorten it to see redelivery.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": int(config.csv_env("QUIETROOM_VISIBILITY_TIMEOUT", "3600")[0]),
+    "visibility_timeout": config.env_int("QUIETROOM_VISIBILITY_TIMEOUT", 3600),
 }
 CELERY_TASK_DEFAULT_QUEUE = "quietroom"
 # Publishing must fail fast when the broker is down (ingestion then leaves the recording for
@@ -191,15 +191,15 @@ CELERY_BEAT_SCHEDULE = {
 
 # WebAuthn relying party: the site's registrable domain and the exact origin(s) browsers show.
 # WebAuthn needs a secure context; http://localhost is one, 127.0.0.1 is not a valid RP ID.
-QUIETROOM_WEBAUTHN_RP_ID = (config.csv_env("QUIETROOM_WEBAUTHN_RP_ID", "localhost") or ["localhost"])[0]
+QUIETROOM_WEBAUTHN_RP_ID = config.env_str("QUIETROOM_WEBAUTHN_RP_ID", "localhost")
 QUIETROOM_WEBAUTHN_ORIGINS = config.csv_env("QUIETROOM_WEBAUTHN_ORIGIN", "http://localhost:8000")
 
 # Security notices by e-mail: printed to the console in the demo, SMTP in production.
-EMAIL_BACKEND = (config.csv_env("QUIETROOM_EMAIL_BACKEND") or [
+EMAIL_BACKEND = config.env_str("QUIETROOM_EMAIL_BACKEND", (
     "django.core.mail.backends.smtp.EmailBackend" if MODE == "production"
-    else "django.core.mail.backends.console.EmailBackend"])[0]
-EMAIL_HOST = (config.csv_env("QUIETROOM_EMAIL_HOST", "localhost") or ["localhost"])[0]
-DEFAULT_FROM_EMAIL = (config.csv_env("QUIETROOM_EMAIL_FROM", "quietroom@localhost") or ["quietroom@localhost"])[0]
+    else "django.core.mail.backends.console.EmailBackend"))
+EMAIL_HOST = config.env_str("QUIETROOM_EMAIL_HOST", "localhost")
+DEFAULT_FROM_EMAIL = config.env_str("QUIETROOM_EMAIL_FROM", "quietroom@localhost")
 
 # Proxies whose X-Forwarded-For we believe (CIDRs); empty = use the socket address only.
 QUIETROOM_TRUSTED_PROXIES = config.csv_env("QUIETROOM_TRUSTED_PROXIES")
@@ -208,7 +208,7 @@ QUIETROOM_TRUSTED_PROXIES = config.csv_env("QUIETROOM_TRUSTED_PROXIES")
 # "label=s3://bucket/prefix"), which hosts an audio URL may name, and an S3-compatible endpoint.
 QUIETROOM_SOURCE_ROOTS = config.csv_env("QUIETROOM_SOURCE_ROOTS")
 QUIETROOM_SOURCE_URL_ALLOWLIST = config.csv_env("QUIETROOM_SOURCE_URL_ALLOWLIST")
-QUIETROOM_S3_ENDPOINT_URL = (config.csv_env("QUIETROOM_S3_ENDPOINT_URL") or [""])[0]
+QUIETROOM_S3_ENDPOINT_URL = config.env_str("QUIETROOM_S3_ENDPOINT_URL")
 
 # QuietRoom's own knobs.
 QUIETROOM = {
@@ -216,10 +216,10 @@ QUIETROOM = {
     # Decode limits for ingested audio, checked against the file's header before decoding
     # (quietroom.deid.audio_io.DecodeLimits): longer, wider, faster or bigger files are refused
     # per row. Raise them for long call recordings; the tightest limit wins.
-    "AUDIO_MAX_MINUTES": float(config.csv_env("QUIETROOM_AUDIO_MAX_MINUTES", "30")[0]),
-    "AUDIO_MAX_CHANNELS": int(config.csv_env("QUIETROOM_AUDIO_MAX_CHANNELS", "2")[0]),
-    "AUDIO_MAX_RATE": int(config.csv_env("QUIETROOM_AUDIO_MAX_RATE", "48000")[0]),
-    "AUDIO_MAX_DECODED_MB": int(config.csv_env("QUIETROOM_AUDIO_MAX_DECODED_MB", "256")[0]),
+    "AUDIO_MAX_MINUTES": config.env_float("QUIETROOM_AUDIO_MAX_MINUTES", 30),
+    "AUDIO_MAX_CHANNELS": config.env_int("QUIETROOM_AUDIO_MAX_CHANNELS", 2),
+    "AUDIO_MAX_RATE": config.env_int("QUIETROOM_AUDIO_MAX_RATE", 48000),
+    "AUDIO_MAX_DECODED_MB": config.env_int("QUIETROOM_AUDIO_MAX_DECODED_MB", 256),
     "LEASE_SECONDS": 10 * 60,
     "STREAM_TOKEN_SECONDS": 5 * 60,
     "INVITATION_HOURS": 48,
@@ -232,26 +232,26 @@ QUIETROOM = {
     "REVIEW_ADJUDICATION_WER": 0.25,
     "REVIEW_DRAFT_MAX_CHARS": 5000,
     # De-identification engines (quietroom.deid); an organisation's DeidProfile sets strength.
-    "DEID_VAD_ENGINE": (config.csv_env("QUIETROOM_VAD_ENGINE", "silero") or ["silero"])[0],
-    "DEID_ASR_ENGINE": (config.csv_env("QUIETROOM_ASR_ENGINE", "faster-whisper") or ["faster-whisper"])[0],
-    "DEID_ASR_MODEL_DIR": (config.csv_env("QUIETROOM_ASR_MODEL_DIR") or [""])[0],
+    "DEID_VAD_ENGINE": config.env_str("QUIETROOM_VAD_ENGINE", "silero"),
+    "DEID_ASR_ENGINE": config.env_str("QUIETROOM_ASR_ENGINE", "faster-whisper"),
+    "DEID_ASR_MODEL_DIR": config.env_str("QUIETROOM_ASR_MODEL_DIR"),
     # Escalation (quietroom.escalation): response deadline per severity in hours, the share of the
     # window left when on-call staff are reminded, and where the links in e-mails point.
     "ESCALATION_DEADLINE_HOURS": {"critical": 4.0, "high": 24.0, "medium": 72.0, "low": 168.0},
     "ESCALATION_REMIND_FRACTION": 0.25,
-    "ESCALATION_BASE_URL": (config.csv_env("QUIETROOM_BASE_URL", "http://127.0.0.1:8000") or ["http://127.0.0.1:8000"])[0],
+    "ESCALATION_BASE_URL": config.env_str("QUIETROOM_BASE_URL", "http://127.0.0.1:8000"),
     # Reviewer care: distressing (warned or escalated) snippets per reviewer per day, and the
     # minutes of continuous work after which the room suggests a break.
-    "CARE_DISTRESS_DAILY_CAP": int(config.csv_env("QUIETROOM_CARE_DISTRESS_DAILY_CAP", "5")[0]),
-    "CARE_BREAK_MINUTES": float(config.csv_env("QUIETROOM_CARE_BREAK_MINUTES", "50")[0]),
+    "CARE_DISTRESS_DAILY_CAP": config.env_int("QUIETROOM_CARE_DISTRESS_DAILY_CAP", 5),
+    "CARE_BREAK_MINUTES": config.env_float("QUIETROOM_CARE_BREAK_MINUTES", 50),
 }
 
 # Retention periods in days (privacy/retention.py enforces them; 0 = keep until erasure).
 QUIETROOM_RETENTION = {
-    "RAW_RECORDING_DAYS": int(config.csv_env("QUIETROOM_RETENTION_RAW_DAYS", "7")[0]),
-    "SNIPPET_DAYS": int(config.csv_env("QUIETROOM_RETENTION_SNIPPET_DAYS", "90")[0]),
-    "TRANSCRIPT_DAYS": int(config.csv_env("QUIETROOM_RETENTION_TRANSCRIPT_DAYS", "180")[0]),
-    "AUDIT_DAYS": int(config.csv_env("QUIETROOM_RETENTION_AUDIT_DAYS", "2190")[0]),
+    "RAW_RECORDING_DAYS": config.env_int("QUIETROOM_RETENTION_RAW_DAYS", 7),
+    "SNIPPET_DAYS": config.env_int("QUIETROOM_RETENTION_SNIPPET_DAYS", 90),
+    "TRANSCRIPT_DAYS": config.env_int("QUIETROOM_RETENTION_TRANSCRIPT_DAYS", 180),
+    "AUDIT_DAYS": config.env_int("QUIETROOM_RETENTION_AUDIT_DAYS", 2190),
 }
 
 # Structured logs: one JSON object per line, with the request id; never personal data.

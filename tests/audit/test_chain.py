@@ -143,7 +143,8 @@ def test_an_appended_forgery_with_a_bad_link_is_detected(no_triggers):
 def test_a_consistent_rewrite_is_caught_by_the_signed_checkpoint(events):
     """An attacker who recomputes every hash, and even holds the chain key (a compromised
     application server), still cannot re-sign the checkpoint."""
-    from quietroom.audit.log import canonical_json, chain_hash, chain_key, leaf_hash_hex
+    from quietroom.audit.common import chain_key
+    from quietroom.audit.log import canonical_json, chain_hash, leaf_hash_hex
     from quietroom.audit.models import AuditHead
 
     call_command("audit", "checkpoint")

@@ -13,12 +13,12 @@ import functools
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from quietroom.audit.log import Actor, record
 
 from .addresses import client_address
-from .models import Invitation, Organisation, Site, User, VettingRecord, WebAuthnCredential
+from .models import Organisation, Site, User, WebAuthnCredential
 
 # --- permissions ---------------------------------------------------------------------------
 
@@ -123,19 +123,6 @@ def sites_for(actor) -> QuerySet[Site]:
     if _is_controller_side(actor) and has_permission(actor, VIEW_VENDORS):
         return Site.objects.filter(organisation__controller_id=actor.organisation_id)
     return Site.objects.none()
-
-
-def invitations_for(actor) -> QuerySet[Invitation]:
-    if _is_vendor_manager(actor) and has_permission(actor, INVITE):
-        return Invitation.objects.filter(organisation_id=actor.organisation_id)
-    if _is_controller_side(actor) and has_permission(actor, INVITE):
-        return Invitation.objects.filter(
-            Q(organisation__controller_id=actor.organisation_id) | Q(organisation_id=actor.organisation_id))
-    return Invitation.objects.none()
-
-
-def vetting_records_for(actor) -> QuerySet[VettingRecord]:
-    return VettingRecord.objects.filter(user__in=people_for(actor))
 
 
 def own_credentials(user) -> QuerySet[WebAuthnCredential]:

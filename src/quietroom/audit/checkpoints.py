@@ -21,7 +21,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, transaction
 
 from . import chain, merkle, notes
-from .log import GENESIS, chain_key
+from .common import GENESIS, chain_key
 from .models import AuditCheckpoint, AuditHead
 
 # Serialises checkpoint writers on PostgreSQL (SQLite's IMMEDIATE transactions already do):

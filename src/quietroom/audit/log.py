@@ -28,16 +28,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import chain
+from . import chain, checkpoints, verification
+from .common import ENCODER, GENESIS, HEAD_MISMATCH, chain_key, quote
 from .models import AuditEvent, AuditHead
 
 logger = logging.getLogger("quietroom.audit")
-
-GENESIS = "0" * 64
-HEAD_MISMATCH = "audit.head_mismatch"
-_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-# The JSON string quoting json.dumps(ensure_ascii=False) uses (the C version when available).
-_quote = json.encoder.c_encode_basestring or json.encoder.py_encode_basestring
 
 
 def actor_commitment(actor: str, address: str, salt: str) -> str:
@@ -56,8 +51,8 @@ def canonical_bytes(
     ensure_ascii=False)`` gives for the record, assembled directly because verification
     rebuilds a million of them (tests/audit/test_canonical.py holds the two together).
     """
-    q = _quote
-    details_json = "{}" if details == {} or details == "{}" else _ENCODER.encode(details)
+    q = quote
+    details_json = "{}" if details == {} or details == "{}" else ENCODER.encode(details)
     return (
         f'{{"action":{q(action)},"actor":{q(commitment)},"at":{q(at)},"country":{q(country)},'
         f'"customer":{q(customer)},"details":{details_json},"object_id":{q(object_id)},'
@@ -86,11 +81,6 @@ def chain_hash(prev_hash: str, entry: bytes) -> str:
 
 def leaf_hash_hex(entry: bytes) -> str:
     return hashlib.sha256(b"\x00" + entry).hexdigest()
-
-
-def chain_key() -> chain.ChainKey:
-    """The configured chain key (read once per process)."""
-    return chain.load(settings.AUDIT_CHAIN_KEY_FILE)
 
 
 @dataclass(frozen=True)
@@ -141,7 +131,7 @@ def record(
     writer, so two events never claim the same sequence number.
     """
     # Round-trip through JSON now so the hashed form equals what the database gives back.
-    details = json.loads(_ENCODER.encode(details or {}))
+    details = json.loads(ENCODER.encode(details or {}))
     key = chain_key()
     # No savepoint of our own inside the caller's transaction (two round trips saved per event):
     # if the append fails, the caller's work must not commit without its audit record anyway.
@@ -203,10 +193,8 @@ def _maybe_checkpoint(prev_seq: int, seq: int) -> None:
 
 
 def _checkpoint_after_commit() -> None:
-    from .checkpoints import write_checkpoint
-
     try:
-        write_checkpoint(incremental=True)
+        checkpoints.write_checkpoint(incremental=True)
     except Exception:  # the caller's work is committed: report, never fail the request now
         logger.exception("in-process audit checkpoint failed; run `quietroom audit verify`")
 
@@ -254,6 +242,4 @@ def _append(event: AuditEvent, key: chain.ChainKey) -> None:
 
 def verify(**kwargs):
     """Recompute chain, tree and checkpoints (see verification.verify)."""
-    from .verification import verify as _verify
-
-    return _verify(**kwargs)
+    return verification.verify(**kwargs)

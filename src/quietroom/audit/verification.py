@@ -16,7 +16,8 @@ from hashlib import sha256
 from django.db import connection, transaction
 
 from . import chain, merkle, notes, triggers
-from .log import _ENCODER, GENESIS, HEAD_MISMATCH, _quote
+from .common import ENCODER, GENESIS, HEAD_MISMATCH, chain_key
+from .common import quote as _quote
 from .models import AuditCheckpoint, AuditHead, AuditPrune
 
 COLUMNS = (
@@ -122,8 +123,6 @@ def verify(
 
         verifier = current_verifier()
     if key is None and check_macs:
-        from .log import chain_key
-
         key = chain_key()
     # One snapshot for the head and every entry: appends running meanwhile must not look like
     # a cut tail (PostgreSQL reads each statement's own snapshot under READ COMMITTED).
@@ -153,7 +152,7 @@ def _verify(verifier: notes.Verifier | None, key: chain.ChainKey | None) -> Veri
     def fail(seq: int, reason: str) -> VerifyResult:
         return VerifyResult(False, expected - 1, seq, reason, checkpoints.index, 0, tuple(warnings))
 
-    loads, encode, quote = json.loads, _ENCODER.encode, _quote
+    loads, encode, quote = json.loads, ENCODER.encode, _quote
     stack: list[bytes] = []  # RFC 9162 compact range: roots of the perfect subtrees, left to right
     size = 0
     next_checkpoint = checkpoints.next_size()

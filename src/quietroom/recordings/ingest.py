@@ -13,17 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from quietroom import content
 from quietroom.audit.log import Actor, record
-from quietroom.deid.audio_io import AudioDecodeError, AudioTooLarge, DecodeLimits, decode_audio
+from quietroom.deid.audio_io import AudioDecodeError, AudioTooLarge, decode_audio
 from quietroom.vault import VaultError
 
+from .limits import decode_limits
 from .manifest import ManifestRow, RowError, read_manifest
 from .models import IngestBatch, Recording
 from .pseudonyms import customer_pseudonym
+from .tasks import enqueue_processing
 
 MAX_AUDIO_BYTES = 200 * 1024 * 1024
 
@@ -90,18 +91,6 @@ def local_audio_opener(audio_root: Path) -> AudioOpener:
     return open_audio
 
 
-def decode_limits() -> DecodeLimits:
-    """The configured decode limits (settings.QUIETROOM AUDIO_MAX_*), for every decode of
-    customer audio: ingestion here, and the pipeline's decode of the stored raw recording."""
-    knobs = settings.QUIETROOM
-    return DecodeLimits(
-        max_seconds=float(knobs.get("AUDIO_MAX_MINUTES", 30)) * 60,
-        max_channels=int(knobs.get("AUDIO_MAX_CHANNELS", 2)),
-        max_rate=int(knobs.get("AUDIO_MAX_RATE", 48_000)),
-        max_decoded_bytes=int(knobs.get("AUDIO_MAX_DECODED_MB", 256)) * 1024 * 1024,
-    )
-
-
 def _read_audio(open_audio: AudioOpener, row: ManifestRow) -> tuple[bytes, float]:
     data = open_audio(row.audio_path)
     samples, rate = decode_audio(data, decode_limits())
@@ -121,8 +110,6 @@ def ingest_rows(
     open_audio: AudioOpener, controller, *, actor: Actor | None = None,
 ) -> IngestReport:
     """The one ingestion path: validated rows from any importer, audio from any opener."""
-    from .tasks import enqueue_processing  # late import: tasks imports the pipeline
-
     actor = actor or Actor.system()
     report = IngestReport(manifest=manifest_name)
     digest = manifest_sha256

@@ -24,7 +24,7 @@ from quietroom.deid import pipeline as deid
 from quietroom.escalation.care import record_score
 from quietroom.review.queueing import queue_snippet
 
-from .ingest import decode_limits
+from .limits import decode_limits
 from .models import DeidProfile, Recording, Snippet
 
 PIPELINE_VERSION = deid.PIPELINE_VERSION

@@ -1,17 +1,13 @@
 """Blob storage for ciphertexts (the vault never hands it plaintext)."""
 
 import os
-import re
 import tempfile
 from pathlib import Path
 from typing import Iterator, Protocol
 from urllib.parse import unquote, urlparse
 
+from .blobkeys import KEY_RE
 from .errors import BlobStoreError
-
-# A strict whitelist instead of path normalisation: no '.', '\\' or leading '/'
-# means no traversal, and temp files (".tmp-*") can never collide with a key.
-_KEY_RE = re.compile(r"[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*")
 
 
 class BlobStore(Protocol):
@@ -41,7 +37,7 @@ class LocalBlobStore:
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def _path(self, key: str) -> Path:
-        if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
+        if not isinstance(key, str) or not KEY_RE.fullmatch(key):
             raise BlobStoreError(f"invalid blob key {key!r}: use [A-Za-z0-9_-] segments joined by '/'")
         return self.root / key
 
@@ -99,7 +95,7 @@ class LocalBlobStore:
             for name in filenames:
                 key = Path(dirpath, name).relative_to(self.root).as_posix()
                 # Skips temp files and anything else a key could never name.
-                if _KEY_RE.fullmatch(key):
+                if KEY_RE.fullmatch(key):
                     yield key
 
 

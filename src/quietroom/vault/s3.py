@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Iterator
 from urllib.parse import parse_qs, urlparse
 
-from .blobstore import _KEY_RE
+from .blobkeys import KEY_RE
 from .errors import BlobStoreError
 
 _MISSING = {"404", "NoSuchKey", "NotFound"}
@@ -33,7 +33,7 @@ class S3BlobStore:
         )
 
     def _object_key(self, key: str) -> str:
-        if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
+        if not isinstance(key, str) or not KEY_RE.fullmatch(key):
             raise BlobStoreError(f"invalid blob key {key!r}")
         return self.prefix + key
 
@@ -92,7 +92,7 @@ class S3BlobStore:
             for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
                 for item in page.get("Contents", []):
                     key = item["Key"][len(self.prefix):]
-                    if _KEY_RE.fullmatch(key):
+                    if KEY_RE.fullmatch(key):
                         yield key
         except Exception as exc:
             raise self._fail("list", self.prefix or "/", exc) from None

@@ -27,7 +27,7 @@ _ADDRESS_WINDOW = 3
 _CONTEXT_WINDOW = 8  # tokens looked back for context
 
 
-def _result(entity: str, start: int, end: int, score: float, why: str) -> RecognizerResult:
+def _result(entity: str, start: int, end: int, score: float) -> RecognizerResult:
     # Presidio fills in the recognizer's name and id itself (its context step matches on them).
     return RecognizerResult(entity_type=entity, start=start, end=end, score=score, analysis_explanation=None)
 
@@ -93,7 +93,7 @@ class SpokenNumberRecognizer(EntityRecognizer):
                 # whose context words the recogniser misheard); bleeping a price costs little.
                 entity, score = "ACCOUNT_NUMBER", 0.6
             if entity:
-                out.append(_result(entity, tokens[start_i].start, tokens[j - 1].end, score, "spoken-number"))
+                out.append(_result(entity, tokens[start_i].start, tokens[j - 1].end, score))
         return out
 
 
@@ -125,12 +125,12 @@ class SpokenEmailRecognizer(EntityRecognizer):
         pass
 
     def analyze(self, text, entities, nlp_artifacts=None):
-        found = [_result("EMAIL_ADDRESS", m.start(), m.end(), 0.9, "spoken-email") for m in _EMAIL.finditer(text)]
+        found = [_result("EMAIL_ADDRESS", m.start(), m.end(), 0.9) for m in _EMAIL.finditer(text)]
         for m in _DOTTED.finditer(text):
             if _EMAIL_CONTEXT.search(text[max(0, m.start() - 40) : m.start()]):
-                found.append(_result("EMAIL_ADDRESS", m.start(), m.end(), 0.75, "dotted-email"))
+                found.append(_result("EMAIL_ADDRESS", m.start(), m.end(), 0.75))
         for m in _DOMAIN_TOKEN.finditer(text):
-            found.append(_result("EMAIL_ADDRESS", m.start(), m.end(), 0.7, "domain-token"))
+            found.append(_result("EMAIL_ADDRESS", m.start(), m.end(), 0.7))
         return found
 
 
@@ -169,7 +169,7 @@ class StreetAddressRecognizer(EntityRecognizer):
                 k -= 1
             if k - 1 >= 0 and tokens[k - 1].low in _UNIT_WORDS:  # "flat 3, 22 ..." keeps the flat
                 k -= 1
-            out.append(_result("STREET_ADDRESS", tokens[k].start, tok.end, 0.85, "street-address"))
+            out.append(_result("STREET_ADDRESS", tokens[k].start, tok.end, 0.85))
         return out
 
 
@@ -216,7 +216,7 @@ class PostcodeRecognizer(EntityRecognizer):
                 if _GB_POSTCODE.match(compact):
                     best = j
             if best is not None:
-                out.append(_result("POSTCODE", tokens[i].start, tokens[best].end, 0.85, "gb-postcode"))
+                out.append(_result("POSTCODE", tokens[i].start, tokens[best].end, 0.85))
                 i = best + 1
             else:
                 i += 1
@@ -239,7 +239,7 @@ class DateOfBirthRecognizer(EntityRecognizer):
         out = []
         for m in spoken.DATE.finditer(text):
             if _BIRTH.search(text[max(0, m.start() - 60) : m.start()]):
-                out.append(_result("DATE_OF_BIRTH", m.start(), m.end(), 0.85, "date-of-birth"))
+                out.append(_result("DATE_OF_BIRTH", m.start(), m.end(), 0.85))
         return out
 
 
@@ -277,5 +277,5 @@ class IntroducedNameRecognizer(EntityRecognizer):
             if keep:
                 start = m.start(1)
                 end = start + len(" ".join(keep))
-                out.append(_result("PERSON", start, end, 0.85, "introduced-name"))
+                out.append(_result("PERSON", start, end, 0.85))
         return out

@@ -6,6 +6,7 @@ Face Parquet file, which carries its audio inside).
 from __future__ import annotations
 
 from . import hf_parquet, jsonl, kaldi, labelstudio, nemo
+from .common import audio_name  # noqa: F401  (kept importable from the package)
 
 WRITERS = {
     "jsonl": jsonl.write,
@@ -23,7 +24,3 @@ def single_file(fmt: str, with_audio: bool) -> bool:
     if fmt == "kaldi":
         return False
     return not with_audio
-
-
-def audio_name(item) -> str:
-    return f"audio/{item.utterance_id}.wav"

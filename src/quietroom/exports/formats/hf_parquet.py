@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import json
 
+from .common import audio_name
+
 ROWS_PER_GROUP = 256
 SAMPLING_RATE = 16000
 
@@ -31,8 +33,6 @@ def _features(with_audio: bool):
 def write(items, sink, *, with_audio: bool, export_id: str) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
-
-    from . import audio_name
 
     schema = _features(with_audio).arrow_schema
     buffer = io.BytesIO()

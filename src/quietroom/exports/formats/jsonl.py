@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+from .common import audio_name
+
 
 def record_of(item, export_id: str) -> dict:
     out = {
@@ -20,8 +22,6 @@ def record_of(item, export_id: str) -> dict:
 
 
 def write(items, sink, *, with_audio: bool, export_id: str) -> int:
-    from . import audio_name
-
     lines, count = [], 0
     for item in items:
         record = record_of(item, export_id)

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from .common import audio_name
+
 
 def _c_sorted(lines):
     return sorted(lines, key=lambda line: line.encode("utf-8"))
 
 
 def write(items, sink, *, with_audio: bool, export_id: str) -> int:
-    from . import audio_name
-
     text, wav, utt2spk = [], [], []
     spk2utt: dict[str, list[str]] = defaultdict(list)
     for item in items:

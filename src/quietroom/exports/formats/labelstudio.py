@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import json
 
+from .common import audio_name
+
 
 def write(items, sink, *, with_audio: bool, export_id: str) -> int:
-    from . import audio_name
-
     tasks = []
     for number, item in enumerate(items, start=1):
         if with_audio:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import json
 
+from .common import audio_name
+
 
 def write(items, sink, *, with_audio: bool, export_id: str) -> int:
-    from . import audio_name
-
     lines, count = [], 0
     for item in items:
         if with_audio:
