@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 from django.db import IntegrityError, transaction
 
@@ -20,14 +20,12 @@ from quietroom.audit.log import Actor, record
 from quietroom.deid.audio_io import AudioDecodeError, AudioTooLarge, decode_audio
 from quietroom.vault import VaultError
 
+from .audio_files import AudioOpener, local_audio_opener
 from .limits import decode_limits
 from .manifest import ManifestRow, RowError, read_manifest
 from .models import IngestBatch, Recording
 from .pseudonyms import customer_pseudonym
 from .tasks import enqueue_processing
-
-MAX_AUDIO_BYTES = 200 * 1024 * 1024
-
 
 @dataclass
 class RowOutcome:
@@ -59,36 +57,6 @@ class IngestReport:
         return out
 
 
-def resolve_audio_path(audio_root: Path, relative: str) -> Path:
-    """The audio file for a manifest path, refusing anything outside the audio folder."""
-    if "\x00" in relative:
-        raise ValueError("path contains a NUL byte")
-    candidate = Path(relative)
-    if candidate.is_absolute():
-        raise ValueError("absolute paths are not allowed; give a path inside the audio folder")
-    if ".." in candidate.parts:
-        raise ValueError("'..' is not allowed in audio paths")
-    root = audio_root.resolve()
-    resolved = (root / candidate).resolve()
-    if not resolved.is_relative_to(root):
-        raise ValueError("path leads outside the audio folder (symlink?)")
-    if not resolved.is_file():
-        raise ValueError("file not found in the audio folder")
-    return resolved
-
-
-# Reads one manifest audio path and returns its bytes; raises ValueError/OSError with a reason.
-AudioOpener = Callable[[str], bytes]
-
-
-def local_audio_opener(audio_root: Path) -> AudioOpener:
-    """Audio from a local folder: only files inside it (no '..', absolute paths or symlinks out)."""
-    def open_audio(relative: str) -> bytes:
-        path = resolve_audio_path(Path(audio_root), relative)
-        if path.stat().st_size > MAX_AUDIO_BYTES:
-            raise ValueError(f"larger than {MAX_AUDIO_BYTES // (1024 * 1024)} MiB")
-        return path.read_bytes()
-    return open_audio
 
 
 def _read_audio(open_audio: AudioOpener, row: ManifestRow) -> tuple[bytes, float]:

@@ -11,7 +11,7 @@ from typing import Callable
 
 from django.conf import settings
 
-from quietroom.recordings.ingest import MAX_AUDIO_BYTES, resolve_audio_path
+from quietroom.recordings.audio_files import MAX_AUDIO_BYTES, resolve_audio_path
 
 from . import safe_http
 

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from quietroom.deid import anonymize, audio_io
 from quietroom.deid import pipeline as deid
-from quietroom.recordings.ingest import decode_limits
+from quietroom.recordings.limits import decode_limits
 
 
 class Command(BaseCommand):
