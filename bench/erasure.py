@@ -44,7 +44,7 @@ def make_customer(controller, customer_id: str, snippets: int, per_recording: in
     while made < snippets:
         with transaction.atomic():
             recording = Recording.objects.create(
-                external_id=f"{customer_id}-{made}", controller=controller, customer=key, batch=batch,
+                external_id=f"{customer_id}-{made}", controller=controller, customer_key=key, batch=batch,
                 locale="en-US", region="GB", source="assistant", activation="wake_word",
                 captured_at=datetime(2026, 1, 1, tzinfo=timezone.utc), duration_seconds=60.0, status="processed",
             )
@@ -74,14 +74,14 @@ def main() -> None:
     key = make_customer(controller, "bench-baseline", args.snippets)
     print(f"sealed {args.snippets:,} snippets in {time.perf_counter() - t:.1f} s")
     store = content.blob_store()
-    blob_keys = list(Snippet.objects.filter(recording__customer=key).values_list("blob_key", flat=True))
+    blob_keys = list(Snippet.objects.filter(recording__customer_key=key).values_list("blob_key", flat=True))
     t = time.perf_counter()
     for blob in blob_keys:
         store.delete(blob)
     baseline = time.perf_counter() - t
 
     key = make_customer(controller, "bench-erased", args.snippets)
-    erased_blobs = list(Snippet.objects.filter(recording__customer=key).values_list("blob_key", flat=True))
+    erased_blobs = list(Snippet.objects.filter(recording__customer_key=key).values_list("blob_key", flat=True))
     unreadable_at = {}
     start = time.perf_counter()
 
@@ -92,7 +92,7 @@ def main() -> None:
     request = erase_customer(controller, "bench-erased", Actor(name="bench"), after_step=mark)
     total = time.perf_counter() - start
     assert request.step == "done" and CustomerKey.objects.get(pk=key.pk).wrapped_key is None
-    assert not Snippet.objects.filter(recording__customer=key).exists()
+    assert not Snippet.objects.filter(recording__customer_key=key).exists()
     assert not any(store.exists(b) for b in erased_blobs)
     print(f"baseline (delete {args.snippets:,} blobs only): {baseline:.2f} s")
     print(f"unreadable after {unreadable_at['t']:.3f} s (target < 1 s): {'met' if unreadable_at['t'] < 1 else 'MISSED'}")

@@ -97,16 +97,16 @@ def set_up(reviewers: int, snippets: int):
     batch = IngestBatch.objects.create(manifest_name="load", manifest_sha256="0" * 64)
     per_recording = 5
     for r in range(0, snippets, per_recording):
-        customer = content.customer_key_row(customer_pseudonym(controller.id, f"load-customer-{r // 50}"))
+        customer_key = content.customer_key_row(customer_pseudonym(controller.id, f"load-customer-{r // 50}"))
         recording = Recording.objects.create(
-            external_id=f"load-{r}", controller=controller, customer=customer, batch=batch, locale="en-US",
+            external_id=f"load-{r}", controller=controller, customer_key=customer_key, batch=batch, locale="en-US",
             region="GB", source="assistant", activation="wake_word", captured_at=now, duration_seconds=15.0,
             status="processed",
         )
         for index in range(per_recording):
             snippet = Snippet(recording=recording, index=index, start_seconds=index * 3.0,
                               end_seconds=index * 3.0 + 3.0, locale="en-US")
-            content.seal_snippet_audio(snippet, customer, wav)
+            content.seal_snippet_audio(snippet, customer_key, wav)
             snippet.save(force_insert=True)
             queue_snippet(snippet, locale="en-US")
     return users

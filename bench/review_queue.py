@@ -127,16 +127,16 @@ def load_snippets(controller, customers, batch, start: int, stop: int) -> None:
 
     captured = datetime(2026, 3, 1, tzinfo=timezone.utc)
     created0 = datetime(2026, 3, 2, tzinfo=timezone.utc)
-    rec_copier = Copier(Recording, ["id", "external_id", "controller_id", "customer_id", "batch_id", "locale",
+    rec_copier = Copier(Recording, ["id", "external_id", "controller_id", "customer_key_id", "batch_id", "locale",
                                     "region", "source", "activation", "captured_at", "duration_seconds", "status"])
     snip_copier = Copier(Snippet, ["id", "recording_id", "index", "start_seconds", "end_seconds", "locale", "blob_key"])
     task_copier = Copier(Task, ["id", "snippet_id", "slot", "locale", "priority", "status", "created_at", "controller_id",
-                                "recording_id", "customer_id", "region", "duration_seconds"])
+                                "recording_id", "customer_key_id", "region", "duration_seconds"])
     first_rec, last_rec = start // SNIPPETS_PER_RECORDING, (stop + SNIPPETS_PER_RECORDING - 1) // SNIPPETS_PER_RECORDING
     rec_ids = {r: uuid.uuid4() for r in range(first_rec, last_rec)}
     rec_customer = {r: customers[r % len(customers)] for r in rec_ids}
     rec_copier.copy({
-        "id": rid, "external_id": f"bench-{r}", "controller_id": controller.pk, "customer_id": rec_customer[r],
+        "id": rid, "external_id": f"bench-{r}", "controller_id": controller.pk, "customer_key_id": rec_customer[r],
         "batch_id": batch.pk, "locale": "en-GB", "region": "GB", "source": "assistant", "activation": "wake_word",
         "captured_at": captured, "duration_seconds": 20.0, "status": "processed",
     } for r, rid in rec_ids.items())
@@ -149,7 +149,7 @@ def load_snippets(controller, customers, batch, start: int, stop: int) -> None:
     task_copier.copy({
         "id": uuid.uuid4(), "snippet_id": sid, "slot": 0, "locale": "en-GB", "priority": (n * 7919) % 3,
         "status": "queued", "created_at": created0 + timedelta(microseconds=n), "controller_id": controller.pk,
-        "recording_id": rec_ids[n // SNIPPETS_PER_RECORDING], "customer_id": rec_customer[n // SNIPPETS_PER_RECORDING],
+        "recording_id": rec_ids[n // SNIPPETS_PER_RECORDING], "customer_key_id": rec_customer[n // SNIPPETS_PER_RECORDING],
         "region": "GB", "duration_seconds": 5.0,
     } for n, sid in zip(range(start, stop), snip_ids))
     # The pipeline scores every snippet for reviewer care at ingest (escalation.care); so does
@@ -169,11 +169,11 @@ def seal_hypotheses(count: int) -> None:
     from quietroom.recordings.models import Snippet
     from quietroom.review.models import Task
 
-    tasks = (Task.objects.filter(status=Task.Status.QUEUED).select_related("snippet", "customer")
+    tasks = (Task.objects.filter(status=Task.Status.QUEUED).select_related("snippet", "customer_key")
              .order_by("-priority", "due_at", "created_at")[:count])
     snippets = []
     for task in tasks:
-        content.seal_snippet_hypothesis(task.snippet, task.customer, "set a timer for ten minutes please")
+        content.seal_snippet_hypothesis(task.snippet, task.customer_key, "set a timer for ten minutes please")
         snippets.append(task.snippet)
     Snippet.objects.bulk_update(snippets, ["hypothesis_ciphertext", "hypothesis_wrapped_dek"], batch_size=1000)
 

@@ -112,6 +112,6 @@ def test_creating_a_task_has_no_side_effects_and_queueing_adds_the_overlap_slots
     assert Task.objects.filter(snippet=snippet).count() == 1
     Task.objects.filter(snippet=snippet).delete()
     task = queue_snippet(snippet, priority=3)
-    assert (task.slot, task.priority, task.recording_id, task.customer_id) == (
-        0, 3, snippet.recording_id, snippet.recording.customer_id)
+    assert (task.slot, task.priority, task.recording_id, task.customer_key_id) == (
+        0, 3, snippet.recording_id, snippet.recording.customer_key_id)
     assert Task.objects.filter(snippet=snippet, priority=3).count() == 3

@@ -98,7 +98,7 @@ def open_audited(read: Read, action: str, sealed: SealedContent, decision: Decis
     try:
         if sealed.gone:
             raise ContentGone(f"the {sealed.object_type} has been destroyed")
-        key = content.customer_key(sealed.customer)
+        key = content.key_of(sealed.customer_key)
     except ContentGone:
         record(read.actor, action, outcome="failed", purpose=read.purpose,
                details={"reasons": ["erased"], **(denied_details or {})}, **subject)

@@ -32,7 +32,7 @@ def test_the_policy_refuses_a_reviewer_of_an_unapproved_vendor():
     facts = PolicyFacts(residency=Residency(), limits=Limits(daily_cap_seconds=3600, max_per_customer_30d=3),
                         history=History())
     task = SimpleNamespace(id="t1", locale="en-GB", status="queued", region="GB", sensitivity="standard",
-                           duration_seconds=5.0, snippet_id="s1", recording_id="r1", customer_id=7)
+                           duration_seconds=5.0, snippet_id="s1", recording_id="r1", customer_key_id=7)
 
     def reviewer(org):
         return SimpleNamespace(is_active=True, role="reviewer", has_second_factor=True, site_id=1, locales=["en-GB"],

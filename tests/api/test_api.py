@@ -229,8 +229,8 @@ def test_transparency_report_counts_only_the_tokens_controller(client, controlle
     reviewer = make_reviewer()
     snippet = Snippet.objects.first()
     record(Actor.for_user(reviewer), "transcript.submit", object_type="snippet", object_id=snippet.pk,
-           customer=snippet.recording.customer.pseudonym)
-    record(Actor.for_user(reviewer), "escalation.created", customer=snippet.recording.customer.pseudonym,
+           customer=snippet.recording.customer_key.pseudonym)
+    record(Actor.for_user(reviewer), "escalation.created", customer=snippet.recording.customer_key.pseudonym,
            details={"category": "crime"})
     today = date.today()
     query = {"start": (today - timedelta(days=1)).isoformat(), "end": (today + timedelta(days=1)).isoformat()}

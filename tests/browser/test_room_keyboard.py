@@ -87,7 +87,7 @@ def test_ten_snippets_by_keyboard(live_server, page, controller, make_reviewer, 
             page.keyboard.press("Control+Enter")
         page.wait_for_function(f"() => !location.pathname.includes('{task_id}')", timeout=15000)
 
-    submissions = {str(s.task_id): s for s in Submission.objects.filter(reviewer=user).select_related("task__snippet__recording__customer")}
+    submissions = {str(s.task_id): s for s in Submission.objects.filter(reviewer=user).select_related("task__snippet__recording__customer_key")}
     assert len(submissions) == 9
     skip = Skip.objects.get(reviewer=user)
     assert str(skip.task_id) == seen[SKIP_AT] and skip.reason == "not_my_language"

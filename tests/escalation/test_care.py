@@ -54,7 +54,7 @@ class _Site:
 
 class _Task:
     id, locale, status, region, sensitivity, duration_seconds = "t", "en-US", "queued", "GB", "standard", 1.0
-    snippet_id = recording_id = customer_id = "s"
+    snippet_id = recording_id = customer_key_id = "s"
 
 
 def _facts(**over):

@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db
 def readable(snippet_count_expected):
     """Every snippet still decrypts under the current master key."""
     count = 0
-    for snippet in Snippet.objects.select_related("recording__customer"):
-        key = content.customer_key(snippet.recording.customer)
+    for snippet in Snippet.objects.select_related("recording__customer_key"):
+        key = content.key_of(snippet.recording.customer_key)
         vault.decrypt_object(content.blob_store().get(snippet.blob_key), bytes(snippet.wrapped_dek), snippet.object_id, key)
         count += 1
     assert count == snippet_count_expected

@@ -25,4 +25,4 @@ def playing(ingested, make_reviewer, reviewer_client):
     from quietroom.review.models import Task
 
     snippet = Task.objects.get(pk=task_id).snippet
-    return client, stream, Snippet.objects.select_related("recording__customer").get(pk=snippet.pk)
+    return client, stream, Snippet.objects.select_related("recording__customer_key").get(pk=snippet.pk)

@@ -38,13 +38,13 @@ def decryptable_anything(pseudonym) -> list[str]:
     found = []
     row = CustomerKey.objects.get(pseudonym=pseudonym)
     try:
-        content.customer_key(row)
+        content.key_of(row)
         found.append("customer key still unwraps")
     except gate.ContentGone:
         pass
     if row.wrapped_key:
         found.append("wrapped customer key still stored")
-    for snippet in Snippet.objects.filter(recording__customer=row):
+    for snippet in Snippet.objects.filter(recording__customer_key=row):
         found.append(f"snippet row {snippet.pk}")
     for blob in content.blob_store().keys():
         # The blob store holds ciphertext only; any blob left for this customer's objects?
@@ -58,9 +58,9 @@ erased_recording_ids: set = set()
 
 def test_erasure_makes_everything_unreadable_and_purges_it(playing, controller, pseudonym):
     client, stream, snippet = playing
-    assert snippet.recording.customer.pseudonym == pseudonym
+    assert snippet.recording.customer_key.pseudonym == pseudonym
     erased_recording_ids.clear()
-    erased_recording_ids.update(str(r) for r in Recording.objects.filter(customer__pseudonym=pseudonym).values_list("pk", flat=True))
+    erased_recording_ids.update(str(r) for r in Recording.objects.filter(customer_key__pseudonym=pseudonym).values_list("pk", flat=True))
     blobs_before = [k for k in content.blob_store().keys() if any(r in k for r in erased_recording_ids)]
     assert blobs_before  # there was something to erase
     export = Export.objects.create(format="jsonl", created_by="ops")
@@ -72,11 +72,11 @@ def test_erasure_makes_everything_unreadable_and_purges_it(playing, controller, 
     assert decryptable_anything(pseudonym) == []
     # The reviewer was mid-play: the next range request fails.
     assert client.get(stream, HTTP_RANGE="bytes=100-199").status_code in (403, 404, 410)
-    assert not Task.objects.filter(snippet__recording__customer__pseudonym=pseudonym).exists()
+    assert not Task.objects.filter(snippet__recording__customer_key__pseudonym=pseudonym).exists()
     assert [e["export_id"] for e in request.exports] == [str(export.id)]
     # Nothing of the other customer was touched.
     other = CustomerKey.objects.exclude(pseudonym=pseudonym).get()
-    assert content.customer_key(other) and Snippet.objects.filter(recording__customer=other).exists()
+    assert content.key_of(other) and Snippet.objects.filter(recording__customer_key=other).exists()
     # Backups: a ciphertext copied before the erasure cannot be opened without the key.
     assert CustomerKey.objects.get(pseudonym=pseudonym).wrapped_key is None
     actions = set(AuditEvent.objects.filter(customer=pseudonym).values_list("action", flat=True))
@@ -85,21 +85,21 @@ def test_erasure_makes_everything_unreadable_and_purges_it(playing, controller, 
 
 
 def test_a_restored_blob_store_backup_decrypts_with_no_key_left(ingested, controller, pseudonym):
-    snippets = list(Snippet.objects.filter(recording__customer__pseudonym=pseudonym))
+    snippets = list(Snippet.objects.filter(recording__customer_key__pseudonym=pseudonym))
     backup = {s.blob_key: (content.blob_store().get(s.blob_key), bytes(s.wrapped_dek), s.object_id) for s in snippets}
     erase_customer(controller, "cust-0001", OFFICER)
     store = content.blob_store()
     for blob_key, (ciphertext, _, _) in backup.items():
         assert not store.exists(blob_key)
         store.put(blob_key, ciphertext)  # an old backup of the blob store is restored
-    live_keys = [content.customer_key(row) for row in CustomerKey.objects.filter(destroyed_at__isnull=True)]
+    live_keys = [content.key_of(row) for row in CustomerKey.objects.filter(destroyed_at__isnull=True)]
     assert live_keys  # the other customer is still readable
     for ciphertext, wrapped_dek, object_id in backup.values():
         for key in live_keys:
             with pytest.raises(vault.DecryptionError):
                 vault.decrypt_object(ciphertext, wrapped_dek, object_id, key)
     with pytest.raises(gate.ContentGone):
-        content.customer_key(CustomerKey.objects.get(pseudonym=pseudonym))
+        content.key_of(CustomerKey.objects.get(pseudonym=pseudonym))
 
 
 def test_erasing_twice_is_harmless(ingested, controller, pseudonym):
@@ -121,7 +121,7 @@ def test_a_crash_between_steps_resumes_when_rerun(ingested, controller, pseudony
     assert CustomerKey.objects.get(pseudonym=pseudonym).destroyed_at is not None
     again = erase_customer(controller, "cust-0001", OFFICER)
     assert again.step == "done" and again.runs == 2
-    assert not Snippet.objects.filter(recording__customer__pseudonym=pseudonym).exists()
+    assert not Snippet.objects.filter(recording__customer_key__pseudonym=pseudonym).exists()
     assert AuditEvent.objects.filter(action="erasure.resume", customer=pseudonym).count() == 1
 
 
@@ -157,13 +157,13 @@ def test_an_erasure_killed_with_sigkill_resumes_from_the_command_line(ingested, 
                             "--customer-id", "cust-0001"], env=env, capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     assert ErasureRequest.objects.get().step == "done"
-    assert not Recording.objects.filter(customer__pseudonym=pseudonym).exists()
+    assert not Recording.objects.filter(customer_key__pseudonym=pseudonym).exists()
     assert "cust-0001" not in rerun.stdout + rerun.stderr
 
 
 def test_the_reviewer_mid_play_gets_410_as_soon_as_the_key_is_destroyed(playing, controller, pseudonym):
     client, stream, snippet = playing
-    assert snippet.recording.customer.pseudonym == pseudonym
+    assert snippet.recording.customer_key.pseudonym == pseudonym
     with pytest.raises(Crash):  # stop right after step 1: the task and lease still exist
         erase_customer(controller, "cust-0001", OFFICER, after_step=crash_at("key_destroyed"))
     response = client.get(stream, HTTP_RANGE="bytes=100-199")

@@ -46,7 +46,7 @@ def test_transparency_report_counts_and_renders(ingested, make_reviewer):
     reviewer = make_reviewer()
     actor = Actor.for_user(reviewer)
     snippet = Snippet.objects.first()
-    record(actor, "transcript.submit", object_type="snippet", object_id=snippet.pk, customer=snippet.recording.customer.pseudonym)
+    record(actor, "transcript.submit", object_type="snippet", object_id=snippet.pk, customer=snippet.recording.customer_key.pseudonym)
     record(actor, "snippet.play", outcome="denied", details={"reasons": ["lease has expired"]})
     record(actor, "escalation.created", details={"category": "self_harm", "severity": "critical"})
     record(actor, "escalation.decision.proposed", details={"category": "self_harm", "proposed": "referral"})

@@ -32,9 +32,9 @@ def make_snippets(controller, count: int, *, region: str = "GB", locale: str = "
     tasks = []
     for i in range(count):
         pseudonym = (customers[i % len(customers)] if customers else f"cust-{controller.pk}-{i}")
-        customer = content.customer_key_row(pseudonym)
+        customer_key = content.customer_key_row(pseudonym)
         recording = Recording.objects.create(
-            external_id=f"factory-{batch.pk}-{i}", controller=controller, customer=customer, batch=batch,
+            external_id=f"factory-{batch.pk}-{i}", controller=controller, customer_key=customer_key, batch=batch,
             locale=locale, region=region, source="assistant", activation="wake_word",
             captured_at=datetime(2026, 3, 1, tzinfo=timezone.utc), duration_seconds=seconds * snippets_per_recording,
             status="processed",
@@ -43,9 +43,9 @@ def make_snippets(controller, count: int, *, region: str = "GB", locale: str = "
             snippet = Snippet(recording=recording, index=j, start_seconds=j * seconds, end_seconds=(j + 1) * seconds,
                               locale=locale, redactions=list(redactions or []))
             wav = samples[(i + j) % len(samples)] if samples else _audio(seconds, i * 7 + j)
-            content.seal_snippet_audio(snippet, customer, wav)
+            content.seal_snippet_audio(snippet, customer_key, wav)
             if hypothesis:
-                content.seal_snippet_hypothesis(snippet, customer, hypothesis.format(i=i, j=j))
+                content.seal_snippet_hypothesis(snippet, customer_key, hypothesis.format(i=i, j=j))
             snippet.save(force_insert=True)
             tasks.append(queue_snippet(snippet, locale=locale, priority=priority, due_at=due_at))
     return tasks

@@ -27,7 +27,7 @@ def reviewer(**over):
 
 def task(**over):
     base = dict(id="t1", locale="en-GB", status="queued", region="GB", sensitivity="standard",
-                duration_seconds=5.0, snippet_id="s1", recording_id="r1", customer_id=7)
+                duration_seconds=5.0, snippet_id="s1", recording_id="r1", customer_key_id=7)
     base.update(over)
     return SimpleNamespace(**base)
 

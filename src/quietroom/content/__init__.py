@@ -13,7 +13,7 @@ app may seal and shred without an import circle.
     sealing   sealing objects, shredding snippets, deleting raw audio after processing
     sealed    descriptions of stored content for the gate to open (no plaintext here)
 """
-from .keys import ContentGone, customer_key, customer_key_row, destroy_customer_key, rewrap_customer_keys
+from .keys import ContentGone, customer_key_row, destroy_customer_key, key_of, rewrap_customer_keys
 from .sealed import (
     SealedContent, draft_of, escalation_note_of, hypothesis_of, raw_audio_of, snippet_audio_of, transcript_of,
 )
@@ -25,8 +25,8 @@ from .account_secrets import open_account_secret, rewrap_account_secrets, seal_a
 from .stores import blob_store, key_provider
 
 __all__ = [
-    "ContentGone", "SealedContent", "blob_store", "customer_key", "customer_key_row", "delete_raw_audio",
-    "destroy_customer_key", "draft_of", "escalation_note_of", "hypothesis_of", "key_provider",
+    "ContentGone", "SealedContent", "blob_store", "customer_key_row", "delete_raw_audio",
+    "destroy_customer_key", "draft_of", "escalation_note_of", "hypothesis_of", "key_of", "key_provider",
     "open_account_secret", "raw_audio_of", "rewrap_account_secrets", "rewrap_customer_keys",
     "seal_account_secret", "seal_draft", "seal_escalation_note", "seal_recording_audio", "seal_snippet_audio",
     "seal_snippet_hypothesis", "seal_transcript", "shred_escalation_note", "shred_snippet", "snippet_audio_of",

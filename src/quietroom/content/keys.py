@@ -33,11 +33,11 @@ def customer_key_row(pseudonym: str) -> CustomerKey:
     return row
 
 
-def customer_key(row: CustomerKey | None) -> bytes:
+def key_of(customer_key: CustomerKey | None) -> bytes:
     """The customer's unwrapped key (for sealing here, for opening in the gate only)."""
-    if row is None or row.destroyed_at is not None or not row.wrapped_key:
+    if customer_key is None or customer_key.destroyed_at is not None or not customer_key.wrapped_key:
         raise ContentGone("the customer's key has been destroyed")
-    return vault.unwrap_customer_key(key_provider(), bytes(row.wrapped_key), row.pseudonym)
+    return vault.unwrap_customer_key(key_provider(), bytes(customer_key.wrapped_key), customer_key.pseudonym)
 
 
 def destroy_customer_key(pseudonym: str) -> bool:

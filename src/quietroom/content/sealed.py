@@ -18,8 +18,8 @@ from quietroom.recordings.models import CustomerKey, Recording, Snippet
 class SealedContent:
     object_type: str               # as the audit log names it: snippet, transcript, recording, ...
     object_id: object              # the row the audit event is about
-    customer: CustomerKey | None   # whose key wraps the data key (None: the customer row is gone)
-    customer_pseudonym: str        # for the audit event (kept even when the key row is gone)
+    customer_key: CustomerKey | None  # wraps the data key (None: the key row is gone)
+    customer_pseudonym: str           # for the audit event (kept even when the key row is gone)
     aad: str                       # the vault's object id (associated data)
     wrapped_dek: bytes | None
     ciphertext: bytes | None = None   # stored in the row ...
@@ -30,12 +30,12 @@ class SealedContent:
     def gone(self) -> bool:
         """Destroyed: no data key, no ciphertext, or the customer's key is destroyed."""
         return (self.wrapped_dek is None or (self.ciphertext is None and not self.blob_key)
-                or self.customer is None or self.customer.destroyed_at is not None)
+                or self.customer_key is None or self.customer_key.destroyed_at is not None)
 
 
 def raw_audio_of(recording: Recording) -> SealedContent:
-    customer = recording.customer
-    return SealedContent("recording", recording.id, customer, customer.pseudonym, recording.object_id,
+    customer_key = recording.customer_key
+    return SealedContent("recording", recording.id, customer_key, customer_key.pseudonym, recording.object_id,
                          _bytes(recording.wrapped_dek), blob_key=recording.blob_key)
 
 
@@ -43,37 +43,37 @@ def snippet_audio_of(snippet: Snippet | None, *, object_id=None, customer_pseudo
     """A snippet's anonymised audio; a deleted snippet row (escalation case) is simply gone."""
     if snippet is None:
         return SealedContent("snippet", object_id or "", None, customer_pseudonym, "", None)
-    customer = snippet.recording.customer
-    return SealedContent("snippet", snippet.id, customer, customer.pseudonym, snippet.object_id,
+    customer_key = snippet.recording.customer_key
+    return SealedContent("snippet", snippet.id, customer_key, customer_key.pseudonym, snippet.object_id,
                          _bytes(snippet.wrapped_dek), blob_key=snippet.blob_key)
 
 
 def hypothesis_of(snippet: Snippet) -> SealedContent:
-    customer = snippet.recording.customer
-    return SealedContent("snippet", snippet.id, customer, customer.pseudonym, f"{snippet.object_id}:hypothesis",
+    customer_key = snippet.recording.customer_key
+    return SealedContent("snippet", snippet.id, customer_key, customer_key.pseudonym, f"{snippet.object_id}:hypothesis",
                          _bytes(snippet.hypothesis_wrapped_dek), ciphertext=_bytes(snippet.hypothesis_ciphertext),
                          empty=snippet.hypothesis_ciphertext is None)
 
 
 def draft_of(draft, snippet: Snippet) -> SealedContent:
     """A reviewer's autosaved draft; audited as a read of its snippet."""
-    customer = snippet.recording.customer
-    return SealedContent("snippet", snippet.id, customer, customer.pseudonym, draft.object_id,
+    customer_key = snippet.recording.customer_key
+    return SealedContent("snippet", snippet.id, customer_key, customer_key.pseudonym, draft.object_id,
                          _bytes(draft.wrapped_dek), ciphertext=_bytes(draft.ciphertext), empty=draft.ciphertext is None)
 
 
 def transcript_of(submission) -> SealedContent:
     """A submitted transcript; empty once destroyed (accidental activation: only labels remain)."""
-    customer = submission.task.snippet.recording.customer
-    return SealedContent("transcript", submission.id, customer, customer.pseudonym, submission.object_id,
+    customer_key = submission.task.snippet.recording.customer_key
+    return SealedContent("transcript", submission.id, customer_key, customer_key.pseudonym, submission.object_id,
                          _bytes(submission.wrapped_dek), ciphertext=_bytes(submission.transcript_ciphertext),
                          empty=submission.transcript_ciphertext is None)
 
 
 def escalation_note_of(case) -> SealedContent:
-    customer = (CustomerKey.objects.filter(pseudonym=case.customer_pseudonym).first()
+    customer_key = (CustomerKey.objects.filter(pseudonym=case.customer_pseudonym).first()
                 if case.note_ciphertext is not None else None)
-    return SealedContent("escalation_case", case.id, customer, case.customer_pseudonym, case.object_id,
+    return SealedContent("escalation_case", case.id, customer_key, case.customer_pseudonym, case.object_id,
                          _bytes(case.note_wrapped_dek), ciphertext=_bytes(case.note_ciphertext),
                          empty=case.note_ciphertext is None)
 

@@ -13,48 +13,48 @@ from django.utils import timezone
 from quietroom import vault
 from quietroom.recordings.models import CustomerKey, Recording, Snippet
 
-from .keys import customer_key
+from .keys import key_of
 from .stores import blob_store
 
 
 def seal_recording_audio(recording: Recording, data: bytes) -> None:
     """Encrypt raw audio into the blob store; sets blob_key and wrapped_dek (unsaved)."""
-    sealed = vault.encrypt_object(data, recording.object_id, customer_key(recording.customer))
+    sealed = vault.encrypt_object(data, recording.object_id, key_of(recording.customer_key))
     recording.blob_key = f"recordings/{recording.id}"
     blob_store().put(recording.blob_key, sealed.ciphertext)
     recording.wrapped_dek = sealed.wrapped_dek
 
 
-def seal_snippet_audio(snippet: Snippet, customer: CustomerKey, wav: bytes) -> None:
-    sealed = vault.encrypt_object(wav, snippet.object_id, customer_key(customer))
+def seal_snippet_audio(snippet: Snippet, customer_key: CustomerKey, wav: bytes) -> None:
+    sealed = vault.encrypt_object(wav, snippet.object_id, key_of(customer_key))
     snippet.blob_key = f"snippets/{snippet.recording_id}/{snippet.index}"
     blob_store().put(snippet.blob_key, sealed.ciphertext)
     snippet.wrapped_dek = sealed.wrapped_dek
 
 
-def seal_snippet_hypothesis(snippet: Snippet, customer: CustomerKey, text: str) -> None:
+def seal_snippet_hypothesis(snippet: Snippet, customer_key: CustomerKey, text: str) -> None:
     """Encrypt the (already redacted) ASR hypothesis of a snippet (unsaved)."""
-    sealed = vault.encrypt_object(text.encode("utf-8"), f"{snippet.object_id}:hypothesis", customer_key(customer))
+    sealed = vault.encrypt_object(text.encode("utf-8"), f"{snippet.object_id}:hypothesis", key_of(customer_key))
     snippet.hypothesis_ciphertext = sealed.ciphertext
     snippet.hypothesis_wrapped_dek = sealed.wrapped_dek
 
 
-def seal_transcript(submission, customer: CustomerKey, text: str) -> None:
-    sealed = vault.encrypt_object(text.encode("utf-8"), submission.object_id, customer_key(customer))
+def seal_transcript(submission, customer_key: CustomerKey, text: str) -> None:
+    sealed = vault.encrypt_object(text.encode("utf-8"), submission.object_id, key_of(customer_key))
     submission.transcript_ciphertext = sealed.ciphertext
     submission.wrapped_dek = sealed.wrapped_dek
 
 
-def seal_draft(draft, customer: CustomerKey, text: str) -> None:
+def seal_draft(draft, customer_key: CustomerKey, text: str) -> None:
     """Encrypt an autosaved draft transcript exactly like a submitted one (unsaved)."""
-    sealed = vault.encrypt_object(text.encode("utf-8"), draft.object_id, customer_key(customer))
+    sealed = vault.encrypt_object(text.encode("utf-8"), draft.object_id, key_of(customer_key))
     draft.ciphertext = sealed.ciphertext
     draft.wrapped_dek = sealed.wrapped_dek
 
 
-def seal_escalation_note(case, customer: CustomerKey, text: str) -> None:
+def seal_escalation_note(case, customer_key: CustomerKey, text: str) -> None:
     """A reviewer's note on flagged content is content: sealed like a transcript (unsaved)."""
-    sealed = vault.encrypt_object(text.encode("utf-8"), case.object_id, customer_key(customer))
+    sealed = vault.encrypt_object(text.encode("utf-8"), case.object_id, key_of(customer_key))
     case.note_ciphertext = sealed.ciphertext
     case.note_wrapped_dek = sealed.wrapped_dek
 

@@ -60,18 +60,18 @@ def open_case(flag, task: Task, actor: Actor, *, note: str = "", now=None) -> Ca
     if problems:
         raise DecisionRefused(problems)
     snippet = task.snippet
-    customer = snippet.recording.customer
+    customer_key = snippet.recording.customer_key
     # Out of every queue and every lease at once; the flagging reviewer's own task is done.
     withdrawn = (Task.objects.filter(snippet_id=snippet.pk, status__in=[Task.Status.QUEUED, Task.Status.LEASED])
                  .exclude(pk=task.pk)
                  .update(status=Task.Status.WITHDRAWN, withdrawn_reason="sensitive content", lease_expires_at=None))
     severity = categories.severity_of(flag.category)
     case = Case(controller_id=snippet.recording.controller_id, snippet=snippet, snippet_ref=snippet.pk, flag=flag,
-                customer_pseudonym=customer.pseudonym, category=flag.category, severity=severity,
+                customer_pseudonym=customer_key.pseudonym, category=flag.category, severity=severity,
                 reported_by_id=flag.reviewer_id, reported_at=now,
                 deadline_at=categories.deadline_for(severity, now, _knob("ESCALATION_DEADLINE_HOURS")))
     if note.strip():
-        content.seal_escalation_note(case, customer, note.strip())
+        content.seal_escalation_note(case, customer_key, note.strip())
     case.save(force_insert=True)
     _audit(actor, "escalation.created", case, severity=severity, snippet=str(snippet.pk), withdrawn_tasks=withdrawn,
            note=case.has_note)

@@ -43,7 +43,7 @@ def staff_only(view):
 
 
 def _case(request, case_id) -> Case:
-    return get_object_or_404(access.cases_for(request.user).select_related("snippet__recording__customer"), pk=case_id)
+    return get_object_or_404(access.cases_for(request.user).select_related("snippet__recording__customer_key"), pk=case_id)
 
 
 @never_cache

@@ -54,7 +54,7 @@ class ExportFilters:
 @dataclass
 class ExportItem:
     snippet_id: str
-    customer: str          # pseudonym
+    customer_pseudonym: str
     reviewer: str          # pseudonym
     locale: str
     duration: float
@@ -68,7 +68,7 @@ class ExportItem:
     @property
     def utterance_id(self) -> str:
         # Kaldi wants utterance ids to start with their speaker id so both sort together.
-        return f"{self.customer}-{self.snippet_id}"
+        return f"{self.customer_pseudonym}-{self.snippet_id}"
 
 
 def _has(model, name: str) -> bool:
@@ -88,9 +88,9 @@ def _agreement_of(snippet) -> float | None:
 
 def select_submissions(filters: ExportFilters, *, controller=None, snippet_ids=None) -> list:
     """The chosen submission per snippet, in a stable order (time, then snippet id)."""
-    qs = (Submission.objects.select_related("task__snippet__recording__customer", "reviewer")
+    qs = (Submission.objects.select_related("task__snippet__recording__customer_key", "reviewer")
           .filter(transcript_ciphertext__isnull=False,
-                  task__snippet__recording__customer__destroyed_at__isnull=True))
+                  task__snippet__recording__customer_key__destroyed_at__isnull=True))
     if _has(Snippet, "shredded_at"):
         qs = qs.filter(task__snippet__shredded_at__isnull=True)
     if controller is not None:
@@ -133,7 +133,7 @@ def read_items(actor: Actor, submissions, *, with_audio: bool, purpose: str = "e
             if audio is None:
                 continue
         yield ExportItem(
-            snippet_id=str(snippet.id), customer=snippet.recording.customer.pseudonym,
+            snippet_id=str(snippet.id), customer_pseudonym=snippet.recording.customer_key.pseudonym,
             reviewer=submission.reviewer.pseudonym or "", locale=snippet.locale,
             duration=round(snippet.duration_seconds, 3), transcript=text,
             submitted_at=submission.submitted_at, labels=dict(getattr(submission, "labels", {}) or {}),

@@ -28,7 +28,7 @@ def plan_export(fmt: str, actor: Actor, *, controller=None, filters: ExportFilte
         raise ExportError(f"unknown export format {fmt!r} (use one of {', '.join(FORMATS)})")
     filters = filters or ExportFilters()
     chosen = select_submissions(filters, controller=controller)
-    per_customer = Counter(sub.task.snippet.recording.customer.pseudonym for sub in chosen)
+    per_customer = Counter(sub.task.snippet.recording.customer_key.pseudonym for sub in chosen)
     with transaction.atomic():
         export = Export.objects.create(
             format=fmt, created_by=actor.name[:150], controller=controller, filters=filters.as_dict(),
@@ -63,7 +63,7 @@ def export_now(fmt: str, sink, actor: Actor, *, controller=None, filters: Export
 
     def counted():
         for item in read_items(actor, chosen, with_audio=with_audio):
-            written[item.customer] += 1
+            written[item.customer_pseudonym] += 1
             yield item
 
     WRITERS[fmt](counted(), sink, with_audio=with_audio, export_id=str(export.id))
@@ -71,8 +71,8 @@ def export_now(fmt: str, sink, actor: Actor, *, controller=None, filters: Export
         # Something was erased between choosing and reading: the record shows what was written.
         with transaction.atomic():
             ExportCustomer.objects.filter(export=export).exclude(customer_pseudonym__in=list(written)).delete()
-            for customer, n in written.items():
-                ExportCustomer.objects.filter(export=export, customer_pseudonym=customer).update(items=n)
+            for pseudonym, n in written.items():
+                ExportCustomer.objects.filter(export=export, customer_pseudonym=pseudonym).update(items=n)
             export.item_count = sum(written.values())
             export.save(update_fields=["item_count"])
     return export

@@ -116,9 +116,9 @@ def _remove_content(pseudonym: str, removed: dict, request, after_step) -> dict:
     store = content.blob_store()
     # Tasks that name the customer directly (leases included) go first: the queue never
     # hands out a task of an erased customer, and live leases end now.
-    counts["tasks"] += Task.objects.filter(Q(customer=key) | Q(snippet__recording__customer=key)).delete()[1].get("review.Task", 0)
+    counts["tasks"] += Task.objects.filter(Q(customer_key=key) | Q(snippet__recording__customer_key=key)).delete()[1].get("review.Task", 0)
     while True:
-        ids = list(Recording.objects.filter(customer=key).order_by("pk").values_list("pk", flat=True)[:BATCH])
+        ids = list(Recording.objects.filter(customer_key=key).order_by("pk").values_list("pk", flat=True)[:BATCH])
         if not ids:
             break
         snippets = Snippet.objects.filter(recording_id__in=ids)

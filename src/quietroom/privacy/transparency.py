@@ -51,11 +51,11 @@ def build(start: datetime, end: datetime, controller=None) -> Transparency:
     received = Recording.objects.filter(received_at__gte=start, received_at__lt=end)
     erasures = ErasureRequest.objects.filter(completed_at__gte=start, completed_at__lt=end)
     if controller is not None:
-        pseudonyms = Recording.objects.filter(controller=controller).values("customer__pseudonym")
+        pseudonyms = Recording.objects.filter(controller=controller).values("customer_key__pseudonym")
         period = period.filter(customer__in=pseudonyms)
         received = received.filter(controller=controller)
         erasures = erasures.filter(controller=controller)
-    report.customers_received = received.values("customer").distinct().count()
+    report.customers_received = received.values("customer_key").distinct().count()
     submits = list(period.filter(action="transcript.submit", outcome="ok")
                    .values_list("object_id", "organisation", "country", "customer"))
     locales = dict(Snippet.objects.filter(pk__in=[s[0] for s in submits if _is_uuid(s[0])]).values_list("pk", "locale"))

@@ -139,7 +139,7 @@ def _store_recording(controller, batch, row: ManifestRow, data: bytes, duration:
     pseudonym = customer_pseudonym(controller.id, row.customer_id)
     recording = Recording(
         external_id=row.recording_id, controller=controller, batch=batch,
-        customer=content.customer_key_row(pseudonym), locale=row.locale, region=row.region,
+        customer_key=content.customer_key_row(pseudonym), locale=row.locale, region=row.region,
         source=row.source, activation=row.activation, captured_at=row.captured_at, accidental=row.accidental,
         duration_seconds=duration,
     )

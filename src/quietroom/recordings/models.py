@@ -52,7 +52,8 @@ class Recording(models.Model):
     # The product's own recording id: unique per controller, the key for idempotent re-ingest.
     external_id = models.CharField(max_length=200)
     controller = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT)
-    customer = models.ForeignKey(CustomerKey, on_delete=models.PROTECT, related_name="recordings")
+    # The pseudonymous customer's key row (never the product's customer id, which is not stored).
+    customer_key = models.ForeignKey(CustomerKey, on_delete=models.PROTECT, related_name="recordings")
     batch = models.ForeignKey(IngestBatch, on_delete=models.PROTECT, related_name="recordings")
     locale = models.CharField(max_length=16)
     region = models.CharField(max_length=8, help_text="customer's region (ISO country or 'EU')")

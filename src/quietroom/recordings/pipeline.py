@@ -44,7 +44,7 @@ def deid_config(profile: DeidProfile) -> deid.DeidConfig:
 
 def _discard_accidental(recording_id: str) -> int:
     with transaction.atomic():
-        recording = Recording.objects.select_for_update().select_related("customer").get(pk=recording_id)
+        recording = Recording.objects.select_for_update().select_related("customer_key").get(pk=recording_id)
         if recording.status in _DONE:
             return recording.snippets.count()
         recording.status = Recording.Status.DISCARDED
@@ -52,13 +52,13 @@ def _discard_accidental(recording_id: str) -> int:
         content.delete_raw_audio(recording)
         recording.save()
         record(Actor.system(), "recording.discarded", object_type="recording", object_id=recording.id,
-               customer=recording.customer.pseudonym, details={"reason": "accidental_activation"})
+               customer=recording.customer_key.pseudonym, details={"reason": "accidental_activation"})
     return 0
 
 
 def process_recording(recording_id: str) -> int:
     """De-identify one recording; returns the number of snippets it has."""
-    recording = Recording.objects.select_related("customer", "controller").get(pk=recording_id)
+    recording = Recording.objects.select_related("customer_key", "controller").get(pk=recording_id)
     if recording.status in _DONE:
         return recording.snippets.count()
     profile = DeidProfile.for_organisation(recording.controller)
@@ -73,7 +73,7 @@ def process_recording(recording_id: str) -> int:
     del samples
 
     with transaction.atomic():
-        recording = Recording.objects.select_for_update().select_related("customer").get(pk=recording_id)
+        recording = Recording.objects.select_for_update().select_related("customer_key").get(pk=recording_id)
         if recording.status in _DONE:
             return recording.snippets.count()
         for item in results:
@@ -82,8 +82,8 @@ def process_recording(recording_id: str) -> int:
                 locale=recording.locale, redactions=[r.as_dict() for r in item.redactions],
                 pipeline_params=item.params,
             )
-            content.seal_snippet_audio(snippet, recording.customer, audio_io.encode_wav(item.audio))
-            content.seal_snippet_hypothesis(snippet, recording.customer, item.hypothesis)
+            content.seal_snippet_audio(snippet, recording.customer_key, audio_io.encode_wav(item.audio))
+            content.seal_snippet_hypothesis(snippet, recording.customer_key, item.hypothesis)
             snippet.save(force_insert=True)
             # Score likely-distressing content now (from the redacted text, in memory), so the
             # room can warn before the first play and the daily care cap applies from the start.
@@ -95,7 +95,7 @@ def process_recording(recording_id: str) -> int:
         recording.save()
         record(
             Actor.system(), "recording.processed", object_type="recording", object_id=recording.id,
-            customer=recording.customer.pseudonym,
+            customer=recording.customer_key.pseudonym,
             details={"snippets": len(results), "pipeline": PIPELINE_VERSION,
                      "redactions": sum(len(r.redactions) for r in results)},
         )

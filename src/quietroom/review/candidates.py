@@ -74,14 +74,14 @@ def _sql(locales: int, seen: int, *, lock: bool, facts: bool) -> str:
     # prefer to hash a whole table (every care score) over a handful of index lookups.
     return f"""
     SELECT t.*,
-        c.pseudonym AS customer_pseudonym,
+        ck.pseudonym AS customer_pseudonym,
         EXISTS (SELECT 1 FROM {task} h WHERE h.lease_owner_id = %(user)s AND h.status IN (%(leased)s, %(done)s)
                 AND h.recording_id = t.recording_id) AS had_recording,
         EXISTS (SELECT 1 FROM {_table(SnippetCare)} sc WHERE sc.snippet_id = t.snippet_id AND sc.warn) AS warned,
         EXISTS (SELECT 1 FROM {_table(Flag)} e WHERE e.snippet_id = t.snippet_id) AS escalated,
         EXISTS (SELECT 1 FROM {_table(ReviewerClearance)} rc WHERE rc.reviewer_id = %(user)s
                 AND rc.sensitive_content) AS cleared
-    FROM ({picked}) t LEFT JOIN {_table(CustomerKey)} c ON c.id = t.customer_id
+    FROM ({picked}) t LEFT JOIN {_table(CustomerKey)} ck ON ck.id = t.customer_key_id
     ORDER BY {ORDER}"""
 
 

@@ -180,7 +180,7 @@ def decide(reviewer, site, task, now: datetime, facts: PolicyFacts | None = None
         reasons.append(Reason(Refusal.HAD_SNIPPET, "reviewer has already had this snippet"))
     elif not limits.allow_same_recording and getattr(task, "recording_id", None) in history.recordings:
         reasons.append(Reason(Refusal.HAD_RECORDING, "reviewer has already had a snippet of this recording"))
-    if history.customer_30d.get(getattr(task, "customer_id", None), 0) >= limits.max_per_customer_30d:
+    if history.customer_30d.get(getattr(task, "customer_key_id", None), 0) >= limits.max_per_customer_30d:
         reasons.append(Reason(Refusal.CUSTOMER_CAP,
                               f"reviewer has had {limits.max_per_customer_30d} snippets of this customer in 30 days"))
     if getattr(task, "id", None) in history.skipped:

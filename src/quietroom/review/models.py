@@ -54,7 +54,7 @@ class Task(models.Model):
     # Denormalised from snippet → recording at creation (see for_snippet()).
     controller = models.ForeignKey("accounts.Organisation", null=True, on_delete=models.PROTECT, related_name="+")
     recording = models.ForeignKey("recordings.Recording", null=True, on_delete=models.CASCADE, related_name="+")
-    customer = models.ForeignKey("recordings.CustomerKey", null=True, on_delete=models.PROTECT, related_name="+")
+    customer_key = models.ForeignKey("recordings.CustomerKey", null=True, on_delete=models.PROTECT, related_name="+")
     region = models.CharField(max_length=8, blank=True)
     duration_seconds = models.FloatField(default=0.0)
 
@@ -86,7 +86,7 @@ class Task(models.Model):
         recording = snippet.recording
         fields.setdefault("locale", snippet.locale)
         return cls(snippet=snippet, recording_id=recording.pk, controller_id=recording.controller_id,
-                   customer_id=recording.customer_id, region=recording.region,
+                   customer_key_id=recording.customer_key_id, region=recording.region,
                    duration_seconds=snippet.duration_seconds, **fields)
 
 

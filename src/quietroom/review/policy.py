@@ -61,7 +61,7 @@ def history_for(user, now: datetime, tasks, known: dict, exclude_task_id=None) -
     """The reviewer's history as far as it matters for `tasks`, given each task's own facts
     (`known`: task pk -> candidates.CandidateFacts), leaving out the row `exclude_task_id`;
     the totals are one more statement."""
-    seconds, per_customer = _totals(user, now, {t.customer_id for t in tasks}, exclude_task_id)
+    seconds, per_customer = _totals(user, now, {t.customer_key_id for t in tasks}, exclude_task_id)
     return History(
         seconds_today=seconds,
         recordings=frozenset(t.recording_id for t in tasks if known[t.pk].had_recording),
@@ -72,16 +72,16 @@ def history_for(user, now: datetime, tasks, known: dict, exclude_task_id=None) -
 
 
 _TOTALS_SQL = f"""
-    SELECT customer_id,
+    SELECT customer_key_id,
            SUM(CASE WHEN assigned_at >= %s THEN duration_seconds ELSE 0 END),
            SUM(CASE WHEN {{recent}} THEN 1 ELSE 0 END)
     FROM {Task._meta.db_table}
     WHERE lease_owner_id = %s AND status IN (%s, %s){{exclude}} AND (assigned_at >= %s OR {{recent}})
-    GROUP BY customer_id"""
+    GROUP BY customer_key_id"""
 
 
-def _totals(user, now: datetime, customer_ids, exclude_task_id) -> tuple[float, dict]:
-    """Audio seconds held today, and tasks per customer (of `customer_ids`) in 30 days.
+def _totals(user, now: datetime, customer_key_ids, exclude_task_id) -> tuple[float, dict]:
+    """Audio seconds held today, and tasks per customer (of `customer_key_ids`) in 30 days.
 
     One grouped statement, written out because it runs on every "next": one row per customer
     touched today or among the candidates' customers in the last 30 days.
@@ -89,8 +89,8 @@ def _totals(user, now: datetime, customer_ids, exclude_task_id) -> tuple[float, 
     to_db = Task._meta.get_field("assigned_at").get_db_prep_value
     today = to_db(start_of_day(now), connection)
     month = to_db(now - timedelta(days=30), connection)
-    customers = sorted(c for c in customer_ids if c is not None)
-    recent = (f"(customer_id IN ({', '.join(['%s'] * len(customers))}) AND assigned_at >= %s)"
+    customers = sorted(c for c in customer_key_ids if c is not None)
+    recent = (f"(customer_key_id IN ({', '.join(['%s'] * len(customers))}) AND assigned_at >= %s)"
               if customers else "1 = 0")
     recent_params = [*customers, month] if customers else []
     exclude, exclude_params = "", []
@@ -100,10 +100,10 @@ def _totals(user, now: datetime, customer_ids, exclude_task_id) -> tuple[float, 
     seconds, per_customer = 0.0, {}
     with connection.cursor() as cursor:
         cursor.execute(_TOTALS_SQL.format(recent=recent, exclude=exclude), params)
-        for customer_id, customer_seconds, n in cursor.fetchall():
+        for customer_key_id, customer_seconds, n in cursor.fetchall():
             seconds += float(customer_seconds or 0.0)
             if n:
-                per_customer[customer_id] = int(n)
+                per_customer[customer_key_id] = int(n)
     return seconds, per_customer
 
 

@@ -50,10 +50,10 @@ def make_gold(snippet, reference_text: str, by_user) -> Task:
         task.save(update_fields=["is_gold", "status"])
         reference = Submission(task=task, reviewer=by_user, kind=Submission.Kind.GOLD_REFERENCE,
                                idempotency_key=f"gold-{uuid.uuid4().hex}")
-        content.seal_transcript(reference, snippet.recording.customer, reference_text.strip())
+        content.seal_transcript(reference, snippet.recording.customer_key, reference_text.strip())
         reference.save(force_insert=True)
         record(Actor.for_user(by_user), "gold.create", object_type="snippet", object_id=snippet.id,
-               customer=snippet.recording.customer.pseudonym, purpose="quality")
+               customer=snippet.recording.customer_key.pseudonym, purpose="quality")
     return task
 
 
@@ -68,7 +68,7 @@ def after_submission(submission: Submission) -> None:
         return
     if task.is_gold:
         reference = Submission.objects.filter(task__snippet_id=task.snippet_id, kind=Submission.Kind.GOLD_REFERENCE) \
-            .select_related("task__snippet__recording__customer").first()
+            .select_related("task__snippet__recording__customer_key").first()
         if reference is None:
             return
         texts = _texts([reference, submission])
@@ -82,7 +82,7 @@ def after_submission(submission: Submission) -> None:
         return
     reviews = list(Submission.objects.filter(task__snippet_id=task.snippet_id, kind=Submission.Kind.REVIEW,
                                              transcript_ciphertext__isnull=False)
-                   .select_related("task__snippet__recording__customer"))
+                   .select_related("task__snippet__recording__customer_key"))
     if len(reviews) < 2:
         return
     texts = _texts(reviews)
@@ -103,24 +103,24 @@ def adjudication_queue():
 def transcripts_for_adjudication(lead, snippet_id):
     reviews = list(Submission.objects.filter(task__snippet_id=snippet_id, kind=Submission.Kind.REVIEW,
                                              transcript_ciphertext__isnull=False)
-                   .select_related("task__snippet__recording__customer", "reviewer").order_by("submitted_at"))
+                   .select_related("task__snippet__recording__customer_key", "reviewer").order_by("submitted_at"))
     return list(gate.transcripts_for_export(Actor.for_user(lead), reviews, purpose="adjudication", user=lead))
 
 
 def adjudicate(lead, agreement: Agreement, final_text: str) -> Submission:
     """A QA lead's final transcript for a disputed snippet (sealed like any transcript)."""
     with transaction.atomic():
-        agreement = Agreement.objects.select_for_update().select_related("snippet__recording__customer").get(pk=agreement.pk)
+        agreement = Agreement.objects.select_for_update().select_related("snippet__recording__customer_key").get(pk=agreement.pk)
         task = Task.objects.filter(snippet_id=agreement.snippet_id).order_by("slot").first()
         result = Submission(task=task, reviewer=lead, kind=Submission.Kind.ADJUDICATION,
                             idempotency_key=f"adj-{agreement.pk}")
-        content.seal_transcript(result, agreement.snippet.recording.customer, final_text.strip())
+        content.seal_transcript(result, agreement.snippet.recording.customer_key, final_text.strip())
         result.save(force_insert=True)
         agreement.adjudicated_by = lead
         agreement.adjudicated_at = timezone.now()
         agreement.save(update_fields=["adjudicated_by", "adjudicated_at"])
         record(Actor.for_user(lead), "transcript.adjudicate", object_type="snippet", object_id=agreement.snippet_id,
-               customer=agreement.snippet.recording.customer.pseudonym, purpose="quality")
+               customer=agreement.snippet.recording.customer_key.pseudonym, purpose="quality")
     return result
 
 

@@ -46,7 +46,7 @@ def current_lease(user, now) -> Task | None:
         return None
     return (
         Task.objects.filter(pk=row[0], lease_owner=user, status=Task.Status.LEASED, lease_expires_at__gt=now)
-        .select_related("snippet__recording__customer")
+        .select_related("snippet__recording__customer_key")
         .first()
     )
 
@@ -75,7 +75,7 @@ def reclaim_expired(now) -> int:
 def _customer_pseudonym(task: Task) -> str:
     if hasattr(task, "customer_pseudonym"):  # read with the candidate (see candidates.py)
         return task.customer_pseudonym or ""
-    return task.customer.pseudonym if task.customer_id else ""
+    return task.customer_key.pseudonym if task.customer_key_id else ""
 
 
 def _lease(task: Task, user, now, address: str) -> Task:
@@ -124,7 +124,7 @@ def _lease_gold(user, now, address: str) -> Task | None:
         candidate = Task(snippet=reference.snippet, slot=slot, locale=reference.locale, is_gold=True,
                          priority=reference.priority, sensitivity=reference.sensitivity,
                          recording_id=reference.recording_id, controller_id=reference.controller_id,
-                         customer_id=reference.customer_id, region=reference.region,
+                         customer_key_id=reference.customer_key_id, region=reference.region,
                          duration_seconds=reference.duration_seconds)
         facts = policy.facts_for_batch(user, [candidate], now)[candidate.pk]
         if not decide(user, working_site(user, address), candidate, now, facts):

@@ -38,7 +38,7 @@ def overlap_slots(task: Task) -> list[Task]:
     return [
         Task(snippet_id=task.snippet_id, slot=slot, locale=task.locale, priority=task.priority,
              due_at=task.due_at, sensitivity=task.sensitivity, controller_id=task.controller_id,
-             recording_id=task.recording_id, customer_id=task.customer_id, region=task.region,
+             recording_id=task.recording_id, customer_key_id=task.customer_key_id, region=task.region,
              duration_seconds=task.duration_seconds)
         for slot in range(1, k)
     ]

@@ -39,12 +39,12 @@ class SubmissionRefused(Exception):
 
 
 def _locked_task(task_id) -> Task:
-    # The task carries its customer (denormalised at creation): one join, not three.
-    return Task.objects.select_for_update(of=("self",)).select_related("customer").get(pk=task_id)
+    # The task carries its customer's key row (denormalised at creation): one join, not three.
+    return Task.objects.select_for_update(of=("self",)).select_related("customer_key").get(pk=task_id)
 
 
-def _customer_of(task: Task):
-    return task.customer if task.customer_id else task.snippet.recording.customer
+def _customer_key_of(task: Task):
+    return task.customer_key if task.customer_key_id else task.snippet.recording.customer_key
 
 
 def _hand_in_reasons(user, task, now, address) -> list[str]:
@@ -64,7 +64,7 @@ def _shred_for_accidental_activation(task: Task, actor: Actor) -> None:
     Draft.objects.filter(task__snippet_id=snippet.pk).delete()
     _withdraw_others(task, "accidental activation")
     record(actor, "snippet.shred", object_type="snippet", object_id=snippet.pk,
-           customer=snippet.recording.customer.pseudonym, purpose="accidental_activation")
+           customer=snippet.recording.customer_key.pseudonym, purpose="accidental_activation")
 
 
 def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address: str = "",
@@ -91,20 +91,20 @@ def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address
     try:
         with transaction.atomic():
             task = _locked_task(task_id)
-            customer = _customer_of(task)
+            customer_key = _customer_key_of(task)
             reasons = _hand_in_reasons(user, task, now, address)
             if not reasons:
                 submission = Submission(task=task, reviewer=user, idempotency_key=idempotency_key, labels=labels)
                 accidental = labels.get("activation") == "accidental" and not task.is_gold
                 if not accidental:
-                    content.seal_transcript(submission, customer, transcript.strip())
+                    content.seal_transcript(submission, customer_key, transcript.strip())
                 submission.save(force_insert=True)
                 task.status = Task.Status.DONE
                 task.lease_expires_at = None
                 task.save(update_fields=["status", "lease_expires_at"])
                 Draft.objects.filter(task=task, reviewer=user).delete()
                 record(actor, "transcript.submit", object_type="snippet", object_id=task.snippet_id,
-                       customer=customer.pseudonym, purpose="transcription",
+                       customer=customer_key.pseudonym, purpose="transcription",
                        details={"submission": str(submission.id), "labels": sorted(k for k, v in labels.items() if v)})
                 if accidental:
                     _shred_for_accidental_activation(task, actor)
@@ -134,7 +134,7 @@ def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address
         return earlier
     # Refusals are audited outside the transaction above, so the record survives the refusal.
     record(actor, "transcript.submit", outcome="denied", object_type="snippet", object_id=task.snippet_id,
-           customer=customer.pseudonym, details={"reasons": reasons})
+           customer=customer_key.pseudonym, details={"reasons": reasons})
     raise SubmissionRefused(reasons)
 
 
@@ -159,7 +159,7 @@ def skip(user, task_id, reason: str, *, now, address: str = "") -> Skip:
         task.lease_expires_at = None
         task.save(update_fields=["status", "lease_owner", "assigned_at", "lease_expires_at", "withdrawn_reason"])
         record(Actor.for_user(user, address), "task.skip", object_type="snippet", object_id=task.snippet_id,
-               customer=_customer_of(task).pseudonym, purpose="transcription", details={"reason": reason})
+               customer=_customer_key_of(task).pseudonym, purpose="transcription", details={"reason": reason})
     return skipped
 
 
@@ -180,7 +180,7 @@ def save_draft(user, task_id, text: str, labels: dict, *, now, address: str = ""
         if reasons:
             raise SubmissionRefused(reasons)
         draft = Draft.objects.filter(task=task, reviewer=user).first() or Draft(task=task, reviewer=user)
-        content.seal_draft(draft, _customer_of(task), text)
+        content.seal_draft(draft, _customer_key_of(task), text)
         draft.labels = labels
         draft.save()
     return draft

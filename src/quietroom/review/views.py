@@ -77,7 +77,7 @@ def next_snippet(request):
 def _held_task(request, task_id, submitted_key: str = "") -> Task | None:
     """The task this reviewer holds; None when it is gone because `submitted_key` stored it."""
     task = (Task.objects.filter(pk=task_id, lease_owner=request.user, status=Task.Status.LEASED)
-            .select_related("snippet__recording__customer").first())
+            .select_related("snippet__recording__customer_key").first())
     if task is None and submitted_key and Submission.objects.filter(
             idempotency_key=submitted_key, reviewer=request.user).exists():
         return None
@@ -192,7 +192,7 @@ def stream(request, token: str):
     if claim is None:
         return HttpResponseForbidden("This audio link is not valid for you (expired or from another session).")
     task_id, lease = claim
-    task = Task.objects.filter(pk=task_id).select_related("snippet__recording__customer").first()
+    task = Task.objects.filter(pk=task_id).select_related("snippet__recording__customer_key").first()
     if task is None:
         raise Http404("No such snippet.")
     if lease != streaming.lease_tag(task):

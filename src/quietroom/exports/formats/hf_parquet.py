@@ -47,7 +47,7 @@ def write(items, sink, *, with_audio: bool, export_id: str) -> int:
 
         for item in items:
             row = {
-                "snippet_id": item.snippet_id, "text": item.transcript, "speaker": item.customer,
+                "snippet_id": item.snippet_id, "text": item.transcript, "speaker": item.customer_pseudonym,
                 "reviewer": item.reviewer, "locale": item.locale, "duration": item.duration,
                 "agreement": item.agreement, "gold": item.gold,
                 "labels": json.dumps(item.labels, ensure_ascii=False) if item.labels else None,

@@ -8,7 +8,7 @@ from .common import audio_name
 
 def record_of(item, export_id: str) -> dict:
     out = {
-        "snippet_id": item.snippet_id, "export_id": export_id, "customer": item.customer,
+        "snippet_id": item.snippet_id, "export_id": export_id, "customer": item.customer_pseudonym,
         "locale": item.locale, "duration": item.duration, "transcript": item.transcript,
         "reviewer": item.reviewer, "submitted_at": item.submitted_at.isoformat(),
     }

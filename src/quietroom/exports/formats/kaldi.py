@@ -24,8 +24,8 @@ def write(items, sink, *, with_audio: bool, export_id: str) -> int:
         # Kaldi's text is one line per utterance: newlines in a transcript would break it.
         text.append(f"{utt} {' '.join(item.transcript.split())}")
         wav.append(f"{utt} {audio_name(item)}")
-        utt2spk.append(f"{utt} {item.customer}")
-        spk2utt[item.customer].append(utt)
+        utt2spk.append(f"{utt} {item.customer_pseudonym}")
+        spk2utt[item.customer_pseudonym].append(utt)
         if with_audio:
             sink.write(audio_name(item), item.audio)
     spk_lines = [f"{spk} {' '.join(_c_sorted(utts))}" for spk, utts in spk2utt.items()]

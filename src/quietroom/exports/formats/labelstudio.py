@@ -23,7 +23,7 @@ def write(items, sink, *, with_audio: bool, export_id: str) -> int:
         tasks.append({
             "id": number,
             "data": {"audio": audio_name(item), "snippet_id": item.snippet_id, "locale": item.locale,
-                     "speaker": item.customer},
+                     "speaker": item.customer_pseudonym},
             "annotations": [{
                 "ground_truth": item.gold,
                 "result": [{"from_name": "transcription", "to_name": "audio", "type": "textarea",

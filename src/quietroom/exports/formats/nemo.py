@@ -17,7 +17,7 @@ def write(items, sink, *, with_audio: bool, export_id: str) -> int:
             sink.write(audio_name(item), item.audio)
         lines.append(json.dumps({
             "audio_filepath": audio_name(item), "duration": item.duration, "text": item.transcript,
-            "lang": item.locale, "speaker": item.customer, "snippet_id": item.snippet_id,
+            "lang": item.locale, "speaker": item.customer_pseudonym, "snippet_id": item.snippet_id,
         }, ensure_ascii=False) + "\n")
         count += 1
     sink.write("manifest.json", "".join(lines).encode("utf-8"))
