@@ -32,31 +32,30 @@ def seal_snippet_audio(snippet: Snippet, customer_key: CustomerKey, wav: bytes) 
     snippet.wrapped_dek = sealed.wrapped_dek
 
 
+def _seal_text(text: str, object_id: str, customer_key: CustomerKey) -> tuple[bytes, bytes]:
+    """(ciphertext, wrapped data key) of `text`, stored in the row itself."""
+    sealed = vault.encrypt_object(text.encode("utf-8"), object_id, key_of(customer_key))
+    return sealed.ciphertext, sealed.wrapped_dek
+
+
 def seal_snippet_hypothesis(snippet: Snippet, customer_key: CustomerKey, text: str) -> None:
     """Encrypt the (already redacted) ASR hypothesis of a snippet (unsaved)."""
-    sealed = vault.encrypt_object(text.encode("utf-8"), f"{snippet.object_id}:hypothesis", key_of(customer_key))
-    snippet.hypothesis_ciphertext = sealed.ciphertext
-    snippet.hypothesis_wrapped_dek = sealed.wrapped_dek
+    snippet.hypothesis_ciphertext, snippet.hypothesis_wrapped_dek = _seal_text(
+        text, f"{snippet.object_id}:hypothesis", customer_key)
 
 
 def seal_transcript(submission, customer_key: CustomerKey, text: str) -> None:
-    sealed = vault.encrypt_object(text.encode("utf-8"), submission.object_id, key_of(customer_key))
-    submission.transcript_ciphertext = sealed.ciphertext
-    submission.wrapped_dek = sealed.wrapped_dek
+    submission.transcript_ciphertext, submission.wrapped_dek = _seal_text(text, submission.object_id, customer_key)
 
 
 def seal_draft(draft, customer_key: CustomerKey, text: str) -> None:
     """Encrypt an autosaved draft transcript exactly like a submitted one (unsaved)."""
-    sealed = vault.encrypt_object(text.encode("utf-8"), draft.object_id, key_of(customer_key))
-    draft.ciphertext = sealed.ciphertext
-    draft.wrapped_dek = sealed.wrapped_dek
+    draft.ciphertext, draft.wrapped_dek = _seal_text(text, draft.object_id, customer_key)
 
 
 def seal_escalation_note(case, customer_key: CustomerKey, text: str) -> None:
     """A reviewer's note on flagged content is content: sealed like a transcript (unsaved)."""
-    sealed = vault.encrypt_object(text.encode("utf-8"), case.object_id, key_of(customer_key))
-    case.note_ciphertext = sealed.ciphertext
-    case.note_wrapped_dek = sealed.wrapped_dek
+    case.note_ciphertext, case.note_wrapped_dek = _seal_text(text, case.object_id, customer_key)
 
 
 def shred_snippet(snippet: Snippet) -> None:
