@@ -2,7 +2,8 @@
 
 `quietroom --data-dir DIR COMMAND ...` points the embedded default (SQLite, blobs, demo
 secrets) at DIR. `quietroom demo --smoke` without --data-dir works in a fresh temporary
-folder so a self-check never touches a real installation.
+folder so a self-check never touches a real installation. `quietroom` alone (or `--help`,
+`help`) lists QuietRoom's own commands by task; `quietroom help --django` lists Django's.
 """
 from __future__ import annotations
 
@@ -11,8 +12,33 @@ import sys
 import tempfile
 
 
+# QuietRoom's commands by task, in the order a newcomer meets them. Commands that run before
+# Django's settings load (key creation) are described here; the others' summaries come from
+# their own `help`.
+COMMAND_GROUPS: list[tuple[str, list[str]]] = [
+    ("Getting started", ["demo", "serve", "worker"]),
+    ("People and access", ["createinvite", "createtoken", "eligibility"]),
+    ("Recordings in", ["ingest", "import", "batch_status", "requeue"]),
+    ("Escalation", ["escalation"]),
+    ("Privacy and data out", ["privacy", "export"]),
+    ("Audit log", ["audit"]),
+    ("Keys", ["createmasterkey", "rotate_master_key"]),
+    ("Evaluation", ["evaluate", "deid-file", "pii-scan"]),
+]
+BEFORE_SETTINGS = {
+    "createmasterkey": "Write a new 0600 master key file (never overwrites).",
+    "audit create-signing-key": "Write a new audit signing key (Ed25519).",
+    "audit create-chain-key": "Write a new audit chain key (HMAC).",
+}
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args in ([], ["--help"], ["-h"], ["help"]):
+        _print_overview()
+        return
+    if args == ["help", "--django"]:
+        args = ["help"]
     if "--data-dir" in args:
         i = args.index("--data-dir")
         if i + 1 >= len(args):
@@ -36,6 +62,36 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["quietroom", *args])
+
+
+def _print_overview() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quietroom.settings")
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.management import get_commands, load_command_class
+
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:  # production without its secrets: still say what exists
+        print(f"(settings do not load: {exc}; command summaries need them)", file=sys.stderr)
+        print("\n".join(f"{title}: {', '.join(names)}" for title, names in COMMAND_GROUPS))
+        return
+    ours = {name: app for name, app in get_commands().items() if app.startswith("quietroom")}
+    lines = ["usage: quietroom [--data-dir DIR] COMMAND [options]   (quietroom COMMAND --help for its options)", ""]
+    for title, names in COMMAND_GROUPS:
+        lines.append(f"{title}:")
+        for name in names:
+            summary = BEFORE_SETTINGS.get(name) or load_command_class(ours[name], name).help
+            lines.append(f"  {name:<18} {summary.split(chr(10))[0]}")
+        if title == "Audit log":
+            lines += [f"  {name:<30} {text}" for name, text in BEFORE_SETTINGS.items() if name.startswith("audit ")]
+        lines.append("")
+    listed = {name for _, names in COMMAND_GROUPS for name in names}
+    # "flush" is Django's own, overridden only to refuse (the audit log is append-only).
+    if sorted(set(ours) - listed - {"flush"}):
+        lines += ["Other:", *(f"  {name}" for name in sorted(set(ours) - listed - {"flush"})), ""]
+    lines.append("Django's own commands (migrate, shell, ...): quietroom help --django")
+    print("\n".join(lines))
 
 
 def _create_master_key(rest: list[str]) -> None:
