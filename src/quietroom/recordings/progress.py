@@ -1,11 +1,19 @@
 """How far an ingestion batch has come through the pipeline (for the UI and the CLI)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Count, Q
 
 from .models import IngestBatch
+
+SHORT_ID = 8  # characters of a batch id shown (and enough to name it on the command line)
+
+
+class BatchNotFound(LookupError):
+    """No batch, or several, answer to the id given; the message says which and what to do."""
 
 
 @dataclass(frozen=True)
@@ -16,6 +24,13 @@ class BatchProgress:
     processed: int
     discarded: int
     failed: int
+    created_at: datetime | None = None
+    rejected: int = 0
+    unchanged: int = 0
+
+    @property
+    def short_id(self) -> str:
+        return self.batch_id[:SHORT_ID]
 
     @property
     def finished(self) -> int:
@@ -34,6 +49,12 @@ class BatchProgress:
         return (f"[{'#' * filled}{'.' * (width - filled)}] {self.finished}/{self.accepted} "
                 f"(processed {self.processed}, discarded {self.discarded}, failed {self.failed})")
 
+    def line(self) -> str:
+        """One line for the CLI: short id, date, manifest, row counts, then the bar."""
+        when = f"{self.created_at:%Y-%m-%d %H:%M} UTC" if self.created_at else "?"
+        return (f"{self.short_id} {when} {self.manifest}: rows accepted {self.accepted}, rejected {self.rejected}, "
+                f"unchanged {self.unchanged}; pipeline {self.bar()}")
+
 
 def batch_progress(batches) -> list[BatchProgress]:
     """Progress of each batch, in one query."""
@@ -44,9 +65,25 @@ def batch_progress(batches) -> list[BatchProgress]:
         n_failed=Count("recordings", filter=Q(recordings__status="failed")),
     ).order_by("-created_at")
     return [
-        BatchProgress(str(b.id), b.manifest_name, b.n_accepted, b.n_processed, b.n_discarded, b.n_failed)
+        BatchProgress(str(b.id), b.manifest_name, b.n_accepted, b.n_processed, b.n_discarded, b.n_failed,
+                      created_at=b.created_at, rejected=b.rejected, unchanged=b.unchanged)
         for b in rows
     ]
+
+
+def find_batch(batches, given: str):
+    """The one batch of `batches` whose id is `given` or starts with it (at least 4 characters)."""
+    wanted = given.strip().lower()
+    if not re.fullmatch(r"[0-9a-f-]{4,36}", wanted):
+        raise BatchNotFound(f"{given!r} is not a batch id: give the id (or its first {SHORT_ID} characters) "
+                            "that batch_status or the ingest report printed")
+    matches = [b for b in batches.only("id") if str(b.id).startswith(wanted) or b.id.hex.startswith(wanted)]
+    if not matches:
+        raise BatchNotFound(f"no batch id starts with {given!r} (quietroom batch_status lists the recent ones)")
+    if len(matches) > 1:
+        shown = ", ".join(str(b.id)[:SHORT_ID + 4] for b in matches[:5])
+        raise BatchNotFound(f"{given!r} matches {len(matches)} batches ({shown}...): give more characters")
+    return batches.filter(pk=matches[0].pk)
 
 
 def batches_of_controller(controller_id: int):
