@@ -46,13 +46,35 @@ def test_snippets_store_a_sealed_redacted_hypothesis_and_bleep_times(controller,
     assert "PHONE_NUMBER" in entities
     assert all(0 <= r["start"] < r["end"] <= snippet.duration_seconds + 1e-6 for r in snippet.redactions)
     params = snippet.pipeline_params
-    assert params["pipeline"] == "deid-v4" and params["voice"]["name"] == "standard"
+    assert params["pipeline"] == "deid-v5" and params["voice"]["name"] == "standard"
     assert params["asr"]["engine"] == "faster-whisper" and params["vad"]["engine"] == "silero"
     recording = snippet.recording
     assert recording.status == "processed" and recording.raw_deleted_at and not recording.blob_key
     from quietroom.content import blob_store
 
     assert f"recordings/{recording.id}" not in set(blob_store().keys())
+
+
+def test_an_address_said_across_two_snippets_is_bleeped_in_both_stored_snippets(controller, tmp_path):
+    """Issue 15, finding 8: "... twenty two Springfield" | pause | "Road ..." is one address in
+    the whole recording's hypothesis; both stored snippets carry its bleep."""
+    def say(text):
+        return testspeech._trim(testspeech.synthesize_flite(text, "slt"))
+
+    def pause(seconds):
+        return np.zeros(int(seconds * 16000), dtype=np.float32)
+
+    samples = np.concatenate([pause(0.3), say("I live at twenty two Springfield"), pause(0.6),
+                              say("Road, in Leeds, near the station."), pause(0.3)])
+    _ingest(controller, tmp_path, samples, rec_id="split-1")
+    snippets = list(Snippet.objects.filter(recording__external_id="split-1").order_by("index"))
+    assert len(snippets) == 2
+    for snippet in snippets:
+        assert "STREET_ADDRESS" in {r["entity"] for r in snippet.redactions}, snippet.redactions
+        assert all(0 <= r["start"] < r["end"] <= snippet.duration_seconds + 1e-6 for r in snippet.redactions)
+    # the first snippet's bleep runs to its end, the second's starts at its start
+    assert snippets[0].redactions[-1]["end"] == pytest.approx(snippets[0].duration_seconds, abs=1e-3)
+    assert snippets[1].redactions[0]["start"] == 0.0
 
 
 def test_the_reviewer_sees_labels_where_the_number_was(controller, tmp_path, phone_recording, make_reviewer,

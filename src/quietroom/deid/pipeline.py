@@ -1,7 +1,11 @@
 """The whole de-identification of one recording, as a plain function over audio.
 
-decode (caller) -> VAD + segmentation -> per snippet: ASR hypothesis with word timings ->
-PII spans -> voice anonymisation -> bleep the PII time ranges -> redacted hypothesis.
+decode (caller) -> VAD + segmentation -> per snippet: ASR hypothesis with word timings, voice
+anonymisation -> the snippets' hypotheses joined in recording time -> PII spans on that whole
+hypothesis -> their time ranges -> per snippet: bleep every range that reaches it, redact its
+words of every span that reaches it. Detecting on the whole recording is what finds an entity
+the snippet boundary cut in two (issue 15: "Spring" | "field Road" was an address in neither
+half). The check pass (ASR of the anonymised snippets) is joined and detected the same way.
 No Django here: the recordings app stores what this returns.
 """
 from __future__ import annotations
@@ -13,9 +17,10 @@ from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 
-from . import anonymize, asr, pii, redaction, segmentation, vad
+from . import anonymize, asr, pii, recording_hypothesis, redaction, segmentation, vad
 
-PIPELINE_VERSION = "deid-v4"  # v4: a looping snippet is decoded again by beam search (repeatable); v3: check pass, light voice
+PIPELINE_VERSION = "deid-v5"  # v5: PII found on the whole recording's hypothesis, bleeps reach across snippets;
+# v4: a looping snippet is decoded again by beam search (repeatable); v3: check pass, light voice
 
 
 @dataclass(frozen=True)
@@ -102,29 +107,51 @@ def segment(samples: np.ndarray, config: DeidConfig, clock: StageClock | None = 
 
 def deidentify_snippet(piece: np.ndarray, config: DeidConfig, rng: np.random.Generator,
                        clock: StageClock | None = None):
-    """(audio, redacted hypothesis, spans, redactions, drawn voice params) for one snippet."""
+    """(audio, redacted hypothesis, spans, redactions, drawn voice params) for one piece of audio
+    taken as a whole recording of one snippet (the evaluation's leak test)."""
+    whole = segmentation.Segment(0.0, piece.size / vad.RATE)
+    return _deidentify_pieces([whole], [piece], whole.end, config, rng, clock)[0]
+
+
+def _deidentify_pieces(segments, pieces, duration: float, config: DeidConfig, rng: np.random.Generator,
+                       clock: StageClock | None = None) -> list[tuple]:
+    """The snippets of one recording (`duration` seconds long), de-identified together: per
+    snippet (audio, redacted hypothesis, spans, redactions, drawn voice params)."""
     clock = clock or StageClock()
-    duration = piece.size / vad.RATE
-    with clock.track("asr"):
-        transcript = config.engine().transcribe(piece)
+    engine = config.engine()
+    profile = anonymize.get_profile(config.voice_profile)
+    heard, voiced, drawn = [], [], []
+    for piece in pieces:
+        with clock.track("asr"):
+            heard.append(engine.transcribe(piece))
+        with clock.track("anonymize"):
+            audio, params = anonymize.anonymize(piece, profile, rng)
+        voiced.append(audio)
+        drawn.append(params)
     with clock.track("pii"):
-        spans = pii.detect(transcript.text)
-    with clock.track("anonymize"):
-        audio, drawn = anonymize.anonymize(piece, anonymize.get_profile(config.voice_profile), rng)
+        whole = recording_hypothesis.join(heard, segments)
+        found = pii.detect(whole.text)
     with clock.track("redact"):
-        cuts = redaction.time_ranges(transcript, spans, duration, config.redaction_margin)
+        spans = whole.snippet_spans(found)
+        cuts = redaction.in_snippets(
+            redaction.time_ranges(whole.transcript, found, duration, config.redaction_margin), segments)
     if config.check_pass:
         with clock.track("check"):
-            second = config.engine().transcribe(audio)
-            extra = redaction.time_ranges(second, pii.detect(second.text), duration, config.redaction_margin)
-        if extra:
-            cuts = redaction.merge(cuts + extra)
-            # the reviewer's hypothesis loses the words under the new bleeps as well
-            spans = pii.merge_spans(spans + redaction.spans_under(transcript, extra))
+            second = recording_hypothesis.join([engine.transcribe(audio) for audio in voiced], segments)
+            extra = redaction.in_snippets(
+                redaction.time_ranges(second.transcript, pii.detect(second.text), duration, config.redaction_margin),
+                segments)
+        for k, more in enumerate(extra):
+            if more:
+                cuts[k] = redaction.merge(cuts[k] + more)
+                # the reviewer's hypothesis loses the words under the new bleeps as well
+                spans[k] = pii.merge_spans(spans[k] + redaction.spans_under(heard[k], more))
+    out = []
     with clock.track("redact"):
-        hypothesis = pii.redact_text(transcript.text, spans)
-        audio = redaction.apply(audio, cuts, mode=config.redaction_mode)
-    return audio, hypothesis, spans, cuts, drawn
+        for transcript, audio, mine, bleeps, params in zip(heard, voiced, spans, cuts, drawn):
+            out.append((redaction.apply(audio, bleeps, mode=config.redaction_mode),
+                        pii.redact_text(transcript.text, mine), mine, bleeps, params))
+    return out
 
 
 def deidentify(samples: np.ndarray, config: DeidConfig = DeidConfig(), *,
@@ -133,8 +160,6 @@ def deidentify(samples: np.ndarray, config: DeidConfig = DeidConfig(), *,
     rng = rng if rng is not None else np.random.default_rng()
     params = describe(config)
     segments, pieces = segment(samples, config, clock)
-    out = []
-    for index, (seg, piece) in enumerate(zip(segments, pieces)):
-        audio, hypothesis, spans, cuts, _drawn = deidentify_snippet(piece, config, rng, clock)
-        out.append(DeidSnippet(index, seg.start, seg.end, audio, hypothesis, spans, cuts, params))
-    return out
+    done = _deidentify_pieces(segments, pieces, samples.size / vad.RATE, config, rng, clock)
+    return [DeidSnippet(index, seg.start, seg.end, audio, hypothesis, spans, cuts, params)
+            for index, (seg, (audio, hypothesis, spans, cuts, _drawn)) in enumerate(zip(segments, done))]

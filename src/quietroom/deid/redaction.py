@@ -1,8 +1,10 @@
 """Removing personal data from a snippet's audio, using the ASR word timings.
 
 A PII span (character offsets in the hypothesis) covers some words; their time range, widened
-by a margin, is replaced by a quiet 1 kHz tone (or silence). Ranges are clipped to the snippet
-and merged when they touch, so the bleep list the reviewer UI shows is clean.
+by a margin, is replaced by a quiet 1 kHz tone (or silence). The pipeline finds ranges on the
+whole recording's hypothesis (`recording_hypothesis`) and hands each snippet the ranges that
+reach into it (`in_snippets`), clipped and merged when they touch, so the bleep list the reviewer
+UI shows is clean.
 """
 from __future__ import annotations
 
@@ -11,12 +13,14 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .asr import Transcript
+from .segmentation import Segment
 
 RATE = 16000
 DEFAULT_MARGIN = 0.08  # seconds: word timings from ASR are approximate at the edges
 TONE_HZ = 1000.0
 TONE_DBFS = -20.0
 _FADE = 0.005  # seconds, so the bleep does not click
+_SLIVER = 0.001  # seconds: a range reaching less than this into a snippet holds no speech there
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,9 @@ def time_ranges(transcript: Transcript, spans, duration: float, margin: float = 
     neighbouring recognised words: audio between a PII word and the next recognised word is
     speech (or silence) nobody has checked, and it is where the recogniser's loose end times
     and dropped words hide the rest of a number ("... nine one four" missing from a card
-    number). A span at the start or end of the transcript reaches the edge of the snippet.
+    number). A span at the start or end of the transcript reaches the edge of the audio
+    (0 and `duration`). Given the whole recording's transcript, the neighbouring word may lie in
+    the next snippet: the unrecognised audio at that snippet's head is bleeped too.
     """
     offsets = transcript.char_spans()
     words = transcript.words
@@ -64,6 +70,21 @@ def merge(ranges: list[Redaction]) -> list[Redaction]:
         else:
             merged.append(r)
     return merged
+
+
+def in_snippets(ranges: list[Redaction], segments: list[Segment]) -> list[list[Redaction]]:
+    """Recording-time ranges handed to the snippets they reach: every range overlapping a
+    snippet, even partly, clipped to it, in seconds from the snippet's start, merged. A range
+    that ends exactly where a snippet starts (or starts where it ends) is not in it."""
+    out = []
+    for seg in segments:
+        mine = []
+        for r in ranges:
+            start, end = max(r.start, seg.start), min(r.end, seg.end)
+            if end - start >= _SLIVER:
+                mine.append(Redaction(start - seg.start, end - seg.start, r.entity))
+        out.append(merge(mine))
+    return out
 
 
 def spans_under(transcript: Transcript, ranges: list[Redaction]):
