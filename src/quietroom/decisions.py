@@ -49,6 +49,11 @@ class Refusal(enum.StrEnum):
     OFFBOARDED = "offboarded"
     OTHER_CONTROLLER = "other_controller"
     CASE_CLOSED = "case_closed"
+    # What may leave QuietRoom (privacy.outbound): why a snippet is held back from an export
+    HELD_ERASED = "held_erased"
+    HELD_LEGAL_HOLD = "held_legal_hold"
+    HELD_FLAGGED = "held_flagged"
+    HELD_WITHDRAWN = "held_withdrawn"
     # No policy for the purpose (the gate fails closed)
     NO_POLICY = "no_policy"
 

@@ -6,6 +6,7 @@ foreign id answers 404, exactly like a missing one).
 """
 from __future__ import annotations
 
+import json
 from datetime import date
 from uuid import UUID
 
@@ -136,7 +137,8 @@ def get_batch(request, run_id: UUID):
 def _export_out(export: Export) -> dict:
     return {"id": export.id, "format": export.format, "created_at": export.created_at,
             "with_audio": export.with_audio, "item_count": export.item_count,
-            "customer_count": export.customers.count(), "filters": export.filters}
+            "customer_count": export.customers.count(), "filters": export.filters,
+            "held_back": export.held_back}
 
 
 def _own_export(request, export_id: UUID) -> Export:
@@ -174,19 +176,31 @@ def get_export(request, export_id: UUID):
     return _export_out(_own_export(request, export_id))
 
 
+_DOWNLOAD_HEADERS = {
+    "X-QuietRoom-Items": {"description": "items in this download", "schema": {"type": "integer"}},
+    "X-QuietRoom-Held-Back": {
+        "description": "JSON object: items held back by reason (flagged, legal_hold, withdrawn, erased), when the "
+                       "export was made plus those of its items held back since; counts only",
+        "schema": {"type": "string"}},
+}
+
+
 @api.get("/exports/{export_id}/download", response={200: bytes, 404: ErrorOut, **ERRORS}, tags=["exports"],
-         summary="Download an export (one file, or a zip when it has several)",
-         openapi_extra={"responses": {200: {"description": "the export file",
+         summary="Download an export (one file, or a zip when it has several), rendered afresh: anything flagged, "
+                 "held, withdrawn or erased since is left out",
+         openapi_extra={"responses": {200: {"description": "the export file", "headers": _DOWNLOAD_HEADERS,
                                             "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}})
 def download_export(request, export_id: UUID):
     require(request, "exports:read")
     export = _own_export(request, export_id)
     sink = MemorySink()
-    render_export(export, sink, _actor(request), purpose="export.download")
+    rendering = render_export(export, sink, _actor(request), purpose="export.download")
     name, payload = sink.payload()
     response = HttpResponse(payload, content_type="application/octet-stream")
     response["Content-Disposition"] = f'attachment; filename="{export.id}-{name}"'
     response["Cache-Control"] = "no-store"
+    response["X-QuietRoom-Items"] = str(rendering.items)
+    response["X-QuietRoom-Held-Back"] = json.dumps(rendering.held_back, separators=(",", ":"))
     return response
 
 

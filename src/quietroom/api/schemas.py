@@ -84,6 +84,11 @@ class ExportOut(Schema):
     item_count: int
     customer_count: int
     filters: dict
+    held_back: dict[str, int] = Field(
+        default_factory=dict,
+        description="reviewed snippets matching the filters that were held back when the export was made, by "
+                    "reason (flagged, legal_hold, withdrawn, erased): counts only, never which; empty for exports "
+                    "made before the counts were kept")
 
 
 class CheckpointOut(Schema):

@@ -1,12 +1,15 @@
 """Choosing what an export holds, and reading it through the gate.
 
 One item per reviewed snippet. Where a snippet has several submissions (overlap, gold), the
-adjudicated one wins, then the gold reference, then the earliest review. Transcripts (and audio,
-when asked for) are decrypted only by the gate, one audit event per read; an item whose
-customer was erased in between is left out.
+adjudicated one wins, then the gold reference, then the earliest review. What may leave at all
+is not decided here: `privacy.outbound` holds flagged, escalated, held, withdrawn and erased
+snippets back, and the selection counts them by reason. Transcripts (and audio, when asked for)
+are decrypted only by the gate, one audit event per read; the gate asks `privacy.outbound`
+again, so an item flagged or erased while the export is written is held back and counted too.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 
@@ -14,6 +17,7 @@ from django.core.exceptions import FieldDoesNotExist
 
 from quietroom import gate
 from quietroom.audit.log import Actor
+from quietroom.privacy import outbound
 from quietroom.recordings.models import Snippet
 from quietroom.review.models import Submission
 
@@ -86,13 +90,15 @@ def _agreement_of(snippet) -> float | None:
     return max(0.0, min(1.0, 1.0 - float(agreement.wer)))
 
 
-def select_submissions(filters: ExportFilters, *, controller=None, snippet_ids=None) -> list:
-    """The chosen submission per snippet, in a stable order (time, then snippet id)."""
-    qs = (Submission.objects.select_related("task__snippet__recording__customer_key", "reviewer")
-          .filter(transcript_ciphertext__isnull=False,
-                  task__snippet__recording__customer_key__destroyed_at__isnull=True))
-    if _has(Snippet, "shredded_at"):
-        qs = qs.filter(task__snippet__shredded_at__isnull=True)
+@dataclass(frozen=True)
+class Selection:
+    submissions: list            # the chosen submission per snippet that may leave, in order
+    held_back: dict[str, int]    # reviewed snippets matching the filters held back, by reason
+
+
+def _reviewed(filters: ExportFilters, controller, snippet_ids):
+    """Every submission matching the filters (transcript or not), or None when none can."""
+    qs = Submission.objects.select_related("task__snippet__recording__customer_key", "reviewer")
     if controller is not None:
         qs = qs.filter(task__snippet__recording__controller=controller)
     if snippet_ids is not None:
@@ -105,13 +111,28 @@ def select_submissions(filters: ExportFilters, *, controller=None, snippet_ids=N
         qs = qs.filter(submitted_at__lte=datetime.combine(filters.date_to, time.max, timezone.utc))
     if filters.min_agreement is not None:
         if not _has(Snippet, "agreement"):
-            return []  # no agreement recorded anywhere: nothing can meet a threshold
+            return None  # no agreement recorded anywhere: nothing can meet a threshold
         qs = qs.filter(task__snippet__agreement__wer__lte=1.0 - filters.min_agreement)
     if filters.gold_only:
-        if _has(Submission, "kind"):
-            qs = qs.filter(kind="gold_reference")
-        else:
-            return []
+        if not _has(Submission, "kind"):
+            return None
+        qs = qs.filter(kind="gold_reference")
+    return qs
+
+
+def select_submissions(filters: ExportFilters, *, controller=None, snippet_ids=None) -> Selection:
+    """The chosen submission per snippet that may leave, in a stable order (time, then snippet
+    id), and how many reviewed snippets matching the filters were held back, by reason.
+
+    `snippet_ids`: re-render the snippets an earlier export recorded; any whose row is gone
+    since counts as erased.
+    """
+    reviewed = _reviewed(filters, controller, snippet_ids)
+    if reviewed is None:
+        return Selection([], outbound.counts())
+    sorted_out = outbound.sort_out(Snippet.objects.filter(pk__in=reviewed.values("task__snippet_id")),
+                                   named=snippet_ids)
+    qs = reviewed.filter(transcript_ciphertext__isnull=False, task__snippet_id__in=sorted_out.may_leave)
     best: dict = {}
     for sub in qs.order_by("submitted_at", "id"):
         rank = KIND_PREFERENCE.get(getattr(sub, "kind", "review"), 3)
@@ -120,18 +141,32 @@ def select_submissions(filters: ExportFilters, *, controller=None, snippet_ids=N
             best[sub.task.snippet_id] = (rank, sub)
     chosen = [sub for _, sub in best.values()]
     chosen.sort(key=lambda s: (s.submitted_at, str(s.task.snippet_id)))
-    return chosen
+    return Selection(chosen, sorted_out.held_back)
 
 
-def read_items(actor: Actor, submissions, *, with_audio: bool, purpose: str = "export"):
-    """ExportItems through the gate (audited reads); erased items are skipped."""
-    for submission, text in gate.transcripts_for_export(actor, submissions, purpose=purpose):
+def read_items(actor: Actor, submissions, *, with_audio: bool, purpose: str = "export",
+               held_back: Counter | None = None):
+    """ExportItems through the gate (audited reads).
+
+    A snippet the gate refuses because it may no longer leave, or finds erased, is skipped and
+    counted in `held_back` by reason.
+    """
+    held_back = held_back if held_back is not None else Counter()
+    for submission in submissions:
         snippet = submission.task.snippet
-        audio = None
-        if with_audio:
-            audio = gate.snippet_audio_for_export(actor, snippet, purpose=purpose)
-            if audio is None:
-                continue
+        try:
+            read = list(gate.transcripts_for_export(actor, [submission], purpose=purpose))
+            audio = gate.snippet_audio_for_export(actor, snippet, purpose=purpose) if with_audio and read else None
+        except gate.AccessDenied as refused:
+            reason = outbound.reason_of(refused)
+            if reason is None:
+                raise
+            held_back[reason] += 1
+            continue
+        if not read or (with_audio and audio is None):
+            held_back[outbound.ERASED] += 1  # destroyed between choosing and reading
+            continue
+        ((_, text),) = read
         yield ExportItem(
             snippet_id=str(snippet.id), customer_pseudonym=snippet.recording.customer_key.pseudonym,
             reviewer=submission.reviewer.pseudonym or "", locale=snippet.locale,

@@ -1,8 +1,8 @@
 """Records of data going out (exports) and coming in (imports).
 
 An export records its format, filters, which snippets it held and which customers' items they
-were: the customer list is what erasure uses to issue deletion lists to whoever holds an
-export. An import run records where a batch came from and on what consent basis.
+were (the customer list is what erasure uses to issue deletion lists to whoever holds an
+export), and how many snippets it held back, by reason, without saying which. An import run records where a batch came from and on what consent basis.
 """
 from __future__ import annotations
 
@@ -22,8 +22,13 @@ class Export(models.Model):
     filters = models.JSONField(default=dict)
     with_audio = models.BooleanField(default=False)
     item_count = models.PositiveIntegerField(default=0)
-    # Snippet ids it held, so a download re-renders exactly these (minus anything erased since).
+    # Snippet ids it held, so a download re-renders exactly these (minus anything that may no
+    # longer leave: privacy.outbound). Never the ids of what was held back.
     snippet_ids = models.JSONField(default=list)
+    # How many reviewed snippets matching its filters were held back, by reason (privacy.outbound
+    # REASONS: flagged, legal_hold, withdrawn, erased): counts only. Empty for exports recorded
+    # before the counts were kept.
+    held_back = models.JSONField(default=dict)
 
 
 class ExportCustomer(models.Model):

@@ -29,6 +29,14 @@ class Task(models.Model):
     # The statuses in which the reviewer has had the snippet: what exposure and caps count.
     HELD = (Status.LEASED, Status.DONE)
 
+    # Withdrawal reasons (withdrawn_reason) that are the gold checks' bookkeeping, not a decision
+    # about the snippet: such a snippet may still leave in an export (privacy.outbound). Any other
+    # reason (sensitive content, accidental activation, one added later) holds it back.
+    BECAME_GOLD = "became gold"
+    GOLD_LEASE_EXPIRED = "gold lease expired"
+    GOLD_SKIPPED = "gold skipped"
+    ROUTINE_WITHDRAWALS = (BECAME_GOLD, GOLD_LEASE_EXPIRED, GOLD_SKIPPED)
+
     class Sensitivity(models.TextChoices):
         STANDARD = "standard"
         # Only reviewers cleared for sensitive content (ReviewerClearance) may get it.

@@ -44,7 +44,7 @@ def make_gold(snippet, reference_text: str, by_user) -> Task:
             task = Task.for_snippet(snippet, slot=0, is_gold=True)
             task.save(force_insert=True)
         Task.objects.filter(snippet=snippet).exclude(pk=task.pk).filter(status=Task.Status.QUEUED).update(
-            status=Task.Status.WITHDRAWN, withdrawn_reason="became gold")
+            status=Task.Status.WITHDRAWN, withdrawn_reason=Task.BECAME_GOLD)
         task.is_gold = True
         task.status = Task.Status.DONE
         task.save(update_fields=["is_gold", "status"])

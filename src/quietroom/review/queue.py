@@ -66,7 +66,7 @@ def reclaim_expired(now) -> int:
     # One UPDATE for both kinds, written out because it runs on every "next" (the ORM's CASE
     # building cost more than the statement): gold rows keep owner and time.
     with connection.cursor() as cursor:
-        cursor.execute(_RECLAIM_SQL, [Task.Status.WITHDRAWN, Task.Status.QUEUED, "gold lease expired",
+        cursor.execute(_RECLAIM_SQL, [Task.Status.WITHDRAWN, Task.Status.QUEUED, Task.GOLD_LEASE_EXPIRED,
                                       Task.Status.LEASED, Task._meta.get_field("lease_expires_at")
                                       .get_db_prep_value(now, connection)])
         return cursor.rowcount

@@ -153,7 +153,7 @@ def skip(user, task_id, reason: str, *, now, address: str = "") -> Skip:
         skipped = Skip.objects.create(task=task, reviewer=user, reason=reason)
         Draft.objects.filter(task=task, reviewer=user).delete()
         if task.is_gold:
-            task.status, task.withdrawn_reason = Task.Status.WITHDRAWN, "gold skipped"
+            task.status, task.withdrawn_reason = Task.Status.WITHDRAWN, Task.GOLD_SKIPPED
         else:
             task.status, task.lease_owner, task.assigned_at = Task.Status.QUEUED, None, None
         task.lease_expires_at = None

@@ -10,11 +10,13 @@ from quietroom.exports.collect import ExportFilters
 from quietroom.exports.formats import FORMATS, single_file
 from quietroom.exports.run import ExportError, export_now
 from quietroom.exports.sinks import FileSink, FolderSink, SinkError
+from quietroom.privacy import outbound
 
 
 class Command(BaseCommand):
     help = ("Export reviewed snippets (pseudonymous ids only) as JSONL, a NeMo manifest, a Kaldi data "
-            "folder, Hugging Face Parquet or Label Studio tasks.")
+            "folder, Hugging Face Parquet or Label Studio tasks. Flagged, escalated, held, withdrawn and "
+            "erased snippets are held back and counted by reason.")
 
     def add_arguments(self, parser):
         parser.add_argument("--format", default="jsonl", choices=FORMATS)
@@ -55,4 +57,6 @@ class Command(BaseCommand):
             export = export_now(fmt, sink, actor, controller=controller, filters=filters, with_audio=with_audio)
         except (SinkError, ExportError) as exc:
             raise CommandError(str(exc)) from exc
-        self.stderr.write(f"export {export.id}: {export.item_count} item(s) as {fmt}")
+        # Counts only, by reason: never which snippets were held back.
+        held = ", ".join(f"{reason} {n}" for reason, n in outbound.counts(export.held_back).items())
+        self.stderr.write(f"export {export.id}: {export.item_count} item(s) as {fmt}; held back: {held}")
