@@ -10,7 +10,16 @@ import os
 import tempfile
 
 os.environ.setdefault("QUIETROOM_MODE", "test")
-os.environ.setdefault("QUIETROOM_DATA_DIR", tempfile.mkdtemp(prefix="quietroom-test-"))
+# pytest-xdist starts its workers with the controller's environment: a folder the controller
+# made here would be shared by every worker (one worker's scan for plaintext would then see
+# another's files come and go). So each worker makes its own, unless whoever started pytest
+# chose a folder.
+_MADE_HERE = "QUIETROOM_TEST_DATA_DIR_MADE_BY_PYTEST"
+if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get(_MADE_HERE):
+    os.environ["QUIETROOM_DATA_DIR"] = tempfile.mkdtemp(prefix=f"quietroom-test-{os.environ['PYTEST_XDIST_WORKER']}-")
+elif "QUIETROOM_DATA_DIR" not in os.environ:
+    os.environ["QUIETROOM_DATA_DIR"] = tempfile.mkdtemp(prefix="quietroom-test-")
+    os.environ[_MADE_HERE] = "1"
 os.environ.pop("REDIS_URL", None)  # jobs in-process unless a test opts in
 
 
