@@ -66,3 +66,21 @@ def test_serving_is_refused_while_the_audit_chain_key_cannot_be_read(tmp_path):
     key.chmod(0o644)
     readable = start({**COMPLETE, "QUIETROOM_AUDIT_CHAIN_KEY": str(key)}, CHECK)
     assert readable.returncode != 0 and "readable by others" in readable.stderr
+
+
+EMAIL = ("import django; django.setup(); from django.conf import settings as s; "
+         "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS, s.EMAIL_HOST_USER, "
+         "s.EMAIL_HOST_PASSWORD == 'p,ss word', s.EMAIL_TIMEOUT)")
+
+
+def test_escalation_and_security_mail_is_configured_from_the_environment():
+    """SMTP by default in production; backend, relay, STARTTLS and credentials from the environment."""
+    default = start(COMPLETE, EMAIL)
+    assert default.stdout.split() == ["django.core.mail.backends.smtp.EmailBackend", "localhost", "25", "False",
+                                      "False", "10"], default.stderr[-500:]
+    configured = start({**COMPLETE, "QUIETROOM_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                        "QUIETROOM_EMAIL_HOST": "relay.example", "QUIETROOM_EMAIL_PORT": "587",
+                        "QUIETROOM_EMAIL_STARTTLS": "1", "QUIETROOM_EMAIL_USER": "quietroom",
+                        "QUIETROOM_EMAIL_PASSWORD": "p,ss word", "QUIETROOM_EMAIL_TIMEOUT": "5"}, EMAIL)
+    assert configured.stdout.split() == ["django.core.mail.backends.filebased.EmailBackend", "relay.example", "587",
+                                         "True", "quietroom", "True", "5"], configured.stderr[-500:]

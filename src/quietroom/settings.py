@@ -194,11 +194,19 @@ CELERY_BEAT_SCHEDULE = {
 QUIETROOM_WEBAUTHN_RP_ID = config.env_str("QUIETROOM_WEBAUTHN_RP_ID", "localhost")
 QUIETROOM_WEBAUTHN_ORIGINS = config.csv_env("QUIETROOM_WEBAUTHN_ORIGIN", "http://localhost:8000")
 
-# Security notices by e-mail: printed to the console in the demo, SMTP in production.
+# Security notices and escalation notices by e-mail (never content, a password or a sign-in
+# link): printed to the console in the demo, SMTP in production, or any Django backend by name.
 EMAIL_BACKEND = config.env_str("QUIETROOM_EMAIL_BACKEND", (
     "django.core.mail.backends.smtp.EmailBackend" if MODE == "production"
     else "django.core.mail.backends.console.EmailBackend"))
 EMAIL_HOST = config.env_str("QUIETROOM_EMAIL_HOST", "localhost")
+EMAIL_PORT = config.env_int("QUIETROOM_EMAIL_PORT", 25)
+EMAIL_USE_TLS = os.environ.get("QUIETROOM_EMAIL_STARTTLS", "0") == "1"
+EMAIL_HOST_USER = config.env_str("QUIETROOM_EMAIL_USER")
+EMAIL_HOST_PASSWORD = os.environ.get("QUIETROOM_EMAIL_PASSWORD", "")  # whole value: it may hold commas
+# Seconds: a case is announced after the reviewer's submission commits, in the same request,
+# so a hung mail relay must not hold the reviewer (the in-app notice is already written).
+EMAIL_TIMEOUT = config.env_int("QUIETROOM_EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = config.env_str("QUIETROOM_EMAIL_FROM", "quietroom@localhost")
 
 # Proxies whose X-Forwarded-For we believe (CIDRs); empty = use the socket address only.

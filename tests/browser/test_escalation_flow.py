@@ -81,13 +81,15 @@ def test_flag_hold_retention_erasure_release(live_server, browser, page, control
         # --- B loses access on the next range request ------------------------------------------
         assert page_b.evaluate(RANGE_FETCH, src_b) == 403
         assert Task.objects.filter(lease_owner=bob).get().status == "withdrawn"
-        # On-call staff were told, with a link and no content.
-        assert len(mail.outbox) == 1 and "hurt" not in mail.outbox[0].body
-        assert f"/escalation/case/{case.pk}/" in mail.outbox[0].body
+        # The officers were told (nobody is on call: both), one message each, a link and no content.
+        assert sorted(m.to[0] for m in mail.outbox) == [olivia.email, oscar.email]
+        assert all(len(m.to) == 1 and "hurt" not in m.body for m in mail.outbox)
+        assert all(f"/escalation/case/{case.pk}/" in m.body for m in mail.outbox)
 
         # --- the first officer: queue, listen, propose a legal hold -------------------------------
         sign_in(page_o1, live_server, olivia)
-        page_o1.goto(live_server.url + "/escalation/")
+        page_o1.click("#nav-escalation")  # the officer's menu leads to the queue
+        page_o1.wait_for_selector(f"tr[data-case='{case.pk}']")
         page_o1.click(f"tr[data-case='{case.pk}'] a")
         page_o1.wait_for_selector("#case-category >> text=Threat to others")
         assert "will hurt someone" in page_o1.inner_text("#case-note")

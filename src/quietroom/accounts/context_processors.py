@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from quietroom.escalation.access import is_escalation_staff
+
 from . import access as access_rules
 from . import notices, permissions, vetting
 from .models import User
@@ -23,4 +25,6 @@ def access(request):
         "nav_people": permissions.VIEW_PEOPLE in perms,
         "nav_vendors": permissions.VIEW_VENDORS in perms,
         "nav_training": permissions.TAKE_TRAINING in perms,
+        # The controller's privacy officers: the queue of escalated cases (escalation/access.py).
+        "nav_escalation": is_escalation_staff(user),
     }

@@ -16,14 +16,18 @@ def token_hash(token: str) -> str:
 
 
 def create_invitation(*, organisation, username: str, role: str, site=None, locales=(), hours=None,
-                      created_by=None) -> tuple[Invitation, str]:
-    """Returns the invitation and its token; the token is shown once and never stored."""
+                      created_by=None, email: str = "") -> tuple[Invitation, str]:
+    """Returns the invitation and its token; the token is shown once and never stored.
+
+    `email` (checked by the caller, see `services.clean_email`) is copied onto the person when
+    they accept; blank leaves the address they have.
+    """
     token = secrets.token_urlsafe(32)
     hours = hours or settings.QUIETROOM["INVITATION_HOURS"]
     invitation = Invitation.objects.create(
         token_hash=token_hash(token), organisation=organisation, site=site, role=role,
         locales=list(locales), username=username, expires_at=timezone.now() + timedelta(hours=hours),
-        created_by=created_by,
+        created_by=created_by, email=email,
     )
     return invitation, token
 

@@ -143,6 +143,9 @@ class Invitation(models.Model):
     role = models.CharField(max_length=32, choices=User.Role.choices)
     locales = models.JSONField(default=list)
     username = models.CharField(max_length=150)
+    # Where notices (and, for escalation staff, new cases) will be sent: given by the inviter,
+    # copied onto the person when they accept. Never used to send the link itself.
+    email = models.EmailField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)

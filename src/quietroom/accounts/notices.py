@@ -15,15 +15,26 @@ from .models import Notice, User
 log = logging.getLogger(__name__)
 
 
-def notify(user: User, message: str, *, subject: str = "QuietRoom security notice") -> Notice:
+def notify(user: User, message: str, *, subject: str = "QuietRoom security notice", email: bool = True) -> Notice:
+    """An in-app notice for `user`; with `email`, the same text to their address if they have one."""
     notice = Notice.objects.create(user=user, message=message[:500])
-    if user.email:
-        try:
-            send_mail(subject, message, settings.DEFAULT_FROM_EMAIL, [user.email])
-        except OSError:
-            # The in-app notice is the record; a mail server outage must not block sign-in.
-            log.warning("notice e-mail could not be sent (notice %s)", notice.pk)
+    if email:
+        send_email(user, subject, message, notice=notice)
     return notice
+
+
+def send_email(user: User, subject: str, body: str, *, notice: Notice | None = None) -> bool:
+    """One message to one person (nobody sees who else was told); False if none went out."""
+    if not user.email:
+        return False
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    except OSError:
+        # The in-app notice is the record; a mail server outage must not block sign-in, nor
+        # a reviewer's submission whose case is announced after it commits.
+        log.warning("notice e-mail could not be sent (notice %s)", notice.pk if notice else "-")
+        return False
+    return True
 
 
 def vendor_managers_of(user: User):

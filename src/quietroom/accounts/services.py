@@ -6,8 +6,13 @@ querysets in `permissions.py`; every change is audited here, in the same transac
 from __future__ import annotations
 
 import ipaddress
+from collections import Counter
+from dataclasses import dataclass
+from typing import Sequence
 
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 from django.db import transaction
 from django.utils import timezone
 
@@ -62,7 +67,30 @@ def parse_countries(text: str) -> list[str]:
     return sorted(set(countries))
 
 
+def clean_email(text: str) -> str:
+    """'' or one address that Django's EmailValidator accepts (stripped); else a clear error."""
+    text = (text or "").strip()
+    if text:
+        try:
+            EmailValidator()(text)
+        except ValidationError:
+            raise ValidationError(f"{text!r} is not a valid e-mail address") from None
+    return text
+
+
 # --- people ------------------------------------------------------------------------------------
+
+
+def _new_person(*, organisation_id, username: str, role: str, email: str = "", first_name: str = "",
+                last_name: str = "", site: Site | None = None, locales=()) -> User:
+    """A person with no password and no factor: they choose both from an invitation link."""
+    user = User(username=username, first_name=first_name, last_name=last_name, email=email,
+                organisation_id=organisation_id, site=site, role=role, locales=list(locales))
+    user.set_unusable_password()
+    user.save()
+    user.pseudonym = user_pseudonym(user.pk)
+    user.save(update_fields=["pseudonym"])
+    return user
 
 
 def add_person(manager: User, *, username: str, first_name: str, last_name: str, email: str,
@@ -71,12 +99,8 @@ def add_person(manager: User, *, username: str, first_name: str, last_name: str,
     if User.objects.filter(username=username).exists():
         raise ValidationError("That username is taken; choose another.")
     with transaction.atomic():
-        user = User(username=username, first_name=first_name, last_name=last_name, email=email,
-                    organisation_id=manager.organisation_id, site=site, role=role, locales=locales)
-        user.set_unusable_password()
-        user.save()
-        user.pseudonym = user_pseudonym(user.pk)
-        user.save(update_fields=["pseudonym"])
+        user = _new_person(organisation_id=manager.organisation_id, username=username, role=role, email=email,
+                           first_name=first_name, last_name=last_name, site=site, locales=locales)
         record(_actor(manager, address), "person.added", object_type="user", object_id=user.pk,
                details={"role": role})
     return user
@@ -84,6 +108,11 @@ def add_person(manager: User, *, username: str, first_name: str, last_name: str,
 
 def invite(manager: User, person: User, *, address: str = "") -> str:
     """A single-use link for `person` to choose a password and enrol a factor; returns the token."""
+    return issue_invitation(_actor(manager, address), person, created_by=manager)
+
+
+def issue_invitation(actor: Actor, person: User, *, created_by: User | None = None, hours=None) -> str:
+    """`invite` for any actor (a command, the demo): earlier open links of the person are revoked."""
     if person.has_second_factor:
         raise ValidationError("This person already has an active account; reset a lost factor first.")
     if person.offboarded_at is not None:
@@ -94,10 +123,102 @@ def invite(manager: User, person: User, *, address: str = "") -> str:
             revoked_at=timezone.now())
         invitation, token = invitations.create_invitation(
             organisation=person.organisation, username=person.username, role=person.role, site=person.site,
-            locales=person.locales, created_by=manager)
-        record(_actor(manager, address), "invitation.created", object_type="invitation", object_id=invitation.pk,
+            locales=person.locales, created_by=created_by, hours=hours)
+        record(actor, "invitation.created", object_type="invitation", object_id=invitation.pk,
                details={"role": person.role, "for_user": person.pk})
     return token
+
+
+# --- setting up a controller ---------------------------------------------------------------------
+
+CONTROLLER_STAFF_ROLES = (User.Role.PRIVACY_OFFICER, User.Role.CONTROLLER_ADMIN, User.Role.AUDITOR)
+# The controller's privacy officers are its escalation staff (`escalation.access.staff_of`): a
+# new case is a notice for each of them and an e-mail to those with an address.
+NO_ESCALATION_STAFF = ("a controller needs at least one privacy officer with an e-mail address: new escalation "
+                       "cases are sent to its privacy officers, and without one they reach nobody")
+
+
+@dataclass(frozen=True)
+class NewStaff:
+    """One of the controller's own people, as the set-up is asked to create them."""
+
+    username: str
+    role: str
+    email: str = ""
+    first_name: str = ""
+    last_name: str = ""
+
+
+def staff_problems(person: NewStaff) -> list[str]:
+    """What is wrong with one row of a controller's staff, each naming its field."""
+    problems = []
+    if not person.username:
+        problems.append("username: missing")
+    else:
+        try:
+            UnicodeUsernameValidator()(person.username)
+        except ValidationError as exc:
+            problems.append(f"username: {exc.messages[0]}")
+        else:
+            if User.objects.filter(username=person.username).exists():
+                problems.append(f"username: {person.username!r} is taken")
+    if person.role not in CONTROLLER_STAFF_ROLES:
+        problems.append(f"role: {person.role!r} is not a controller role "
+                        f"({', '.join(str(r) for r in CONTROLLER_STAFF_ROLES)})")
+    try:
+        email = clean_email(person.email)
+    except ValidationError as exc:
+        problems.append(f"email: {exc.messages[0]}")
+    else:
+        if person.role == User.Role.PRIVACY_OFFICER and not email:
+            problems.append("email: privacy officers receive escalations by e-mail; give an address")
+    return problems
+
+
+def set_up_controller(name: str, staff: Sequence[NewStaff], *, actor: Actor) -> tuple[Organisation, list[User]]:
+    """A controller and its own people (no passwords: invite them with `issue_invitation`).
+
+    Refused as a whole, every problem named, unless at least one privacy officer with a valid
+    e-mail address is among them: an organisation is never left with nobody who receives its
+    escalations.
+    """
+    name = (name or "").strip()
+    problems = []
+    if not name:
+        problems.append("name: the controller needs a name")
+    elif Organisation.objects.filter(name=name).exists():
+        problems.append(f"name: an organisation named {name!r} exists already")
+    seen: Counter = Counter()
+    repeated = {u for u, n in Counter(p.username for p in staff).items() if n > 1}
+    for person in staff:
+        seen[person.role] += 1
+        label = User.Role(person.role).label.lower() if person.role in User.Role.values else "person"
+        row = staff_problems(person) + ([f"username: {person.username!r} is given twice"]
+                                        if person.username in repeated else [])
+        problems += [f"{label} {seen[person.role]} ({person.username}): {p}" for p in row]
+    officers = [p for p in staff if p.role == User.Role.PRIVACY_OFFICER and p.email.strip()]
+    if not officers:
+        problems.append(NO_ESCALATION_STAFF)
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        controller = Organisation.objects.create(name=name, kind=Organisation.Kind.CONTROLLER)
+        record(actor, "controller.created", object_type="organisation", object_id=controller.pk,
+               details={"staff": len(staff), "escalation_staff": len(officers)})
+        people = [add_staff(controller, person, actor=actor) for person in staff]
+    return controller, people
+
+
+def add_staff(controller: Organisation, person: NewStaff, *, actor: Actor) -> User:
+    """One more of the controller's own people (no password, no factor until invited)."""
+    problems = staff_problems(person)
+    if problems:
+        raise ValidationError([f"{person.username}: {p}" for p in problems])
+    with transaction.atomic():
+        user = _new_person(organisation_id=controller.pk, username=person.username, role=person.role,
+                           email=clean_email(person.email), first_name=person.first_name, last_name=person.last_name)
+        record(actor, "person.added", object_type="user", object_id=user.pk, details={"role": person.role})
+    return user
 
 
 def set_languages(manager: User, person: User, locales: list[str], *, address: str = "") -> None:

@@ -189,6 +189,8 @@ def invitation_view(request, token: str):
             user.site = invitation.site
             user.role = invitation.role
             user.locales = invitation.locales
+            if invitation.email:  # the inviter's address for them; blank keeps the one they have
+                user.email = invitation.email
             user.set_password(form.cleaned_data["password"])
             user.totp_secret = totp.new_secret()
             user.totp_confirmed = False

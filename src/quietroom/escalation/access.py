@@ -56,10 +56,14 @@ def escalation_review_policy(read) -> Decision:
     return Decision.of(refusal_reasons(read.user, read.subject))
 
 
-def staff_of(controller_id) -> QuerySet:
+def escalation_staff() -> QuerySet:
+    """Every controller's escalation staff who can act now (active, not offboarded)."""
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.filter(
-        organisation_id=controller_id, organisation__kind=CONTROLLER, role="privacy_officer",
-        is_active=True, offboarded_at__isnull=True,
+        organisation__kind=CONTROLLER, role="privacy_officer", is_active=True, offboarded_at__isnull=True,
     )
+
+
+def staff_of(controller_id) -> QuerySet:
+    return escalation_staff().filter(organisation_id=controller_id)

@@ -110,12 +110,19 @@ def _seconds(case, now) -> int:
     return int((now - case.reported_at).total_seconds())
 
 
+def _choices() -> str:
+    return "; ".join(f"{label} ({value})" for value, label in Case.Decision.choices)
+
+
 def propose(user, case: Case, decision: str, reason: str, *, referred_to: str = "", policy_reference: str = "",
             address: str = "", now=None) -> Proposal:
     now = now or timezone.now()
     actor = Actor.for_user(user, address)
+    if not decision:
+        # Nothing is pre-selected on the case page: deleting the snippet is never a default.
+        raise DecisionRefused([f"Choose a decision: {_choices()}"])
     if decision not in Case.Decision.values:
-        raise DecisionRefused([f"decision must be one of: {', '.join(Case.Decision.values)}"])
+        raise DecisionRefused([f"{decision!r} is not a decision; choose one of: {_choices()}"])
     _check_staff(user, case, actor, "escalation.decision.proposed")
     reason = _clean_reason(reason)
     referred_to, policy_reference = referred_to.strip()[:200], policy_reference.strip()[:200]

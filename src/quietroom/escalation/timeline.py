@@ -13,7 +13,8 @@ from quietroom.audit.models import AuditEvent
 
 # Details worth showing; anything else (ranges, ids) stays in the log.
 SHOWN = ("category", "severity", "decision", "proposed", "seconds_to_decision", "seconds_held", "to", "policy",
-         "reasons", "reason", "withdrawn_tasks", "note", "needs_second_person", "four_eyes", "recipients")
+         "reasons", "reason", "withdrawn_tasks", "note", "needs_second_person", "four_eyes", "recipients",
+         "notices")
 
 
 @dataclass(frozen=True)

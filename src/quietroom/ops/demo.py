@@ -1,4 +1,5 @@
-"""The demo: a controller, a vendor site on this machine, sample speech, a reviewer invitation.
+"""The demo: a controller with its privacy officer, a vendor site on this machine, sample
+speech, invitations for the reviewer and the officer.
 
 Sample recordings are assembled at run time from public recorded prompts (Debian's
 asterisk-core-sounds-en) or espeak-ng: no customer data, no committed audio. They are written
@@ -18,8 +19,9 @@ from django.utils import timezone as dj_timezone
 
 from quietroom import testspeech
 from quietroom.accounts.invitations import create_invitation
-from quietroom.accounts import vetting
+from quietroom.accounts import services, vetting
 from quietroom.accounts.models import Organisation, Site, User
+from quietroom.audit.log import Actor
 from quietroom.recordings.ingest import IngestReport, ingest_manifest
 
 CONTROLLER = "Demo Voice Assistant Co"
@@ -27,6 +29,10 @@ VENDOR = "Demo Transcription Ltd"
 SITE = "Demo site (this computer)"
 LOCALE = "en-US"  # the Asterisk prompts are US English
 FORMATS = ("wav", "flac", "ogg")
+# The controller's escalation staff: new cases are notices on their Notices page and e-mails
+# the demo prints to the console (`.invalid` is a domain that never receives mail).
+OFFICER = services.NewStaff("demo-officer", User.Role.PRIVACY_OFFICER, "privacy-officer@demo.invalid")
+DEMO_ACTOR = Actor(name="demo", role="controller_admin")
 
 
 @dataclass
@@ -36,10 +42,16 @@ class DemoSetup:
     report: IngestReport
     reviewer_username: str
     invitation_path: str
+    officer_username: str = ""
+    officer_invitation_path: str = ""  # "" once the officer has signed up
 
 
 def organisations() -> tuple[Organisation, Site]:
-    controller, _ = Organisation.objects.get_or_create(name=CONTROLLER, defaults={"kind": Organisation.Kind.CONTROLLER})
+    controller = Organisation.objects.filter(name=CONTROLLER).first()
+    if controller is None:
+        # The same set-up as a real controller's, so the demo keeps its rule: never without a
+        # privacy officer who receives escalations.
+        controller, _ = services.set_up_controller(CONTROLLER, [OFFICER], actor=DEMO_ACTOR)
     vendor, _ = Organisation.objects.get_or_create(
         name=VENDOR, defaults={"kind": Organisation.Kind.VENDOR, "controller": controller,
                                "approved_at": dj_timezone.now(), "approved_countries": ["GB"]}
@@ -48,6 +60,17 @@ def organisations() -> tuple[Organisation, Site]:
         organisation=vendor, name=SITE, defaults={"country": "GB", "networks": ["127.0.0.0/8", "::1/128"]}
     )
     return controller, site
+
+
+def escalation_officer(controller: Organisation) -> tuple[User, str]:
+    """The demo's privacy officer, and a fresh invitation path while they have not signed up."""
+    officer = User.objects.filter(username=OFFICER.username).first()
+    if officer is None:  # a data folder from before the demo had an officer
+        officer = services.add_staff(controller, OFFICER, actor=DEMO_ACTOR)
+    if officer.has_second_factor:
+        return officer, ""
+    token = services.issue_invitation(DEMO_ACTOR, officer, hours=2)
+    return officer, f"/accounts/invite/{token}/"
 
 
 def vetted_person(username: str, site: Site) -> User:
@@ -104,4 +127,6 @@ def set_up(*, username: str = "demo-reviewer", recordings: int = 3) -> DemoSetup
         organisation=site.organisation, username=username, role=User.Role.REVIEWER, site=site, locales=[LOCALE],
         hours=2,
     )
-    return DemoSetup(controller, site, report, username, f"/accounts/invite/{token}/")
+    officer, officer_path = escalation_officer(controller)
+    return DemoSetup(controller, site, report, username, f"/accounts/invite/{token}/",
+                     officer.username, officer_path)

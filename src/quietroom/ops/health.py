@@ -2,7 +2,10 @@
 
 /healthz answers as long as the process serves requests. /readyz checks what a request needs:
 the database, the broker (when one is configured) and the blob store; a load balancer takes
-the instance out while any is down. /metrics exposes queue depth, lease age, pipeline
+the instance out while any is down. It also lists warnings that need a person, not a restart:
+a controller whose new escalation cases would reach nobody by e-mail (named by organisation,
+with counts, never by person); a warning never makes an instance unready, since taking every
+instance out would hide the cases too. /metrics exposes queue depth, lease age, pipeline
 throughput, refused accesses and request latency. None of them show personal data.
 """
 from __future__ import annotations
@@ -51,6 +54,29 @@ def _check_blob_store() -> None:
 CHECKS = {"database": _check_database, "broker": _check_broker, "blob_store": _check_blob_store}
 
 
+def _officers(n: int) -> str:
+    return f"{n} active privacy officer{'' if n == 1 else 's'}"
+
+
+def escalation_reach_problems() -> list[str]:
+    """One sentence per controller whose new cases no escalation staff would get by e-mail."""
+    from quietroom.escalation.notify import reach
+
+    problems = []
+    for row in reach():
+        if row.reachable:
+            continue
+        if row.staff:
+            problems.append(f"controller {row.controller!r} has no active escalation staff with an e-mail address "
+                            f"({_officers(row.staff)}, none with one): new escalation cases reach "
+                            "them only as in-app notices; give a privacy officer an address")
+        else:
+            problems.append(f"controller {row.controller!r} has no active escalation staff with an e-mail address "
+                            "(no active privacy officer): new escalation cases reach nobody; invite one "
+                            "(quietroom createinvite USER --org ORG --role privacy_officer --email ADDRESS)")
+    return problems
+
+
 @never_cache
 @require_GET
 def readyz(request):
@@ -63,7 +89,13 @@ def readyz(request):
         except Exception as exc:  # any failure means "not ready"; the type is enough to act on
             ready = False
             results[name] = {"ok": False, "error": type(exc).__name__}
-    return JsonResponse({"ready": ready, "checks": results}, status=200 if ready else 503)
+    warnings = []
+    if results["database"]["ok"]:
+        try:
+            warnings = escalation_reach_problems()
+        except Exception as exc:  # a warning's own failure is a warning, never "not ready"
+            warnings = [f"escalation reach not checked ({type(exc).__name__})"]
+    return JsonResponse({"ready": ready, "checks": results, "warnings": warnings}, status=200 if ready else 503)
 
 
 def _metrics_allowed(request) -> bool:

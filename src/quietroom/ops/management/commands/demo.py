@@ -57,6 +57,11 @@ class Command(BaseCommand):
             f"(it works once, for 2 hours):\n\n    {url}\n\n"
             "You will choose a password and add an authenticator app (any TOTP app).\n"
         ))
+        if setup.officer_invitation_path:
+            self.stdout.write(
+                f"The controller's privacy officer '{setup.officer_username}' receives escalations (their e-mails "
+                "are printed here). To handle them, open this link in a private window (works once, 2 hours):\n\n"
+                f"    http://127.0.0.1:{opts['port']}{setup.officer_invitation_path}\n")
         command = serving.gunicorn_command("127.0.0.1", opts["port"], workers=2)
         os.execv(command[0], command)
 
