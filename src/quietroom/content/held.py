@@ -77,10 +77,10 @@ def destroy_held_key(held: HeldKey) -> bool:
     """The hold ended: nothing the key kept can be decrypted again. False if already destroyed."""
     with transaction.atomic():
         row = HeldKey.objects.select_for_update().get(pk=held.pk)
-        if row.destroyed_at is not None and not row.wrapped_key:
-            return False
-        row.wrapped_key = None
-        row.destroyed_at = row.destroyed_at or timezone.now()
-        row.save(update_fields=["wrapped_key", "destroyed_at"])
+        newly = not (row.destroyed_at is not None and not row.wrapped_key)
+        if newly:
+            row.wrapped_key = None
+            row.destroyed_at = row.destroyed_at or timezone.now()
+            row.save(update_fields=["wrapped_key", "destroyed_at"])
     held.wrapped_key, held.destroyed_at = row.wrapped_key, row.destroyed_at
-    return True
+    return newly

@@ -268,12 +268,14 @@ def _settle_holds(request, pseudonym: str, actor: Actor, after_step) -> None:
             with transaction.atomic():
                 if holds.snippet_is_held(held.snippet_ref, lock=True):
                     continue
-                content.destroy_held_key(held)
-                Case.objects.filter(pk__in=held.cases).update(note_ciphertext=None, note_wrapped_dek=None)
-                record(actor, "key.held.destroy", object_type="held_key", object_id=held.pk, customer=pseudonym,
-                       purpose="erasure", details={"snippet": str(held.snippet_ref), "cases": held.cases})
-                record(actor, "erasure.hold_ended", object_type="erasure", object_id=request.id, customer=pseudonym,
-                       purpose="erasure", details={"snippet": str(held.snippet_ref), "cases": held.cases})
+                # False: a concurrent run destroyed it, and audited it, first.
+                if content.destroy_held_key(held):
+                    Case.objects.filter(pk__in=held.cases).update(note_ciphertext=None, note_wrapped_dek=None)
+                    details = {"snippet": str(held.snippet_ref), "cases": held.cases}
+                    record(actor, "key.held.destroy", object_type="held_key", object_id=held.pk,
+                           customer=pseudonym, purpose="erasure", details=details)
+                    record(actor, "erasure.hold_ended", object_type="erasure", object_id=request.id,
+                           customer=pseudonym, purpose="erasure", details=details)
             after_step("held_key_destroyed")
         _remove_held_snippet(request, held.snippet_ref)
 
