@@ -16,6 +16,8 @@ ALLOWED_CALLERS = {
     "open_sealed": {GATE},
     "unwrap_customer_key": {PACKAGE / "content" / "keys.py"},
     "rewrap_customer_key": {PACKAGE / "content" / "keys.py"},
+    # A legal hold keeping objects of an erased customer: data keys move, content stays sealed.
+    "rewrap_data_key": {PACKAGE / "content" / "held.py"},
     "unwrap": set(),
     "unwrap_account_secret": {PACKAGE / "content" / "account_secrets.py"},
 }

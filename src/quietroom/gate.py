@@ -204,8 +204,9 @@ def escalation_note_for_staff(user, case, *, address: str | None = None) -> str:
 def snippet_audio_for_escalation(user, case, *, address: str | None = None, byte_range: str = "") -> StreamGrant:
     """An escalation officer's play of a flagged snippet: only there, only for them, audited."""
     read = Read("escalation review", Actor.for_user(user, address or ""), case, user, None, address)
+    # held=True: a snippet a legal hold kept from its customer's erasure opens here, and only here.
     sealed = content.snippet_audio_of(case.snippet, object_id=case.snippet_id,
-                                      customer_pseudonym=case.customer_pseudonym)
+                                      customer_pseudonym=case.customer_pseudonym, held=True)
     case_ref = {"case": str(case.id)}
     return StreamGrant(audio=_read(read, "snippet.play", sealed, details={**case_ref, **_range(byte_range)},
                                    denied_details=case_ref))

@@ -186,6 +186,7 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-received-recordings": {"task": "quietroom.requeue_received", "schedule": 300.0},
     "audit-checkpoint": {"task": "quietroom.audit_checkpoint", "schedule": 15 * 60.0},
     "privacy-retention": {"task": "quietroom.privacy_retention", "schedule": 24 * 3600.0},
+    "privacy-finish-erasures": {"task": "quietroom.privacy_finish_erasures", "schedule": 15 * 60.0},
     "escalation-deadlines": {"task": "quietroom.escalation_deadlines", "schedule": 10 * 60.0},
 }
 

@@ -1,5 +1,5 @@
 """A reviewer's flag withdraws the snippet from everyone at once; escalation staff decide under
-four eyes; a legal hold stops retention and erasure until it is released."""
+four eyes; a legal hold keeps its snippet from retention and erasure until it is released."""
 from __future__ import annotations
 
 import pytest
@@ -72,11 +72,11 @@ def test_on_call_staff_get_an_email_with_a_link_and_no_content(controller, make_
     assert case.severity == "critical"
 
 
-def test_legal_hold_needs_a_second_officer_and_blocks_retention_and_erasure(flagged, make_officer, controller, settings):
+def test_legal_hold_needs_a_second_officer_and_keeps_the_snippet_from_retention_and_erasure(
+        flagged, make_officer, controller, settings, django_capture_on_commit_callbacks):
     from quietroom.audit.log import Actor
     from quietroom.privacy import retention
-    from quietroom.privacy.erasure import ErasureBlocked, erase_pseudonym
-    from quietroom.privacy.holds import blocking_holds
+    from quietroom.privacy.erasure import erase_pseudonym
 
     case = flagged["case"]
     first, second = make_officer("olivia"), make_officer("oscar")
@@ -96,20 +96,19 @@ def test_legal_hold_needs_a_second_officer_and_blocks_retention_and_erasure(flag
     retention.enforce()
     assert Snippet.objects.get(pk=case.snippet_id).shredded_at is None
 
-    # Erasure: refused, and the refusal names the hold.
-    reasons = blocking_holds(controller, case.customer_pseudonym)
-    assert reasons and str(case.pk) in reasons[0]
+    # Erasure: everything else of the customer goes; the held snippet stays, and the erasure
+    # names the case that holds it.
     officer_actor = Actor.for_user(first)
-    with pytest.raises(ErasureBlocked) as blocked:
-        erase_pseudonym(controller, case.customer_pseudonym, officer_actor)
-    assert "legal hold" in "; ".join(blocked.value.reasons)
+    erasure = erase_pseudonym(controller, case.customer_pseudonym, officer_actor)
+    assert erasure.step == "held" and [e["case_id"] for e in erasure.held] == [str(case.pk)]
     assert Snippet.objects.filter(pk=case.snippet_id).exists()
 
     with pytest.raises(cases.DecisionRefused, match="reason"):
         cases.release_hold(second, hold, "   ")
-    cases.release_hold(second, hold, "police confirmed no further need")
+    with django_capture_on_commit_callbacks(execute=True):  # the waiting erasure finishes after the commit
+        cases.release_hold(second, hold, "police confirmed no further need")
     assert holds.active_holds_for_customer(case.customer_pseudonym).count() == 0
-    erasure = erase_pseudonym(controller, case.customer_pseudonym, officer_actor)
+    erasure.refresh_from_db()
     assert erasure.step == "done" and not Snippet.objects.filter(pk=case.snippet_id).exists()
     # The case survives the erasure of its snippet: its record and timeline stay.
     case = Case.objects.get()
@@ -121,6 +120,21 @@ def test_legal_hold_needs_a_second_officer_and_blocks_retention_and_erasure(flag
     confirmed = AuditEvent.objects.get(action="escalation.decision.confirmed", outcome="ok")
     assert confirmed.details["decision"] == "legal_hold" and confirmed.details["seconds_to_decision"] >= 0
     assert verify().ok
+
+
+def test_a_proposed_hold_keeps_the_snippet_from_retention_while_the_second_officer_decides(
+        flagged, make_officer, settings):
+    from quietroom.privacy import retention
+
+    case = flagged["case"]
+    cases.propose(make_officer(), case, "legal_hold", "police request expected")
+    settings.QUIETROOM_RETENTION = {**settings.QUIETROOM_RETENTION, "SNIPPET_DAYS": 1, "TRANSCRIPT_DAYS": 1}
+    long_ago = timezone.now() - timezone.timedelta(days=30)
+    Snippet.objects.update(created_at=long_ago)
+    Submission.objects.update(submitted_at=long_ago)
+    retention.enforce()
+    assert Snippet.objects.get(pk=case.snippet_id).shredded_at is None
+    assert Submission.objects.filter(task__snippet_id=case.snippet_id).exclude(transcript_ciphertext=None).exists()
 
 
 def test_no_action_deletes_the_audio_every_transcript_and_the_note(flagged, make_officer):

@@ -208,10 +208,11 @@ def download_export(request, export_id: UUID):
 
 
 def _erasure_out(request_row) -> dict:
+    from quietroom.privacy.erasure import held_report
+
     return {"id": request_row.id, "step": request_row.step, "requested_at": request_row.requested_at,
             "completed_at": request_row.completed_at, "removed": request_row.removed,
-            "exports": request_row.exports}
-
+            "exports": request_row.exports, "held": held_report(request_row)}
 
 @api.post("/privacy/access-report", response={200: dict, **ERRORS}, tags=["privacy"],
           summary="Signed access report for one customer: every access to their content, with proofs")
@@ -222,18 +223,17 @@ def access_report(request, body: CustomerIn):
     return reports.build(request.auth.organisation, body.customer_id, _actor(request))
 
 
-@api.post("/privacy/erasure", response={200: ErasureOut, 409: ErrorOut, **ERRORS}, tags=["privacy"],
-          summary="Erase one customer (crypto-shredding; idempotent) and get the export deletion list")
+@api.post("/privacy/erasure", response={200: ErasureOut, 202: ErasureOut, **ERRORS}, tags=["privacy"],
+          summary="Erase one customer (crypto-shredding; idempotent) and get the export deletion list",
+          description="200: erased. 202: erased except what legal holds keep (`held`: which case holds what, "
+                      "since when, until when; counts, never content); the erasure finishes by itself when "
+                      "those holds end.")
 def erase(request, body: CustomerIn):
     require(request, "privacy:write")
-    from quietroom.privacy.erasure import ErasureBlocked, erase_customer
+    from quietroom.privacy.erasure import erase_customer
 
-    try:
-        row = erase_customer(request.auth.organisation, body.customer_id, _actor(request))
-    except ErasureBlocked as exc:
-        raise HttpError(409, f"erasure blocked: {exc}") from exc
-    return _erasure_out(row)
-
+    row = erase_customer(request.auth.organisation, body.customer_id, _actor(request))
+    return Status(200 if row.step == "done" else 202, _erasure_out(row))
 
 @api.get("/privacy/erasure/{erasure_id}", response={200: ErasureOut, 404: ErrorOut, **ERRORS}, tags=["privacy"],
          summary="Status of an erasure request")

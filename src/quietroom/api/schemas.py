@@ -110,6 +110,26 @@ class CustomerIn(Schema):
     customer_id: str = Field(..., min_length=1, max_length=200, description="the product's own customer id")
 
 
+class HeldKeptOut(Schema):
+    snippets: int
+    transcripts: int
+    notes: int
+
+
+class HeldOut(Schema):
+    """One escalation case that keeps part of an erased customer (GDPR Art. 17(3)(e))."""
+
+    case_id: UUID
+    category: str
+    hold: Literal["confirmed", "proposed"] = Field(..., description="proposed: waiting for a second officer")
+    since: datetime
+    until: Literal["released", "decided"] = Field(
+        ..., description="released: until an officer releases the hold; decided: until the second officer "
+                         "confirms (then until released) or turns it down (then the erasure finishes)")
+    decide_by: datetime | None = Field(None, description="a proposal: the case's response deadline")
+    kept: HeldKeptOut
+
+
 class ErasureOut(Schema):
     id: UUID
     step: str
@@ -117,3 +137,4 @@ class ErasureOut(Schema):
     completed_at: datetime | None
     removed: dict
     exports: list[dict]
+    held: list[HeldOut] = Field(default_factory=list, description="what legal holds keep until they end")

@@ -9,11 +9,13 @@ app may seal and shred without an import circle.
 
     stores    the configured key provider and blob store
     keys      customer key rows: created on first sight, unwrapped, destroyed, re-wrapped
+    held      held keys: what a legal hold keeps of an erased customer, re-wrapped under its own key
     account_secrets  second-factor seeds sealed by the master key (keys, not content)
     sealing   sealing objects, shredding snippets, deleting raw audio after processing
     sealed    descriptions of stored content for the gate to open (no plaintext here)
 """
 from .keys import ContentGone, customer_key_row, destroy_customer_key, key_of, rewrap_customer_keys
+from .held import destroy_held_key, held_key_for, hold_objects
 from .sealed import (
     SealedContent, draft_of, escalation_note_of, hypothesis_of, raw_audio_of, snippet_audio_of, transcript_of,
 )
@@ -26,7 +28,8 @@ from .stores import blob_store, key_provider
 
 __all__ = [
     "ContentGone", "SealedContent", "blob_store", "customer_key_row", "delete_raw_audio",
-    "destroy_customer_key", "draft_of", "escalation_note_of", "hypothesis_of", "key_of", "key_provider",
+    "destroy_customer_key", "destroy_held_key", "draft_of", "escalation_note_of", "held_key_for", "hold_objects",
+    "hypothesis_of", "key_of", "key_provider",
     "open_account_secret", "raw_audio_of", "rewrap_account_secrets", "rewrap_customer_keys",
     "seal_account_secret", "seal_draft", "seal_escalation_note", "seal_recording_audio", "seal_snippet_audio",
     "seal_snippet_hypothesis", "seal_transcript", "shred_escalation_note", "shred_snippet", "snippet_audio_of",

@@ -1,7 +1,9 @@
 """Customer keys: one per pseudonymous customer, wrapped by the master key.
 
 Destroying a customer's key is erasure: every data key of theirs is wrapped by it, so one row
-update makes every copy of their audio and text unreadable at once, backups included.
+update makes every copy of their audio and text unreadable at once, backups included. A held key
+(`privacy.HeldKey`, see `content.held`) is the same kind of key for what a legal hold keeps of an
+erased customer: `key_of` unwraps either, and master key rotation moves both.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from django.utils import timezone
 
 from quietroom import vault
 from quietroom.audit.log import Actor, record
+from quietroom.privacy.models import HeldKey
 from quietroom.recordings.models import CustomerKey
 
 from .stores import key_provider
@@ -33,11 +36,16 @@ def customer_key_row(pseudonym: str) -> CustomerKey:
     return row
 
 
-def key_of(customer_key: CustomerKey | None) -> bytes:
-    """The customer's unwrapped key (for sealing here, for opening in the gate only)."""
+def _name(row: CustomerKey | HeldKey) -> str:
+    """The name the key is wrapped under (associated data): the pseudonym, or `held:<id>`."""
+    return row.key_name if isinstance(row, HeldKey) else row.pseudonym
+
+
+def key_of(customer_key: CustomerKey | HeldKey | None) -> bytes:
+    """The customer's (or a held) unwrapped key (for sealing here, for opening in the gate only)."""
     if customer_key is None or customer_key.destroyed_at is not None or not customer_key.wrapped_key:
         raise ContentGone("the customer's key has been destroyed")
-    return vault.unwrap_customer_key(key_provider(), bytes(customer_key.wrapped_key), customer_key.pseudonym)
+    return vault.unwrap_customer_key(key_provider(), bytes(customer_key.wrapped_key), _name(customer_key))
 
 
 def destroy_customer_key(pseudonym: str) -> bool:
@@ -66,25 +74,30 @@ def rewrap_customer_keys(old_provider, *, batch: int = 500) -> int:
     new_provider = key_provider()
     if old_provider.key_id == new_provider.key_id:
         return 0
+    # Held keys (what legal holds keep of erased customers) are moved like customer keys.
+    moved = sum(_rewrap_rows(model, old_provider, new_provider, batch) for model in (CustomerKey, HeldKey))
+    record(Actor.system(), "key.rotate", object_type="master_key", object_id=new_provider.key_id,
+           details={"from": old_provider.key_id, "rewrapped": moved})
+    return moved
+
+
+def _rewrap_rows(model, old_provider, new_provider, batch: int) -> int:
     moved = 0
     while True:
         rows = list(
-            CustomerKey.objects.filter(master_key_id=old_provider.key_id, destroyed_at__isnull=True)
+            model.objects.filter(master_key_id=old_provider.key_id, destroyed_at__isnull=True)
             .order_by("pk")[:batch]
         )
         if not rows:
-            break
+            return moved
         for row in rows:
             with transaction.atomic():
-                locked = CustomerKey.objects.select_for_update().get(pk=row.pk)
+                locked = model.objects.select_for_update().get(pk=row.pk)
                 if locked.master_key_id != old_provider.key_id or locked.destroyed_at is not None:
                     continue
                 locked.wrapped_key = vault.rewrap_customer_key(
-                    old_provider, new_provider, bytes(locked.wrapped_key), locked.pseudonym
+                    old_provider, new_provider, bytes(locked.wrapped_key), _name(locked)
                 )
                 locked.master_key_id = new_provider.key_id
                 locked.save(update_fields=["wrapped_key", "master_key_id"])
                 moved += 1
-    record(Actor.system(), "key.rotate", object_type="master_key", object_id=new_provider.key_id,
-           details={"from": old_provider.key_id, "rewrapped": moved})
-    return moved

@@ -6,19 +6,26 @@ these, asks the policy, decrypts and audits (`gate.open_audited`). `empty` means
 stored (no hypothesis, an empty draft, no note, a transcript destroyed with its accidental
 activation): the reader gets empty text. `gone` means the object's keys were destroyed
 (shredded, erased).
+
+What a legal hold keeps of an erased customer is wrapped by a held key instead of the customer's
+(`content.held`). Only the escalation reads look for it (`held=True`, and the case note): every
+other reader finds such an object gone, as it finds everything else of an erased customer.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from quietroom.privacy.models import HeldKey
 from quietroom.recordings.models import CustomerKey, Recording, Snippet
+
+from .held import held_key_for
 
 
 @dataclass(frozen=True)
 class SealedContent:
     object_type: str               # as the audit log names it: snippet, transcript, recording, ...
     object_id: object              # the row the audit event is about
-    customer_key: CustomerKey | None  # wraps the data key (None: the key row is gone)
+    customer_key: CustomerKey | HeldKey | None  # wraps the data key (None: the key row is gone)
     customer_pseudonym: str           # for the audit event (kept even when the key row is gone)
     aad: str                       # the vault's object id (associated data)
     wrapped_dek: bytes | None
@@ -39,12 +46,24 @@ def raw_audio_of(recording: Recording) -> SealedContent:
                          _bytes(recording.wrapped_dek), blob_key=recording.blob_key)
 
 
-def snippet_audio_of(snippet: Snippet | None, *, object_id=None, customer_pseudonym: str = "") -> SealedContent:
-    """A snippet's anonymised audio; a deleted snippet row (escalation case) is simply gone."""
+def _held_or(customer_key: CustomerKey | None, snippet_ref, case_id=None) -> CustomerKey | HeldKey | None:
+    """After the customer's erasure, the held key of what a legal hold kept (if any)."""
+    if customer_key is not None and customer_key.destroyed_at is None:
+        return customer_key  # the usual case: no query
+    return held_key_for(snippet_ref, case_id) or customer_key
+
+
+def snippet_audio_of(snippet: Snippet | None, *, object_id=None, customer_pseudonym: str = "",
+                     held: bool = False) -> SealedContent:
+    """A snippet's anonymised audio; a deleted snippet row (escalation case) is simply gone.
+
+    `held`: the escalation read, which may open a snippet a legal hold kept from an erasure.
+    """
     if snippet is None:
         return SealedContent("snippet", object_id or "", None, customer_pseudonym, "", None)
     customer_key = snippet.recording.customer_key
-    return SealedContent("snippet", snippet.id, customer_key, customer_key.pseudonym, snippet.object_id,
+    wrapping = _held_or(customer_key, snippet.id) if held else customer_key
+    return SealedContent("snippet", snippet.id, wrapping, customer_key.pseudonym, snippet.object_id,
                          _bytes(snippet.wrapped_dek), blob_key=snippet.blob_key)
 
 
@@ -71,8 +90,11 @@ def transcript_of(submission) -> SealedContent:
 
 
 def escalation_note_of(case) -> SealedContent:
-    customer_key = (CustomerKey.objects.filter(pseudonym=case.customer_pseudonym).first()
-                if case.note_ciphertext is not None else None)
+    """A case's note: read by escalation staff only, so a legal hold's key may open it."""
+    customer_key = None
+    if case.note_ciphertext is not None:
+        customer_key = _held_or(CustomerKey.objects.filter(pseudonym=case.customer_pseudonym).first(),
+                                case.snippet_ref, case.id)
     return SealedContent("escalation_case", case.id, customer_key, case.customer_pseudonym, case.object_id,
                          _bytes(case.note_wrapped_dek), ciphertext=_bytes(case.note_ciphertext),
                          empty=case.note_ciphertext is None)

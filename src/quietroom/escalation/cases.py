@@ -7,6 +7,8 @@
   and every transcript of it are crypto-shredded). A legal hold or a referral waits for a
   second officer: `confirm` refuses the proposer (four eyes; a database constraint too).
 - `release_hold` ends a hold (reason and person recorded); retention and erasure then apply.
+  Releasing a hold, or turning down a proposed one, announces `holds.hold_ended` after commit:
+  an erasure that kept the snippet for the hold then finishes (privacy listens).
 
 Every step writes an audit event (`escalation.*`, details always carry the category; only
 `escalation.decision.confirmed` carries `decision` and `seconds_to_decision`, so a report that
@@ -22,7 +24,7 @@ from quietroom import content
 from quietroom.audit.log import Actor, record
 from quietroom.review.models import Draft, Submission, Task
 
-from . import categories
+from . import categories, holds
 from .access import refusal_reasons
 from .models import Case, LegalHold, Proposal
 
@@ -231,6 +233,8 @@ def reject(user, proposal: Proposal, reason: str, *, address: str = "", now=None
         case.status = Case.Status.OPEN
         case.save(update_fields=["status"])
         _audit(actor, "escalation.decision.rejected", case, proposed=proposal.decision, proposal=proposal.pk)
+        if proposal.decision == Case.Decision.LEGAL_HOLD:
+            holds.announce_hold_ended(case, actor, "escalation.decision.rejected")
     return proposal
 
 
@@ -251,4 +255,5 @@ def release_hold(user, hold: LegalHold, reason: str, *, address: str = "", now=N
             case.save(update_fields=["status"])
         _audit(actor, "escalation.hold.released", case, hold=hold.pk,
                seconds_held=int((now - hold.placed_at).total_seconds()))
+        holds.announce_hold_ended(case, actor, "escalation.hold.released")
     return hold

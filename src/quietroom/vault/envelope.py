@@ -37,6 +37,14 @@ def decrypt_object(ciphertext: bytes, wrapped_dek: bytes, object_id: str, custom
     return open_sealed(dek, ciphertext, _OBJECT_AAD + oid)
 
 
+def rewrap_data_key(wrapped_dek: bytes, object_id: str, old_key: bytes, new_key: bytes) -> bytes:
+    """Move one object's data key from one key-encryption key to another (a legal hold
+    keeping an object of an erased customer). The object's ciphertext is untouched, and neither
+    the data key nor the content leaves this function."""
+    oid = object_id.encode("utf-8")
+    return seal(new_key, open_sealed(old_key, wrapped_dek, _DEK_AAD + oid), _DEK_AAD + oid)
+
+
 def new_customer_key(provider: KeyProvider, customer_ref: str) -> tuple[bytes, bytes]:
     """Return (customer_key, wrapped_customer_key); persist only the wrapped one."""
     key = generate_key()

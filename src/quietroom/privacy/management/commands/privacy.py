@@ -3,6 +3,7 @@
   quietroom privacy access-report --controller NAME --customer-id ID --format json|html|pdf --out FILE
   quietroom privacy verify-report FILE.json --public-key KEY      (offline: no database)
   quietroom privacy erase --controller NAME --customer-id ID     (resumes a killed erasure)
+  quietroom privacy finish-erasures                              (cron; Celery beat does the same)
   quietroom privacy retention                                    (cron; Celery beat does the same)
   quietroom privacy transparency --from DATE --to DATE --format html|csv --out FILE
   quietroom privacy records [--out FILE]                         (GDPR Art. 30, JSON)
@@ -14,11 +15,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-ACTIONS = ["access-report", "verify-report", "erase", "retention", "transparency", "records"]
+ACTIONS = ["access-report", "verify-report", "erase", "finish-erasures", "retention", "transparency", "records"]
 
 
 class Command(BaseCommand):
-    help = "Privacy: access-report, verify-report, erase, retention, transparency, records."
+    help = "Privacy: access-report, verify-report, erase, finish-erasures, retention, transparency, records."
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=ACTIONS)
@@ -82,17 +83,25 @@ class Command(BaseCommand):
             raise CommandError(f"{opts['file']}: report NOT verified")
 
     def _erase(self, opts):
-        from quietroom.privacy.erasure import ErasureBlocked, erase_customer
+        from quietroom.privacy.erasure import describe_hold, erase_customer, held_report
 
         controller = self._controller(opts)
-        try:
-            request = erase_customer(controller, opts["customer_id"], self._actor(controller))
-        except ErasureBlocked as exc:
-            raise CommandError(f"erasure blocked: {exc}") from None
+        request = erase_customer(controller, opts["customer_id"], self._actor(controller))
         self.stdout.write(f"erasure {request.id}: {request.step}; removed {request.removed}")
         for export in request.exports:
             self.stdout.write(f"deletion list: export {export['export_id']} ({export['format']}, "
                               f"{export['created_at']}) held {export['items']} items")
+        held = held_report(request)
+        for entry in held:
+            self.stdout.write(f"kept under legal hold: {describe_hold(entry)}")
+        if held:
+            self.stdout.write("Everything else of this customer is erased. The erasure finishes by itself when "
+                              "these holds end (released, or the proposal turned down).")
+
+    def _finish_erasures(self, opts):
+        from quietroom.privacy.erasure import finish_waiting
+
+        self.stdout.write(f"erasures resumed: {finish_waiting()}")
 
     def _retention(self, opts):
         from quietroom.privacy.retention import enforce
@@ -120,3 +129,4 @@ class Command(BaseCommand):
             self._write(opts, text)
         else:
             self.stdout.write(text, ending="")
+
