@@ -13,5 +13,6 @@ urlpatterns = [
     path("ingestion/", include("quietroom.recordings.urls")),
     path("privacy/", include("quietroom.privacy.urls")),
     path("escalation/", include("quietroom.escalation.urls")),
+    path("audit/", include("quietroom.audit.urls")),
     path("api/v1/", include("quietroom.api.urls")),
 ]

@@ -45,7 +45,20 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["seq"]
-        indexes = [models.Index(fields=["customer", "action"]), models.Index(fields=["action"])]
+        indexes = [
+            models.Index(fields=["customer", "action"]),
+            models.Index(fields=["action"]),
+            # The auditor's pages (audit/browse.py): each filter, newest first by seq, one page at
+            # a time. On PostgreSQL the action column uses the pattern operator class so that a
+            # prefix ("escalation.*", LIKE 'escalation.%') is served whatever the database's
+            # collation; equality uses it too. Other databases ignore operator classes.
+            models.Index(fields=["action", "seq"], name="audit_event_action_seq",
+                         opclasses=["varchar_pattern_ops", ""]),
+            models.Index(fields=["actor_pseudonym", "seq"], name="audit_event_actor_seq"),
+            models.Index(fields=["object_type", "object_id", "seq"], name="audit_event_object_seq"),
+            models.Index(fields=["outcome", "seq"], name="audit_event_outcome_seq"),
+            models.Index(fields=["at"], name="audit_event_at"),
+        ]
 
 
 class AuditHead(models.Model):
