@@ -2,14 +2,21 @@
 
 `quietroom --data-dir DIR COMMAND ...` points the embedded default (SQLite, blobs, demo
 secrets) at DIR. `quietroom demo --smoke` without --data-dir works in a fresh temporary
-folder so a self-check never touches a real installation. `quietroom` alone (or `--help`,
-`help`) lists QuietRoom's own commands by task; `quietroom help --django` lists Django's.
+folder so a self-check never touches a real installation, and removes that folder (master,
+signing and pseudonym keys, database, blobs) when it ends, however it ends. `quietroom` alone
+(or `--help`, `help`) lists QuietRoom's own commands by task; `quietroom help --django` lists
+Django's.
 """
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import sys
 import tempfile
+
+# Signals that end a throwaway run: the folder is removed first (SIGKILL cannot be caught).
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 # QuietRoom's commands by task, in the order a newcomer meets them. Commands that run before
@@ -46,7 +53,8 @@ def main(argv: list[str] | None = None) -> None:
         os.environ["QUIETROOM_DATA_DIR"] = os.path.abspath(args[i + 1])
         del args[i:i + 2]
     if args[:1] == ["demo"] and "--smoke" in args and "QUIETROOM_DATA_DIR" not in os.environ:
-        os.environ["QUIETROOM_DATA_DIR"] = tempfile.mkdtemp(prefix="quietroom-smoke-")
+        _in_throwaway_folder(args)
+        return
     if args[:2] == ["audit", "create-signing-key"]:
         # Also before settings: production settings refuse to load without this key.
         _create_audit_signing_key(args[2:])
@@ -58,6 +66,10 @@ def main(argv: list[str] | None = None) -> None:
         # Runs before settings load: production settings need the key this creates.
         _create_master_key(args[1:])
         return
+    _execute(args)
+
+
+def _execute(args: list[str]) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quietroom.settings")
     from django.core.management import execute_from_command_line
 
@@ -92,6 +104,69 @@ def _print_overview() -> None:
         lines += ["Other:", *(f"  {name}" for name in sorted(set(ours) - listed - {"flush"})), ""]
     lines.append("Django's own commands (migrate, shell, ...): quietroom help --django")
     print("\n".join(lines))
+
+
+def _stop(signum, frame):
+    # Unwind like Ctrl-C does, so every `finally` runs: the web server is stopped and the
+    # folder removed. 128 + signal number is the shell's convention for "ended by a signal".
+    raise SystemExit(128 + signum)
+
+
+def _in_throwaway_folder(args: list[str]) -> None:
+    """Run `args` with a fresh data folder that is removed afterwards, also on failure.
+
+    The folder holds a master key, an audit signing key, a pseudonym key and the database, so
+    it must not outlive the run: an exception, Ctrl-C (KeyboardInterrupt), SIGTERM or SIGHUP
+    all unwind to the `finally` below. It is also the run's TMPDIR, so temporary files of the
+    run and of its web server (the demo's sample audio, a library's own scratch files such as
+    onnxruntime's session file) go the same way.
+    """
+    # Signals are held from before the folder exists until the `try` that removes it, and
+    # again during the removal, so no signal lands between the two and a second one cannot
+    # cut the clean-up short.
+    stoppers = {signal.SIGINT, *_STOP_SIGNALS}
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, stoppers)
+    # A signal the caller ignores (SIGHUP under nohup) stays ignored.
+    previous = {sig: signal.getsignal(sig) for sig in _STOP_SIGNALS}
+    for sig, handler in previous.items():
+        if handler is not signal.SIG_IGN:
+            signal.signal(sig, _stop)
+    folder = tempfile.mkdtemp(prefix="quietroom-smoke-")  # 0700
+    try:
+        os.environ["QUIETROOM_DATA_DIR"] = folder
+        os.environ["TMPDIR"] = folder
+        tempfile.tempdir = folder
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        _execute(args)
+    finally:
+        signal.pthread_sigmask(signal.SIG_BLOCK, stoppers)
+        try:
+            _close_database_connections()
+            shutil.rmtree(folder, onerror=_report_leftover)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _report_leftover(function, path, exc_info) -> None:
+    if isinstance(exc_info[1], FileNotFoundError):
+        return  # gone already
+    # Say so rather than fail quietly: what is left may be a key.
+    print(f"quietroom: could not remove {path} ({exc_info[1]}); delete it by hand, it may hold keys",
+          file=sys.stderr)
+
+
+def _close_database_connections() -> None:
+    """Close Django's connections (if it got that far) before their database file goes."""
+    if "django.db" not in sys.modules:
+        return
+    from django.db import connections
+
+    try:
+        connections.close_all()
+    except Exception:  # the folder is removed regardless; a broken connection changes nothing
+        pass
 
 
 def _create_master_key(rest: list[str]) -> None:

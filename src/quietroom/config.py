@@ -92,6 +92,33 @@ def database_url() -> str:
     return f"sqlite:///{data_dir() / 'quietroom.sqlite3'}"
 
 
+# SQLite's own files beside the database: rollback journal, write-ahead log, shared memory.
+SQLITE_COMPANIONS = ("-journal", "-wal", "-shm")
+
+
+def private_sqlite_file(path: "str | os.PathLike[str]") -> None:
+    """Create the SQLite database file readable by this user only (0600) before SQLite does.
+
+    SQLite creates a missing database with 0644 less the umask: readable by every account on
+    the machine, and the file holds pseudonyms, wrapped keys and the audit log. Its journal,
+    WAL and shared-memory files copy the database file's permissions, so they are private
+    too. A database (or companion) left readable by an older version is tightened to 0600.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    for file in (path, *(path.with_name(path.name + suffix) for suffix in SQLITE_COMPANIONS)):
+        try:
+            mode = file.stat().st_mode & 0o777
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            os.chmod(file, mode & 0o700)
+
+
 def master_key_url() -> str:
     """Where the master key lives (a key provider URL)."""
     url = os.environ.get("QUIETROOM_KEY_PROVIDER", "").strip()

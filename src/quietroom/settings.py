@@ -99,6 +99,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file, not :memory:, so the browser tests' live server threads share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    if DATABASES["default"]["NAME"] not in ("", ":memory:"):
+        config.private_sqlite_file(DATABASES["default"]["NAME"])  # 0600, not SQLite's 0644
 elif os.environ.get("QUIETROOM_PG_SERVER_SIDE_BINDING", "1") == "1":
     # Server-side parameters let psycopg prepare the statements a connection repeats (the
     # review queue's handful, thousands of times a day), so PostgreSQL plans them once.

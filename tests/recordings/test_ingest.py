@@ -1,6 +1,7 @@
 """Ingestion: consent, bad rows, corrupt audio, idempotency, nothing in the clear at rest."""
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
@@ -10,9 +11,10 @@ import soundfile as sf
 
 from quietroom import testspeech
 from quietroom.recordings.ingest import ingest_manifest
+from quietroom.recordings.manifest import ManifestError
 from quietroom.recordings.models import CustomerKey, IngestBatch, Recording, Snippet
 from quietroom.review.models import Task
-from tests.conftest import manifest_row, write_manifest
+from tests.conftest import MANIFEST_FIELDS, manifest_row, write_manifest
 
 pytestmark = pytest.mark.django_db
 
@@ -123,6 +125,59 @@ def test_every_invalid_field_is_named(controller, audio_dir):
     assert reasons["f-11"].startswith("consent")
     assert Recording.objects.count() == 0
     assert IngestBatch.objects.count() == 0  # nothing accepted: no batch, no half-applied state
+
+
+def test_a_misspelt_column_refuses_the_whole_csv_before_any_row_is_ingested(controller, audio_dir, settings):
+    """Issue 15, finding 7: spelled `accidentl`, the accidental flag was ignored and the
+    accidental activation queued for human ears. The header is refused, once, with the
+    closest known name, and nothing of the manifest is applied."""
+    manifest = audio_dir / "manifest.csv"
+    with manifest.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=[*MANIFEST_FIELDS, "accidentl"])
+        writer.writeheader()
+        writer.writerow(manifest_row("fine-1", "rec0.wav") | {"accidentl": "false"})
+        writer.writerow(manifest_row("woke-by-mistake", "rec1.wav") | {"accidentl": "true"})
+
+    def blobs():  # the worker's blob folder outlives each test's rolled-back database
+        return sorted(p for p in Path(settings.DATA_DIR, "blobs").rglob("*") if p.is_file())
+
+    before = blobs()
+    with pytest.raises(ManifestError) as refused:
+        ingest_manifest(manifest, audio_dir, controller)
+    message = str(refused.value)
+    assert message == "manifest.csv: header (line 1): accidentl: unknown column (did you mean `accidental`?)"
+    assert Recording.objects.count() == 0 and IngestBatch.objects.count() == 0
+    assert blobs() == before
+
+
+def test_an_unknown_key_refuses_its_jsonl_row_by_line_and_key(controller, audio_dir):
+    manifest = write_manifest(audio_dir, [
+        manifest_row("fine-1", "rec0.wav"),
+        manifest_row("woke-by-mistake", "rec1.wav", accidentl=True, devcie="kitchen"),
+    ], name="batch.jsonl")
+    report = ingest_manifest(manifest, audio_dir, controller)
+    refused = outcome(report, "woke-by-mistake")
+    assert (refused.status, refused.line) == ("rejected", 2)
+    assert "accidentl: unknown field (did you mean `accidental`?)" in refused.reason
+    assert "devcie: unknown field" in refused.reason
+    assert outcome(report, "fine-1").status == "accepted"
+    assert list(Recording.objects.values_list("external_id", flat=True)) == ["fine-1"]
+    assert any(line.startswith("  rejected  row 2 (woke-by-mistake): accidentl: unknown field")
+               for line in report.lines())
+
+
+def test_every_problem_of_a_row_is_reported_not_only_the_first(controller, audio_dir):
+    manifest = write_manifest(audio_dir, [
+        manifest_row("two-problems", "rec0.wav", customer="", locale="xx"),
+        manifest_row("many-problems", "", consent="maybe", region="Britain", captured_at="yesterday"),
+    ])
+    report = ingest_manifest(manifest, audio_dir, controller)
+    assert outcome(report, "two-problems").reason == "customer_id: missing; locale: 'xx' is not a locale like en-GB"
+    assert "row 2 (two-problems): customer_id: missing; locale: 'xx' is not a locale like en-GB" in "\n".join(
+        report.lines())
+    many = outcome(report, "many-problems").reason
+    assert [part.split(":")[0] for part in many.split("; ")] == ["audio_path", "region", "consent", "captured_at"]
+    assert Recording.objects.count() == 0
 
 
 def test_symlink_out_of_the_audio_folder_is_refused(controller, audio_dir, tmp_path):

@@ -61,3 +61,40 @@ def test_processes_starting_together_share_one_master_key_and_secret(tmp_path):
     results = [p.communicate(timeout=60) for p in procs]
     assert all(p.returncode == 0 for p in procs), [err for _out, err in results if err]
     assert len({out for out, _err in results}) == 1
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_the_demo_database_and_its_journals_are_private_to_this_user(tmp_path):
+    """Issue 15, finding 6: SQLite alone makes its file 0644 (readable by every local account);
+    created first with 0600, the database and the WAL/shm files SQLite makes beside it are 0600."""
+    import sqlite3
+
+    database = tmp_path / "data" / "quietroom.sqlite3"
+    config.private_sqlite_file(database)
+    assert _mode(database) == 0o600 and _mode(database.parent) == 0o700
+    connection = sqlite3.connect(database)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("CREATE TABLE t (x)")
+        connection.execute("INSERT INTO t VALUES (1)")
+        connection.commit()
+        companions = sorted(p.name for p in database.parent.iterdir() if p != database)
+        assert companions == ["quietroom.sqlite3-shm", "quietroom.sqlite3-wal"]
+        assert {name: _mode(database.parent / name) for name in companions} == dict.fromkeys(companions, 0o600)
+    finally:
+        connection.close()
+    config.private_sqlite_file(database)  # again: the database is kept, not recreated
+    assert sqlite3.connect(database).execute("SELECT x FROM t").fetchall() == [(1,)]
+
+
+def test_a_database_left_readable_by_an_older_version_is_tightened(tmp_path):
+    database = tmp_path / "quietroom.sqlite3"
+    journal = tmp_path / "quietroom.sqlite3-journal"
+    for path in (database, journal):
+        path.write_bytes(b"")
+        path.chmod(0o644)
+    config.private_sqlite_file(database)
+    assert (_mode(database), _mode(journal)) == (0o600, 0o600)

@@ -86,8 +86,7 @@ def ingest_rows(
 
     for item in rows:
         if isinstance(item, RowError):
-            report.rows.append(RowOutcome(item.line, item.recording_id, "rejected",
-                                          f"{item.field}: {item.reason}" if item.field else item.reason))
+            report.rows.append(RowOutcome(item.line, item.recording_id, "rejected", item.reason))
             continue
         if item.recording_id in seen:
             report.rows.append(RowOutcome(item.line, item.recording_id, "rejected",

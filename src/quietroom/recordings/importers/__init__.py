@@ -4,6 +4,9 @@ An importer is a function `(name, data: bytes, options) -> list[ManifestRow | Ro
 It maps its format's columns onto QuietRoom's fields and hands the records to
 `manifest.validate_records`, so every format gets the same checks and the same per-row
 errors (named with the format's own column names), and then the one ingestion path.
+A format's columns that QuietRoom does not use (Common Voice's sentence and votes, a Label
+Studio task's other data) are legitimate there and left behind unread; only the QuietRoom
+manifest refuses unknown columns (docs/ingestion.md).
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 
 from quietroom.recordings.manifest import ManifestError, decode_text, jsonl_records
 
-from .common import ImportOptions, base_record, resolve_locale, validate_mapped
+from .common import ImportOptions, base_record, locale_problems, resolve_locale, validate_mapped
 
 
 def _records(name: str, text: str):
@@ -42,15 +42,12 @@ def read_rows(name: str, data: bytes, options: ImportOptions):
                 yield line, row
                 continue
             locale, problem = resolve_locale(str(row.get("locale") or ""), options.locale)
-            if problem:
-                yield line, ValueError(f"locale: {problem}")
-                continue
             file_name = str(row.get("file_name") or "").strip()
             yield line, base_record(options) | {
                 "recording_id": str(row.get(options.id_column) or "") if options.id_column else file_name,
                 "customer_id": "" if row.get(speaker) is None else str(row.get(speaker)),
                 "audio_path": file_name,
                 "locale": locale,
-            }
+            }, locale_problems(problem)
 
     return validate_mapped(records(), field_names)

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from quietroom.recordings.manifest import LOCALE_RE, ManifestError, RowError, validate_records
+from quietroom.recordings.manifest import LOCALE_RE, ManifestError, Problem, RowError, validate_records
 
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
 
@@ -55,14 +55,21 @@ def resolve_locale(value: str, default: str) -> tuple[str, str]:
     return value, ""  # let the shared validator name it
 
 
+def locale_problems(problem: str) -> tuple[Problem, ...]:
+    """`resolve_locale`'s problem as the validator's `known` problems: reported with the rest
+    of the row's problems, not instead of them."""
+    return (Problem("locale", problem),) if problem else ()
+
+
 def validate_mapped(records, field_names: dict[str, str]):
-    """Validate QuietRoom-shaped records, naming errors by the source format's columns."""
-    out = []
-    for item in validate_records(records):
-        if isinstance(item, RowError) and item.field in field_names:
-            item = replace(item, field=field_names[item.field])
-        out.append(item)
-    return out
+    """Validate QuietRoom-shaped records, naming errors by the source format's columns.
+
+    The records carry only the fields the importer mapped: a format's other columns (Common
+    Voice's up_votes, sentence, age...) are legitimately there and are left behind unread,
+    never refused. The QuietRoom manifest itself is strict (manifest.py).
+    """
+    return [item.renamed(field_names) if isinstance(item, RowError) else item
+            for item in validate_records(records)]
 
 
 def base_record(options: ImportOptions) -> dict:

@@ -14,7 +14,7 @@ import io
 
 from quietroom.recordings.manifest import ManifestError, decode_text
 
-from .common import ImportOptions, base_record, resolve_locale, validate_mapped
+from .common import ImportOptions, base_record, locale_problems, resolve_locale, validate_mapped
 
 REQUIRED = ("client_id", "path")
 FIELD_NAMES = {"customer_id": "client_id", "audio_path": "path", "recording_id": "path"}
@@ -36,15 +36,12 @@ def read_rows(name: str, data: bytes, options: ImportOptions):
         for row in reader:
             clip = (row.get("path") or "").strip()
             locale, problem = resolve_locale(row.get("locale") or "", options.locale)
-            if problem:
-                yield reader.line_num, ValueError(f"locale: {problem}")
-                continue
             record = base_record(options) | {
                 "recording_id": clip,
                 "customer_id": row.get("client_id") or "",
                 "audio_path": (clips_prefix + clip) if clip and "/" not in clip else clip,
                 "locale": locale,
             }
-            yield reader.line_num, record
+            yield reader.line_num, record, locale_problems(problem)
 
     return validate_mapped(records(), FIELD_NAMES)

@@ -10,7 +10,7 @@ import json
 
 from quietroom.recordings.manifest import ManifestError, decode_text
 
-from .common import ImportOptions, base_record, resolve_locale, validate_mapped
+from .common import ImportOptions, base_record, locale_problems, resolve_locale, validate_mapped
 
 
 def read_rows(name: str, data: bytes, options: ImportOptions):
@@ -22,7 +22,8 @@ def read_rows(name: str, data: bytes, options: ImportOptions):
     if not isinstance(tasks, list):
         raise ManifestError(f"{name}: expected a JSON list of Label Studio tasks")
     speaker = options.customer_column or "customer_id"
-    field_names = {"customer_id": f"data.{speaker}", "audio_path": "data.audio", "recording_id": "id"}
+    field_names = {"customer_id": f"data.{speaker}", "audio_path": "data.audio", "recording_id": "id",
+                   "locale": "data.locale"}
 
     def records():
         for number, task in enumerate(tasks, start=1):
@@ -31,9 +32,6 @@ def read_rows(name: str, data: bytes, options: ImportOptions):
                 yield number, ValueError("task has no 'data' object")
                 continue
             locale, problem = resolve_locale(str(body.get("locale") or ""), options.locale)
-            if problem:
-                yield number, ValueError(f"data.locale: {problem}")
-                continue
             audio = str(body.get("audio") or "").strip()
             task_id = task.get("id")
             yield number, base_record(options) | {
@@ -41,7 +39,7 @@ def read_rows(name: str, data: bytes, options: ImportOptions):
                 "customer_id": "" if body.get(speaker) is None else str(body.get(speaker)),
                 "audio_path": audio,
                 "locale": locale,
-            }
+            }, locale_problems(problem)
 
     # Tasks are numbered by their position in the list (1 = first task).
     return validate_mapped(records(), field_names)
