@@ -4,8 +4,9 @@ A snippet counts as distressing when its redacted hypothesis scored as likely di
 (`distress.score`, stored in SnippetCare — by the pipeline when it calls `record_score`, or
 by the room the first time it opens the snippet) or when a reviewer flagged it. The daily
 cap is a rule of the eligibility function: `review.candidates` reads whether a snippet is
-warned or escalated, `distressing_held_since` counts the reviewer's day, and `review.policy`
-hands both to `eligibility.decide`; `review.queue.release_if_capped` hands a capped snippet
+warned or escalated, `distressing_exposures_since` counts the reviewer's day (every distressing
+snippet they were given, skipped or not: they saw its warning and its machine transcript), and
+`review.policy` hands both to `eligibility.decide`; `review.queue.release_if_capped` hands a capped snippet
 back when its score only became known on opening.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 
-from quietroom.review.models import Task
+from quietroom.review.models import Exposure
 
 from . import distress
 from .categories import CATEGORIES
@@ -43,11 +44,12 @@ def _distressing(snippet_field: str) -> Q:
         Q(Exists(Flag.objects.filter(snippet_id=OuterRef(snippet_field))))
 
 
-def distressing_held_since(user, since: datetime, *, exclude_task_id=None) -> int:
-    """Distressing snippets the reviewer has held or finished since `since`."""
-    mine = Task.objects.filter(lease_owner=user, status__in=Task.HELD, assigned_at__gte=since)
+def distressing_exposures_since(user, since: datetime, *, exclude_task_id=None) -> int:
+    """Distressing snippets the reviewer has been given since `since` (submitted, skipped, expired
+    or released alike), leaving out the lease on `exclude_task_id`."""
+    mine = Exposure.objects.filter(reviewer=user, given_at__gte=since)
     if exclude_task_id is not None:
-        mine = mine.exclude(pk=exclude_task_id)
+        mine = mine.exclude(task_id=exclude_task_id)
     return mine.filter(_distressing("snippet_id")).count()
 
 

@@ -23,7 +23,7 @@ from quietroom.audit.log import Actor, record
 from quietroom.escalation import care
 
 from . import labels as label_choices
-from . import queue, streaming
+from . import exposure, queue, streaming
 from .labels import labels_from_form
 from .models import Guidelines, Skip, Submission, Task
 from .submissions import SubmissionRefused, load_draft, save_draft, skip, submit
@@ -209,4 +209,5 @@ def stream(request, token: str):
         return HttpResponseForbidden("You are not allowed to play this snippet.")
     except gate.ContentGone:
         return HttpResponse("This snippet is no longer available.", status=410, content_type="text/plain")
+    exposure.mark_heard(request.user, task, timezone.now())  # its minutes count now, skipped or not
     return streaming.audio_response(grant.audio, grant.content_type, byte_range)
