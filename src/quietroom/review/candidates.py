@@ -5,7 +5,10 @@ database spent answering it) and it carries, per candidate, the facts the eligib
 needs about that candidate, so they cost no further round trips:
 
 - `had_recording`: the reviewer was given a snippet of the same recording before;
-- `warned` / `escalated`: the snippet scored as likely distressing / was flagged by a reviewer;
+- `warned`: the snippet, or another snippet of its recording, scored as likely distressing, or
+  another snippet of its recording was flagged by a reviewer (a recording is one conversation:
+  what distresses in one part goes on in the next, so the warning and the care cap follow it);
+- `escalated`: the snippet itself was flagged by a reviewer;
 - `cleared`: the reviewer is cleared for sensitive content (the same for every row);
 - `customer_pseudonym`: for the audit record of the assignment.
 
@@ -32,7 +35,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from quietroom.escalation.models import Flag, SnippetCare
-from quietroom.recordings.models import CustomerKey
+from quietroom.recordings.models import CustomerKey, Snippet
 
 from .models import ControllerPolicy, Exposure, ReviewerClearance, Skip, Task
 
@@ -58,8 +61,12 @@ ORDER = "t.priority DESC, t.due_at ASC NULLS LAST, t.created_at ASC"  # the part
 
 
 def _warned(snippet: str, recording: str) -> str:
-    """SQL: the snippet `snippet` carries a content warning."""
-    return f"EXISTS (SELECT 1 FROM {_table(SnippetCare)} sc WHERE sc.snippet_id = {snippet} AND sc.warn)"
+    """SQL: the snippet `snippet` of recording `recording` carries a content warning (see above)."""
+    care, flag, snip = _table(SnippetCare), _table(Flag), _table(Snippet)
+    return f"""(EXISTS (SELECT 1 FROM {care} sc WHERE sc.snippet_id = {snippet} AND sc.warn)
+        OR EXISTS (SELECT 1 FROM {snip} sn JOIN {care} sc ON sc.snippet_id = sn.id
+                   WHERE sn.recording_id = {recording} AND sc.warn)
+        OR EXISTS (SELECT 1 FROM {snip} sn JOIN {flag} e ON e.snippet_id = sn.id WHERE sn.recording_id = {recording}))"""
 
 
 def _sql(locales: int, seen: int, *, lock: bool, facts: bool) -> str:
@@ -151,7 +158,7 @@ def holds(user, task) -> bool:
 
 
 @functools.cache
-def _one_task_sql(vendor: str, held: bool) -> tuple[str, list]:  # one text per database vendor (quoting)
+def _one_task_sql(vendor: str, held: bool) -> tuple[str, list]:  # per database vendor (quoting), held or not
     had = _table(Exposure)
     mine = f"SELECT 1 FROM {had} h WHERE h.reviewer_id = %(user)s" + (" AND h.task_id <> %(task)s" if held else "")
     return _positional(f"""
