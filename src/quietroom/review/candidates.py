@@ -60,23 +60,28 @@ def _table(model) -> str:
 ORDER = "t.priority DESC, t.due_at ASC NULLS LAST, t.created_at ASC"  # the partial queue index's order
 
 
+def _fence() -> str:
+    # PostgreSQL would turn an EXISTS on a big table (everything this reviewer ever had, every
+    # care score or flag with its snippet) into a hash of all of it, built on every call;
+    # OFFSET 0 keeps it an index lookup per candidate (a handful).
+    return " OFFSET 0" if connection.vendor == "postgresql" else ""
+
+
 def _warned(snippet: str, recording: str) -> str:
     """SQL: the snippet `snippet` of recording `recording` carries a content warning (see above)."""
-    care, flag, snip = _table(SnippetCare), _table(Flag), _table(Snippet)
+    care, flag, snip, fence = _table(SnippetCare), _table(Flag), _table(Snippet), _fence()
     return f"""(EXISTS (SELECT 1 FROM {care} sc WHERE sc.snippet_id = {snippet} AND sc.warn)
         OR EXISTS (SELECT 1 FROM {snip} sn JOIN {care} sc ON sc.snippet_id = sn.id
-                   WHERE sn.recording_id = {recording} AND sc.warn)
-        OR EXISTS (SELECT 1 FROM {snip} sn JOIN {flag} e ON e.snippet_id = sn.id WHERE sn.recording_id = {recording}))"""
+                   WHERE sn.recording_id = {recording} AND sc.warn{fence})
+        OR EXISTS (SELECT 1 FROM {snip} sn JOIN {flag} e ON e.snippet_id = sn.id
+                   WHERE sn.recording_id = {recording}{fence}))"""
 
 
 def _sql(locales: int, seen: int, *, lock: bool, facts: bool) -> str:
-    task, had = _table(Task), _table(Exposure)
+    task, had, fence = _table(Task), _table(Exposure), _fence()
     in_locales = ", ".join(["%s"] * locales)
     not_seen = f" AND t.id NOT IN ({', '.join(['%s'] * seen)})" if seen else ""
     locking = " FOR UPDATE OF t SKIP LOCKED" if lock and connection.features.has_select_for_update_skip_locked else ""
-    # PostgreSQL would turn the same-recording test into a hash of everything this reviewer ever
-    # had, built on every call; OFFSET 0 keeps it an index lookup per candidate (a handful).
-    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
     picked = f"""
         SELECT t.* FROM {task} t
         WHERE t.status = %(queued)s AND t.locale IN ({in_locales}){not_seen}
@@ -93,7 +98,8 @@ def _sql(locales: int, seen: int, *, lock: bool, facts: bool) -> str:
     return f"""
     SELECT t.*,
         ck.pseudonym AS customer_pseudonym,
-        EXISTS (SELECT 1 FROM {had} h WHERE h.reviewer_id = %(user)s AND h.recording_id = t.recording_id) AS had_recording,
+        EXISTS (SELECT 1 FROM {had} h WHERE h.reviewer_id = %(user)s AND h.recording_id = t.recording_id{fence})
+            AS had_recording,
         {_warned("t.snippet_id", "t.recording_id")} AS warned,
         EXISTS (SELECT 1 FROM {_table(Flag)} e WHERE e.snippet_id = t.snippet_id) AS escalated,
         EXISTS (SELECT 1 FROM {_table(ReviewerClearance)} rc WHERE rc.reviewer_id = %(user)s
