@@ -41,6 +41,7 @@ class Refusal(enum.StrEnum):
     DAILY_CAP = "daily_cap"
     HAD_SNIPPET = "had_snippet"
     HAD_RECORDING = "had_recording"
+    DECLINED_RECORDING = "declined_recording"  # a distress skip or a flag: the whole recording, always
     CUSTOMER_CAP = "customer_cap"
     SKIPPED = "skipped"
     # Escalation staff

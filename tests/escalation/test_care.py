@@ -166,3 +166,40 @@ def test_support_page_set_by_the_vendor_manager_read_by_reviewers(vendor, make_r
     assert SupportPage.objects.get().body == body
     assert AuditEvent.objects.filter(action="support_page.update", actor="mona").count() == 1
     assert b"/escalation/support/" in reviewer_client.get("/room/").content  # linked from the room
+
+
+@pytestmark_db
+def test_a_warning_carries_to_the_other_snippets_of_its_recording(controller, make_reviewer, settings):
+    """A recording is one conversation: one part scored as distressing warns of the rest."""
+    settings.QUIETROOM = {**settings.QUIETROOM, "REVIEW_OVERLAP_FRACTION": 0.0}
+    warned, sibling = make_snippets(controller, 1, snippets_per_recording=2, hypothesis="set a timer")
+    SnippetCare.objects.create(snippet_id=warned.snippet_id, score=1.0, warn=True, categories=["violence_abuse"])
+    assert queue.next_task(make_reviewer("otto"), dj_timezone.now()).pk == warned.pk
+    task, page, _, _ = open_task(client_for(make_reviewer()))
+    assert task.pk == sibling.pk
+    # Its own words are calm ("set a timer"): the warning is its recording's.
+    assert not SnippetCare.objects.get(snippet_id=sibling.snippet_id).warn
+    assert 'id="content-warning"' in page and 'data-care-warned="1"' in page and 'preload="none"' in page
+    assert "Another part of this recording" in page and "Possible violence or abuse" in page
+
+
+@pytestmark_db
+def test_a_sibling_of_a_warned_snippet_counts_against_the_distressing_daily_cap(controller, make_reviewer, settings):
+    settings.QUIETROOM = {**settings.QUIETROOM, "REVIEW_OVERLAP_FRACTION": 0.0, "CARE_DISTRESS_DAILY_CAP": 1}
+    warned, sibling = make_snippets(controller, 1, snippets_per_recording=2, priority=2)
+    (other_warned,) = make_snippets(controller, 1, priority=1)
+    (calm,) = make_snippets(controller, 1)
+    for task in (warned, other_warned):
+        SnippetCare.objects.create(snippet_id=task.snippet_id, score=1.0, warn=True, categories=["threat"])
+    assert queue.next_task(make_reviewer("otto"), dj_timezone.now()).pk == warned.pk
+    user = make_reviewer()
+    now = dj_timezone.now()
+    got = queue.next_task(user, now)
+    assert got.pk == sibling.pk
+    submit(user, got.pk, "x", "k1", now=now)
+    # The sibling was today's one distressing snippet: the next warned one waits, the calm one comes.
+    assert queue.next_task(user, now).pk == calm.pk
+    from quietroom.review import policy
+
+    assert "daily cap of 1 distressing snippets reached" in policy.decide_for(
+        user, Task.objects.get(pk=other_warned.pk), now).reasons

@@ -132,3 +132,16 @@ def test_sensitive_snippets_only_for_cleared_reviewers():
     assert decide(reviewer(), SITE, sensitive, NOW, facts()).reasons == (
         "sensitive snippet: reviewer is not cleared for sensitive content",)
     assert decide(reviewer(), SITE, sensitive, NOW, facts(cleared=True)).allowed
+
+
+def test_a_declined_recording_is_refused_even_where_the_controller_allows_the_same_recording():
+    from quietroom.decisions import Refusal
+
+    same_recording_ok = Limits(daily_cap_seconds=3600, max_per_customer_30d=3, allow_same_recording=True)
+    declined = facts(limits=same_recording_ok, recordings=frozenset({"r1"}), declined_recordings=frozenset({"r1"}))
+    decision = decide(reviewer(), SITE, task(), NOW, declined)
+    assert decision.codes == {Refusal.DECLINED_RECORDING}
+    assert decision.reasons == ("reviewer skipped a snippet of this recording as distressing or flagged it as "
+                                "sensitive content",)
+    # Another recording of the same customer is not touched by it.
+    assert decide(reviewer(), SITE, task(recording_id="r2", snippet_id="s2"), NOW, declined).allowed

@@ -2,20 +2,24 @@
 
 A snippet counts as distressing when its redacted hypothesis scored as likely distressing
 (`distress.score`, stored in SnippetCare — by the pipeline when it calls `record_score`, or
-by the room the first time it opens the snippet) or when a reviewer flagged it. The daily
-cap is a rule of the eligibility function: `review.candidates` reads whether a snippet is
-warned or escalated, `distressing_held_since` counts the reviewer's day, and `review.policy`
-hands both to `eligibility.decide`; `review.queue.release_if_capped` hands a capped snippet
-back when its score only became known on opening.
+by the room the first time it opens the snippet), when a reviewer flagged it, or when another
+snippet of the same recording did either: a recording is one conversation, and what distresses
+in one part goes on in the next, so its warning carries to its siblings. The daily cap is a
+rule of the eligibility function: `review.candidates` reads whether a snippet is warned or
+escalated, `distressing_exposures_since` counts the reviewer's day (every distressing snippet
+they were given, skipped or not: they saw its warning and its machine transcript), and
+`review.policy` hands both to `eligibility.decide`; `review.queue.release_if_capped` hands a
+capped snippet back when its score only became known on opening.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 
-from quietroom.review.models import Task
+from quietroom.review.models import Exposure
 
 from . import distress
 from .categories import CATEGORIES
@@ -34,22 +38,44 @@ def record_score(snippet, text: str) -> SnippetCare:
     return row
 
 
-def warning_for(snippet_id) -> SnippetCare | None:
-    return SnippetCare.objects.filter(snippet_id=snippet_id, warn=True).first()
+@dataclass(frozen=True)
+class ContentWarning:
+    """The warning shown above a snippet's player: which kinds of content (category codes, never
+    words), and whether it was learnt from another snippet of the recording only."""
+
+    categories: tuple[str, ...] = ()
+    from_sibling: bool = False
 
 
-def _distressing(snippet_field: str) -> Q:
-    return Q(Exists(SnippetCare.objects.filter(snippet_id=OuterRef(snippet_field), warn=True))) | \
-        Q(Exists(Flag.objects.filter(snippet_id=OuterRef(snippet_field))))
+def warning_for(snippet_id, recording_id) -> ContentWarning | None:
+    """The content warning for a snippet of `recording_id`: its own score, or a sibling's score
+    or flag (the same rule as `review.candidates`' `warned`). None when there is nothing to warn of."""
+    own = SnippetCare.objects.filter(snippet_id=snippet_id, warn=True).first()
+    scored = list(SnippetCare.objects.filter(snippet__recording_id=recording_id, warn=True)
+                  .exclude(snippet_id=snippet_id).values_list("categories", flat=True)) if recording_id else []
+    flagged = list(Flag.objects.filter(snippet__recording_id=recording_id).exclude(snippet_id=snippet_id)
+                   .values_list("category", flat=True)) if recording_id else []
+    if own is None and not scored and not flagged:
+        return None
+    categories = [*(own.categories if own else []), *(c for row in scored for c in row), *flagged]
+    return ContentWarning(categories=tuple(dict.fromkeys(categories)), from_sibling=own is None)
 
 
-def distressing_held_since(user, since: datetime, *, exclude_task_id=None) -> int:
-    """Distressing snippets the reviewer has held or finished since `since`."""
-    mine = Task.objects.filter(lease_owner=user, status__in=Task.HELD, assigned_at__gte=since)
+def _distressing(snippet_field: str, recording_field: str) -> Q:
+    return (Q(Exists(SnippetCare.objects.filter(snippet_id=OuterRef(snippet_field), warn=True)))
+            | Q(Exists(SnippetCare.objects.filter(snippet__recording_id=OuterRef(recording_field), warn=True)))
+            | Q(Exists(Flag.objects.filter(snippet__recording_id=OuterRef(recording_field))))
+            | Q(Exists(Flag.objects.filter(snippet_id=OuterRef(snippet_field)))))
+
+
+def distressing_exposures_since(user, since: datetime, *, exclude_task_id=None) -> int:
+    """Distressing snippets the reviewer has been given since `since` (submitted, skipped, expired
+    or released alike), leaving out the lease on `exclude_task_id`."""
+    mine = Exposure.objects.filter(reviewer=user, given_at__gte=since)
     if exclude_task_id is not None:
-        mine = mine.exclude(pk=exclude_task_id)
-    return mine.filter(_distressing("snippet_id")).count()
+        mine = mine.exclude(task_id=exclude_task_id)
+    return mine.filter(_distressing("snippet_id", "recording_id")).count()
 
 
-def category_labels(row: SnippetCare | None) -> list[str]:
-    return [CATEGORIES.get(c, c) for c in (row.categories if row else [])]
+def category_labels(warning: ContentWarning | None) -> list[str]:
+    return [CATEGORIES.get(c, c) for c in (warning.categories if warning else ())]

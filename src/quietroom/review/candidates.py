@@ -4,19 +4,27 @@ Every "next" runs this, so it is plain SQL (the ORM spent more time building it 
 database spent answering it) and it carries, per candidate, the facts the eligibility function
 needs about that candidate, so they cost no further round trips:
 
-- `had_recording`: the reviewer held or finished a task of the same recording;
-- `warned` / `escalated`: the snippet scored as likely distressing / was flagged by a reviewer;
+- `had_recording`: the reviewer was given a snippet of the same recording before;
+- `warned`: the snippet, or another snippet of its recording, scored as likely distressing, or
+  another snippet of its recording was flagged by a reviewer (a recording is one conversation:
+  what distresses in one part goes on in the next, so the warning and the care cap follow it);
+- `escalated`: the snippet itself was flagged by a reviewer;
 - `cleared`: the reviewer is cleared for sensitive content (the same for every row);
 - `customer_pseudonym`: for the audit record of the assignment.
+
+What a reviewer has had is read from `Exposure` (written with every lease, kept after skips,
+expired leases and releases), never from the task's `lease_owner`, which those clear.
 
 `facts_for_task` reads the same facts for one task in one statement (a task the reviewer holds
 or might hold: the streaming gate, the hypothesis view, gold slots, the admin's explanation).
 
 What the SQL leaves out (the reviewer cannot be offered these whatever the policy): other
-statuses and locales, tasks this reviewer skipped, snippets they already had, and recordings
-they already had unless some controller allows that. Best first: priority, then the earliest
-due date, then the oldest. On PostgreSQL the rows are locked with FOR UPDATE SKIP LOCKED so
-concurrent reviewers never wait on, or receive, the same task.
+statuses and locales, snippets they already had (which covers every task they skipped: a skip
+follows a lease), recordings they already had unless some controller allows that, and
+recordings they asked never to hear again (a distress skip or a flag) whatever the controllers
+allow. Best first: priority, then the earliest due date, then the oldest. On PostgreSQL the rows
+are locked with FOR UPDATE SKIP LOCKED so concurrent reviewers never wait on, or receive, the
+same task.
 """
 from __future__ import annotations
 
@@ -27,9 +35,9 @@ from dataclasses import dataclass
 from django.db import connection
 
 from quietroom.escalation.models import Flag, SnippetCare
-from quietroom.recordings.models import CustomerKey
+from quietroom.recordings.models import CustomerKey, Snippet
 
-from .models import ControllerPolicy, ReviewerClearance, Skip, Task
+from .models import ControllerPolicy, Exposure, ReviewerClearance, Skip, Task
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,7 @@ class CandidateFacts:
 
     had_recording: bool = False
     had_snippet: bool = False
+    declined_recording: bool = False
     skipped: bool = False
     warned: bool = False
     escalated: bool = False
@@ -51,21 +60,35 @@ def _table(model) -> str:
 ORDER = "t.priority DESC, t.due_at ASC NULLS LAST, t.created_at ASC"  # the partial queue index's order
 
 
+def _fence() -> str:
+    # PostgreSQL would turn an EXISTS on a big table (everything this reviewer ever had, every
+    # care score or flag with its snippet) into a hash of all of it, built on every call;
+    # OFFSET 0 keeps it an index lookup per candidate (a handful).
+    return " OFFSET 0" if connection.vendor == "postgresql" else ""
+
+
+def _warned(snippet: str, recording: str) -> str:
+    """SQL: the snippet `snippet` of recording `recording` carries a content warning (see above)."""
+    care, flag, snip, fence = _table(SnippetCare), _table(Flag), _table(Snippet), _fence()
+    return f"""(EXISTS (SELECT 1 FROM {care} sc WHERE sc.snippet_id = {snippet} AND sc.warn)
+        OR EXISTS (SELECT 1 FROM {snip} sn JOIN {care} sc ON sc.snippet_id = sn.id
+                   WHERE sn.recording_id = {recording} AND sc.warn{fence})
+        OR EXISTS (SELECT 1 FROM {snip} sn JOIN {flag} e ON e.snippet_id = sn.id
+                   WHERE sn.recording_id = {recording}{fence}))"""
+
+
 def _sql(locales: int, seen: int, *, lock: bool, facts: bool) -> str:
-    task, skip = _table(Task), _table(Skip)
+    task, had, fence = _table(Task), _table(Exposure), _fence()
     in_locales = ", ".join(["%s"] * locales)
     not_seen = f" AND t.id NOT IN ({', '.join(['%s'] * seen)})" if seen else ""
     locking = " FOR UPDATE OF t SKIP LOCKED" if lock and connection.features.has_select_for_update_skip_locked else ""
-    # PostgreSQL would turn the same-recording test into a hash of everything this reviewer ever
-    # had, built on every call; OFFSET 0 keeps it an index lookup per candidate (a handful).
-    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
     picked = f"""
         SELECT t.* FROM {task} t
         WHERE t.status = %(queued)s AND t.locale IN ({in_locales}){not_seen}
-          AND NOT EXISTS (SELECT 1 FROM {skip} s WHERE s.reviewer_id = %(user)s AND s.task_id = t.id)
-          AND NOT EXISTS (SELECT 1 FROM {task} o WHERE o.lease_owner_id = %(user)s AND o.snippet_id = t.snippet_id)
-          AND NOT (EXISTS (SELECT 1 FROM {task} o WHERE o.lease_owner_id = %(user)s AND o.recording_id = t.recording_id{fence})
-                   AND NOT EXISTS (SELECT 1 FROM {_table(ControllerPolicy)} p WHERE p.allow_same_recording))
+          AND NOT EXISTS (SELECT 1 FROM {had} x WHERE x.reviewer_id = %(user)s AND x.snippet_id = t.snippet_id)
+          AND NOT EXISTS (SELECT 1 FROM {had} x WHERE x.reviewer_id = %(user)s AND x.recording_id = t.recording_id
+                          AND (x.excludes_recording OR NOT EXISTS (
+                               SELECT 1 FROM {_table(ControllerPolicy)} p WHERE p.allow_same_recording)){fence})
         ORDER BY {ORDER}
         LIMIT %(limit)s{locking}"""
     if not facts:
@@ -75,14 +98,31 @@ def _sql(locales: int, seen: int, *, lock: bool, facts: bool) -> str:
     return f"""
     SELECT t.*,
         ck.pseudonym AS customer_pseudonym,
-        EXISTS (SELECT 1 FROM {task} h WHERE h.lease_owner_id = %(user)s AND h.status IN (%(leased)s, %(done)s)
-                AND h.recording_id = t.recording_id) AS had_recording,
-        EXISTS (SELECT 1 FROM {_table(SnippetCare)} sc WHERE sc.snippet_id = t.snippet_id AND sc.warn) AS warned,
+        EXISTS (SELECT 1 FROM {had} h WHERE h.reviewer_id = %(user)s AND h.recording_id = t.recording_id{fence})
+            AS had_recording,
+        {_warned("t.snippet_id", "t.recording_id")} AS warned,
         EXISTS (SELECT 1 FROM {_table(Flag)} e WHERE e.snippet_id = t.snippet_id) AS escalated,
         EXISTS (SELECT 1 FROM {_table(ReviewerClearance)} rc WHERE rc.reviewer_id = %(user)s
                 AND rc.sensitive_content) AS cleared
     FROM ({picked}) t LEFT JOIN {_table(CustomerKey)} ck ON ck.id = t.customer_key_id
     ORDER BY {ORDER}"""
+
+
+def _positional(sql: str) -> tuple[str, list]:
+    """`sql` with its %(name)s and positional %s turned into plain %s, and where each comes from
+    (a name, or the index of a positional parameter)."""
+    pieces, order, position = [], [], 0
+    for piece in re.split(r"(%\(\w+\)s|%s)", sql):
+        if piece == "%s":
+            order.append(position)
+            position += 1
+            pieces.append("%s")
+        elif piece.startswith("%("):
+            order.append(piece[2:-2])
+            pieces.append("%s")
+        else:
+            pieces.append(piece)
+    return "".join(pieces), order
 
 
 _CACHE: dict = {}  # statement shape -> (SQL with plain %s, where each parameter comes from)
@@ -92,18 +132,7 @@ def _compiled(key: tuple) -> tuple[str, list]:
     """The SQL for one shape, its %(name)s and positional %s turned into one ordered list."""
     if key not in _CACHE:
         _vendor, locales, seen, lock, facts = key
-        pieces, order, position = [], [], 0
-        for piece in re.split(r"(%\(\w+\)s|%s)", _sql(locales, seen, lock=lock, facts=facts)):
-            if piece == "%s":
-                order.append(position)
-                position += 1
-                pieces.append("%s")
-            elif piece.startswith("%("):
-                order.append(piece[2:-2])
-                pieces.append("%s")
-            else:
-                pieces.append(piece)
-        _CACHE[key] = ("".join(pieces), order)
+        _CACHE[key] = _positional(_sql(locales, seen, lock=lock, facts=facts))
     return _CACHE[key]
 
 
@@ -112,8 +141,7 @@ def _statement(user, seen: list, *, limit: int, lock: bool, facts: bool) -> tupl
     sql, order = _compiled((connection.vendor, len(locales), len(seen), lock, facts))
     pk = Task._meta.pk
     listed = locales + [pk.get_db_prep_value(s, connection) for s in seen]
-    named = {"user": user.pk, "queued": Task.Status.QUEUED, "leased": Task.Status.LEASED,
-             "done": Task.Status.DONE, "limit": limit}
+    named = {"user": user.pk, "queued": Task.Status.QUEUED, "limit": limit}
     return sql, [listed[o] if isinstance(o, int) else named[o] for o in order]
 
 
@@ -123,37 +151,48 @@ def batch(user, seen=(), *, limit: int) -> list[Task]:
         return []
     sql, params = _statement(user, list(seen), limit=limit, lock=True, facts=True)
     tasks = list(Task.objects.raw(sql, params))
-    for task in tasks:  # snippets they had and tasks they skipped were left out by the SQL
+    for task in tasks:  # snippets they had (so tasks they skipped) and declined recordings were left out by the SQL
         task.candidate_facts = CandidateFacts(had_recording=bool(task.had_recording), warned=bool(task.warned),
                                               escalated=bool(task.escalated), cleared=bool(task.cleared))
     return tasks
 
 
+def holds(user, task) -> bool:
+    """Whether `task` is under this reviewer's lease (live or not yet reclaimed): its own
+    exposure row is then the lease being decided, not history."""
+    return task.lease_owner_id == user.pk and task.status == Task.Status.LEASED
+
+
 @functools.cache
-def _one_task_sql(vendor: str) -> str:  # one text per database vendor (quoting)
-    task = _table(Task)
-    mine = f"SELECT 1 FROM {task} h WHERE h.lease_owner_id = %s AND h.status IN (%s, %s) AND h.id <> %s"
-    return f"""
-    SELECT EXISTS ({mine} AND h.recording_id = %s),
-           EXISTS ({mine} AND h.snippet_id = %s),
-           EXISTS (SELECT 1 FROM {_table(Skip)} s WHERE s.reviewer_id = %s AND s.task_id = %s),
-           EXISTS (SELECT 1 FROM {_table(SnippetCare)} sc WHERE sc.snippet_id = %s AND sc.warn),
-           EXISTS (SELECT 1 FROM {_table(Flag)} e WHERE e.snippet_id = %s),
-           EXISTS (SELECT 1 FROM {_table(ReviewerClearance)} rc WHERE rc.reviewer_id = %s AND rc.sensitive_content)"""
+def _one_task_sql(vendor: str, held: bool) -> tuple[str, list]:  # per database vendor (quoting), held or not
+    had = _table(Exposure)
+    mine = f"SELECT 1 FROM {had} h WHERE h.reviewer_id = %(user)s" + (" AND h.task_id <> %(task)s" if held else "")
+    return _positional(f"""
+    SELECT EXISTS ({mine} AND h.recording_id = %(recording)s),
+           EXISTS ({mine} AND h.snippet_id = %(snippet)s),
+           EXISTS ({mine} AND h.recording_id = %(recording)s AND h.excludes_recording),
+           EXISTS (SELECT 1 FROM {_table(Skip)} s WHERE s.reviewer_id = %(user)s AND s.task_id = %(task)s),
+           {_warned("%(snippet)s", "%(recording)s")},
+           EXISTS (SELECT 1 FROM {_table(Flag)} e WHERE e.snippet_id = %(snippet)s),
+           EXISTS (SELECT 1 FROM {_table(ReviewerClearance)} rc WHERE rc.reviewer_id = %(user)s
+                   AND rc.sensitive_content)""")
 
 
 def facts_for_task(user, task) -> CandidateFacts:
-    """The per-task facts for one task (its own row not counted as "had"), in one statement."""
-    to_db = Task._meta.pk.get_db_prep_value
-    task_id = to_db(task.pk, connection)
-    snippet_id = Task._meta.get_field("snippet").target_field.get_db_prep_value(task.snippet_id, connection)
-    recording_id = Task._meta.get_field("recording").target_field.get_db_prep_value(task.recording_id, connection)
-    mine = [user.pk, Task.Status.LEASED, Task.Status.DONE, task_id]
+    """The per-task facts for one task (the lease they hold on it, if any, not counted as "had"),
+    in one statement."""
+    sql, order = _one_task_sql(connection.vendor, holds(user, task))
+    named = {
+        "user": user.pk,
+        "task": Task._meta.pk.get_db_prep_value(task.pk, connection),
+        "snippet": Task._meta.get_field("snippet").target_field.get_db_prep_value(task.snippet_id, connection),
+        "recording": Task._meta.get_field("recording").target_field.get_db_prep_value(task.recording_id, connection),
+    }
     with connection.cursor() as cursor:
-        cursor.execute(_one_task_sql(connection.vendor), [*mine, recording_id, *mine, snippet_id, user.pk, task_id,
-                                       snippet_id, snippet_id, user.pk])
-        row = cursor.fetchone()
-    return CandidateFacts(*(bool(v) for v in row))
+        cursor.execute(sql, [named[o] for o in order])
+        had_recording, had_snippet, declined, skipped, warned, escalated, cleared = (bool(v) for v in cursor.fetchone())
+    return CandidateFacts(had_recording=had_recording, had_snippet=had_snippet, declined_recording=declined,
+                          skipped=skipped, warned=warned, escalated=escalated, cleared=cleared)
 
 
 def any_left(user, seen=()) -> bool:

@@ -65,11 +65,18 @@ class Limits:
 
 @dataclass(frozen=True)
 class History:
-    """What the reviewer has had already, not counting the task being decided."""
+    """What the reviewer has had already, not counting the lease being decided.
+
+    Everything they were given counts, submitted or not (skipped, expired, released): see
+    `review.models.Exposure`. `seconds_today` is the audio they heard today; `customer_30d`
+    counts every snippet given; `declined_recordings` are those they asked never to hear again
+    (a distress skip or a sensitive-content flag on one of its snippets).
+    """
 
     seconds_today: float = 0.0
     recordings: frozenset = frozenset()
     snippets: frozenset = frozenset()
+    declined_recordings: frozenset = frozenset()
     customer_30d: Mapping = field(default_factory=lambda: MappingProxyType({}))
     skipped: frozenset = frozenset()
     distressing_today: int = 0
@@ -178,6 +185,10 @@ def decide(reviewer, site, task, now: datetime, facts: PolicyFacts | None = None
                               f"daily cap of {limits.daily_cap_seconds / 60:g} audio minutes reached"))
     if getattr(task, "snippet_id", None) in history.snippets:
         reasons.append(Reason(Refusal.HAD_SNIPPET, "reviewer has already had this snippet"))
+    elif getattr(task, "recording_id", None) in history.declined_recordings:
+        # Whatever the controller allows: the reviewer said they do not want to hear it.
+        reasons.append(Reason(Refusal.DECLINED_RECORDING, "reviewer skipped a snippet of this recording as "
+                                                          "distressing or flagged it as sensitive content"))
     elif not limits.allow_same_recording and getattr(task, "recording_id", None) in history.recordings:
         reasons.append(Reason(Refusal.HAD_RECORDING, "reviewer has already had a snippet of this recording"))
     if history.customer_30d.get(getattr(task, "customer_key_id", None), 0) >= limits.max_per_customer_30d:

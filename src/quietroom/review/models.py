@@ -26,9 +26,6 @@ class Task(models.Model):
         # Taken out of the queue for good (sensitive content flagged, snippet shredded).
         WITHDRAWN = "withdrawn"
 
-    # The statuses in which the reviewer has had the snippet: what exposure and caps count.
-    HELD = (Status.LEASED, Status.DONE)
-
     # Withdrawal reasons (withdrawn_reason) that are the gold checks' bookkeeping, not a decision
     # about the snippet: such a snippet may still leave in an export (privacy.outbound). Any other
     # reason (sensitive content, accidental activation, one added later) holds it back.
@@ -51,7 +48,8 @@ class Task(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     is_gold = models.BooleanField(default=False)
     sensitivity = models.CharField(max_length=16, choices=Sensitivity.choices, default=Sensitivity.STANDARD)
-    # The reviewer holding the lease; kept after submission as the one who did the task.
+    # The reviewer holding the lease; kept after submission as the one who did the task, cleared
+    # when the task goes back to the queue. What a reviewer has had is `Exposure`'s, not this.
     lease_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -78,7 +76,7 @@ class Task(models.Model):
             ),
             # Expired leases are few; reclaiming them must not scan the queue.
             models.Index(fields=["lease_expires_at"], name="review_task_leased_idx", condition=Q(status="leased")),
-            # Exposure history: what has this reviewer had, per recording / customer / day.
+            # A reviewer's tasks: their live lease (queue.current_lease), what they hold or did.
             models.Index(fields=["lease_owner", "recording"], name="review_task_owner_rec_idx"),
             models.Index(fields=["lease_owner", "assigned_at"], name="review_task_owner_day_idx"),
             models.Index(fields=["lease_owner", "snippet"], name="review_task_owner_snip_idx"),
@@ -162,6 +160,57 @@ class Skip(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["reviewer", "task"], name="review_skip_reviewer_idx")]
+
+
+class Exposure(models.Model):
+    """One reviewer was given one task's snippet: what they have had, kept for good.
+
+    Written with the lease, in the same transaction (`review.exposure.record_lease`), and never
+    deleted by the room: a play is exposure whether or not it is submitted, so what a reviewer
+    has had outlives a skip, an expired lease and a release, all of which clear the task's
+    `lease_owner` and put it back in the queue. The queue's "had" rules (never the same snippet
+    again; no other snippet of the recording unless the controller allows it) and the caps read
+    these rows, not the task (docs/privacy.md, "What counts as exposure").
+
+    Two facts are learnt later and only ever switch on: `heard_at` (the audio was first streamed
+    to them, or they handed in a transcript: what the daily audio-minutes cap counts, so a
+    snippet skipped before it played costs no minutes) and `excludes_recording` (a distress skip
+    or a sensitive-content flag: no other snippet of that recording for this reviewer, whatever
+    the controller allows). The copied facts (snippet, recording, customer, duration) are the
+    task's, so the queue's checks read this table alone; a row goes only with its task
+    (erasure, retention), like everything else of the customer's.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                                 db_index=False)  # every index below starts with the reviewer
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="exposures",
+                             db_index=False)  # the (task, reviewer) unique index serves it
+    # Copies of the task's facts, without constraints of their own: the row is deleted with its
+    # task, which goes before its snippet, recording or customer does.
+    snippet = models.ForeignKey("recordings.Snippet", on_delete=models.DO_NOTHING, db_constraint=False,
+                                db_index=False, related_name="+")
+    recording = models.ForeignKey("recordings.Recording", null=True, on_delete=models.DO_NOTHING,
+                                  db_constraint=False, db_index=False, related_name="+")
+    customer_key = models.ForeignKey("recordings.CustomerKey", null=True, on_delete=models.DO_NOTHING,
+                                     db_constraint=False, db_index=False, related_name="+")
+    duration_seconds = models.FloatField(default=0.0)
+    given_at = models.DateTimeField()  # when the lease was granted
+    heard_at = models.DateTimeField(null=True, blank=True)
+    excludes_recording = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            # A reviewer is given a task once: a second lease of it would be a second exposure
+            # the rules above exist to prevent.
+            models.UniqueConstraint(fields=["task", "reviewer"], name="review_exposure_once_per_task"),
+        ]
+        indexes = [
+            models.Index(fields=["reviewer", "snippet"], name="review_exposure_snippet_idx"),
+            models.Index(fields=["reviewer", "recording"], name="review_exposure_recording_idx"),
+            models.Index(fields=["reviewer", "given_at"], name="review_exposure_day_idx"),
+            models.Index(fields=["reviewer", "customer_key", "given_at"], name="review_exposure_customer_idx"),
+        ]
 
 
 class ControllerPolicy(models.Model):

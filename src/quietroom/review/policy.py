@@ -20,11 +20,11 @@ from django.db import connection
 from quietroom.accounts.access import working_site
 from quietroom.accounts.permissions import DO_QA, has_permission
 from quietroom.decisions import ALLOWED, Decision, Reason, Refusal
-from quietroom.escalation.care import distressing_held_since
+from quietroom.escalation.care import distressing_exposures_since
 
 from . import candidates
 from .eligibility import History, Limits, PolicyFacts, Residency, decide
-from .models import ControllerPolicy, Draft, Task
+from .models import ControllerPolicy, Draft, Exposure, Task
 
 
 def _knob(name: str):
@@ -59,44 +59,49 @@ def start_of_day(now: datetime) -> datetime:
 
 def history_for(user, now: datetime, tasks, known: dict, exclude_task_id=None) -> History:
     """The reviewer's history as far as it matters for `tasks`, given each task's own facts
-    (`known`: task pk -> candidates.CandidateFacts), leaving out the row `exclude_task_id`;
-    the totals are one more statement."""
+    (`known`: task pk -> candidates.CandidateFacts), leaving out the exposure of the lease
+    they hold on `exclude_task_id`; the totals are one more statement."""
     seconds, per_customer = _totals(user, now, {t.customer_key_id for t in tasks}, exclude_task_id)
     return History(
         seconds_today=seconds,
         recordings=frozenset(t.recording_id for t in tasks if known[t.pk].had_recording),
         snippets=frozenset(t.snippet_id for t in tasks if known[t.pk].had_snippet),
+        declined_recordings=frozenset(t.recording_id for t in tasks if known[t.pk].declined_recording),
         customer_30d=MappingProxyType(per_customer),
         skipped=frozenset(t.pk for t in tasks if known[t.pk].skipped),
     )
 
 
+# Read from the reviewer's exposures (models.Exposure), so snippets skipped, expired or released
+# count too: today's audio minutes are those they heard (a play, or a transcript handed in), the
+# 30-day count per customer is every snippet they were given (its page shows the customer's words).
 _TOTALS_SQL = f"""
     SELECT customer_key_id,
-           SUM(CASE WHEN assigned_at >= %s THEN duration_seconds ELSE 0 END),
+           SUM(CASE WHEN given_at >= %s AND heard_at IS NOT NULL THEN duration_seconds ELSE 0 END),
            SUM(CASE WHEN {{recent}} THEN 1 ELSE 0 END)
-    FROM {Task._meta.db_table}
-    WHERE lease_owner_id = %s AND status IN (%s, %s){{exclude}} AND (assigned_at >= %s OR {{recent}})
+    FROM {Exposure._meta.db_table}
+    WHERE reviewer_id = %s{{exclude}} AND (given_at >= %s OR {{recent}})
     GROUP BY customer_key_id"""
 
 
 def _totals(user, now: datetime, customer_key_ids, exclude_task_id) -> tuple[float, dict]:
-    """Audio seconds held today, and tasks per customer (of `customer_key_ids`) in 30 days.
+    """Audio seconds heard today, and snippets given per customer (of `customer_key_ids`) in
+    30 days.
 
     One grouped statement, written out because it runs on every "next": one row per customer
     touched today or among the candidates' customers in the last 30 days.
     """
-    to_db = Task._meta.get_field("assigned_at").get_db_prep_value
+    to_db = Exposure._meta.get_field("given_at").get_db_prep_value
     today = to_db(start_of_day(now), connection)
     month = to_db(now - timedelta(days=30), connection)
     customers = sorted(c for c in customer_key_ids if c is not None)
-    recent = (f"(customer_key_id IN ({', '.join(['%s'] * len(customers))}) AND assigned_at >= %s)"
+    recent = (f"(customer_key_id IN ({', '.join(['%s'] * len(customers))}) AND given_at >= %s)"
               if customers else "1 = 0")
     recent_params = [*customers, month] if customers else []
     exclude, exclude_params = "", []
     if exclude_task_id is not None:
-        exclude, exclude_params = " AND id <> %s", [Task._meta.pk.get_db_prep_value(exclude_task_id, connection)]
-    params = [today, *recent_params, user.pk, *Task.HELD, *exclude_params, today, *recent_params]
+        exclude, exclude_params = " AND task_id <> %s", [Task._meta.pk.get_db_prep_value(exclude_task_id, connection)]
+    params = [today, *recent_params, user.pk, *exclude_params, today, *recent_params]
     seconds, per_customer = 0.0, {}
     with connection.cursor() as cursor:
         cursor.execute(_TOTALS_SQL.format(recent=recent, exclude=exclude), params)
@@ -114,9 +119,11 @@ def facts_for_batch(user, tasks, now: datetime) -> dict:
     from dataclasses import replace
 
     known = {t.pk: getattr(t, "candidate_facts", None) or candidates.facts_for_task(user, t) for t in tasks}
-    # A task's own row never counts in its own history. Only a lone task can be one the reviewer
-    # holds (queue candidates are queued), so that is the one row to leave out.
-    exclude = next(iter(tasks)).pk if len(tasks) == 1 else None
+    # The lease being decided is not history: a task the reviewer holds leaves its own exposure
+    # out. Only a lone task can be held (queue candidates are queued); a task they held before
+    # (skipped, expired, released) keeps counting.
+    lone = next(iter(tasks)) if len(tasks) == 1 else None
+    exclude = lone.pk if lone is not None and candidates.holds(user, lone) else None
     history = history_for(user, now, tasks, known, exclude)
     if any(f.warned or f.escalated for f in known.values()):
         history = replace(history, distressing_today=distress_today(user, now, exclude))
@@ -136,7 +143,7 @@ def facts_for_batch(user, tasks, now: datetime) -> dict:
 
 
 def distress_today(user, now: datetime, exclude_task_id=None) -> int:
-    return distressing_held_since(user, start_of_day(now), exclude_task_id=exclude_task_id)
+    return distressing_exposures_since(user, start_of_day(now), exclude_task_id=exclude_task_id)
 
 
 def decide_for(user, task, now: datetime, *, address: str | None = None, needs_lease: bool = False) -> Decision:

@@ -8,6 +8,9 @@ runs in one IMMEDIATE transaction (the database's single writer lock) with the s
 The SQL (`candidates.py`) only narrows (status, locale, what this reviewer already had or
 skipped) so the hot query stays on one partial index; `eligibility.decide` is asked about every
 candidate and has the last word. Best first: priority, then the earliest due date, then the oldest.
+
+Every lease writes an `Exposure` in its own transaction (`exposure.record_lease`): a task that
+comes back to the queue (skipped, expired, released) forgets who held it, the exposure does not.
 """
 from __future__ import annotations
 
@@ -22,9 +25,9 @@ from quietroom.accounts.access import working_site
 from quietroom.audit.log import Actor, record
 from quietroom.decisions import Refusal
 
-from . import candidates, policy
+from . import candidates, exposure, policy
 from .eligibility import decide
-from .models import Submission, Task
+from .models import Exposure, Submission, Task
 
 BATCH = 4  # candidates locked and decided per round; the first is nearly always allowed
 MAX_SCAN = 256  # candidates looked at per request before saying "nothing for you"
@@ -62,7 +65,10 @@ _RECLAIM_SQL = f"""
 
 
 def reclaim_expired(now) -> int:
-    """Expired leases go back to the queue (gold checks are personal: they are withdrawn)."""
+    """Expired leases go back to the queue (gold checks are personal: they are withdrawn).
+
+    The task forgets its holder; their `Exposure` stays, so it never comes back to them.
+    """
     # One UPDATE for both kinds, written out because it runs on every "next" (the ORM's CASE
     # building cost more than the statement): gold rows keep owner and time.
     with connection.cursor() as cursor:
@@ -84,6 +90,7 @@ def _lease(task: Task, user, now, address: str) -> Task:
     task.assigned_at = now
     task.lease_expires_at = now + timedelta(seconds=settings.QUIETROOM["LEASE_SECONDS"])
     task.save(update_fields=["status", "lease_owner", "assigned_at", "lease_expires_at"])
+    exposure.record_lease(task, user, now)
     record(
         Actor.for_user(user, address), "task.assign", object_type="snippet", object_id=task.snippet_id,
         customer=_customer_pseudonym(task), purpose="transcription",
@@ -104,7 +111,7 @@ def gold_is_due(user, now) -> bool:
     rate = settings.QUIETROOM["REVIEW_GOLD_RATE"]
     if rate <= 0:
         return False
-    n = Task.objects.filter(lease_owner=user, assigned_at__gte=policy.start_of_day(now)).count()
+    n = Exposure.objects.filter(reviewer=user, given_at__gte=policy.start_of_day(now)).count()
     return int((n + 1) * rate) > int(n * rate)
 
 
@@ -113,7 +120,7 @@ def _lease_gold(user, now, address: str) -> Task | None:
     references = (
         Task.objects.filter(is_gold=True, slot=0, locale__in=user.locales or [],
                             submissions__kind=Submission.Kind.GOLD_REFERENCE)
-        .exclude(Exists(Task.objects.filter(lease_owner=user, snippet=OuterRef("snippet"))))
+        .exclude(Exists(Exposure.objects.filter(reviewer=user, snippet=OuterRef("snippet"))))
         .select_related("snippet")
         .order_by("created_at")[:BATCH]
     )
@@ -183,7 +190,8 @@ def release_if_capped(user, task, now, address: str = "") -> bool:
 
     Its score may only become known when the room first opens it; the eligibility function then
     refuses the lease (daily cap of distressing content), so the room hands it back at once —
-    no skip, no penalty.
+    no skip, no penalty. The lease's exposure stays (the snippet is not offered to them again;
+    docs/privacy.md says why), but it was not heard, so it costs no audio minutes.
     """
     if Refusal.DISTRESS_CAP not in policy.decide_for(user, task, now, address=address).codes:
         return False

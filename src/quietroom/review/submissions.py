@@ -16,7 +16,7 @@ from quietroom.audit.log import Actor, record
 from quietroom.escalation import cases as escalation_cases
 from quietroom.escalation.models import Flag
 
-from . import quality
+from . import exposure, quality
 from .eligibility import lease_reasons, standing
 from .labels import LabelError, clean_labels
 from .models import Draft, Skip, Submission, Task
@@ -102,6 +102,7 @@ def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address
                 task.status = Task.Status.DONE
                 task.lease_expires_at = None
                 task.save(update_fields=["status", "lease_expires_at"])
+                exposure.mark_heard(user, task, now)  # a transcript handed in: its minutes count
                 Draft.objects.filter(task=task, reviewer=user).delete()
                 record(actor, "transcript.submit", object_type="snippet", object_id=task.snippet_id,
                        customer=customer_key.pseudonym, purpose="transcription",
@@ -112,6 +113,7 @@ def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address
                     # Withdraws the snippet from every queue and lease, seals the note, audits
                     # "escalation.created" and e-mails on-call staff after commit.
                     flag = Flag.objects.create(snippet=task.snippet, reviewer=user, category=labels["sensitive"])
+                    exposure.exclude_recording(user, task)  # none of this recording for them again
                     escalation_cases.open_case(flag, task, actor, note=sensitive_note, now=now)
     except IntegrityError:
         # The key is taken: by a concurrent retry of this reviewer (return its result) or by
@@ -139,7 +141,12 @@ def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address
 
 
 def skip(user, task_id, reason: str, *, now, address: str = "") -> Skip:
-    """Pass on a snippet with a reason: it returns to the queue for others, never to this reviewer."""
+    """Pass on a snippet with a reason: it returns to the queue for others, never to this reviewer.
+
+    The lease's exposure stays (its snippet, and its recording unless the controller allows
+    more, are had); "I do not want to hear this" rules out the whole recording for them, even
+    where the controller allows more than one snippet of it.
+    """
     if reason not in Skip.Reason.values:
         raise SubmissionRefused([f"skip reason must be one of: {', '.join(Skip.Reason.values)}"])
     with transaction.atomic():
@@ -151,6 +158,8 @@ def skip(user, task_id, reason: str, *, now, address: str = "") -> Skip:
         if refusals:
             raise SubmissionRefused(refusals)
         skipped = Skip.objects.create(task=task, reviewer=user, reason=reason)
+        if reason == Skip.Reason.UNCOMFORTABLE:
+            exposure.exclude_recording(user, task)
         Draft.objects.filter(task=task, reviewer=user).delete()
         if task.is_gold:
             task.status, task.withdrawn_reason = Task.Status.WITHDRAWN, Task.GOLD_SKIPPED

@@ -23,7 +23,7 @@ from quietroom.audit.log import Actor, record
 from quietroom.escalation import care
 
 from . import labels as label_choices
-from . import queue, streaming
+from . import exposure, queue, streaming
 from .labels import labels_from_form
 from .models import Guidelines, Skip, Submission, Task
 from .submissions import SubmissionRefused, load_draft, save_draft, skip, submit
@@ -112,7 +112,6 @@ def task_view(request, task_id):
         return _go_next(request)  # a double click or a retry: already stored once
     transcript = request.POST.get("transcript") if request.method == "POST" else None
     labels = form_labels or {}
-    scored = None
     if transcript is None:
         # Both reads go through the gate, which refuses (and audits) unless the lease is live.
         try:
@@ -121,10 +120,11 @@ def task_view(request, task_id):
                 transcript, labels = draft
             else:
                 transcript = gate.snippet_hypothesis_for_reviewer(request.user, task, now=now, address=address)
-                scored = care.record_score(task.snippet, transcript)  # reviewer care: likely distressing?
+                care.record_score(task.snippet, transcript)  # reviewer care: likely distressing?
         except gate.AccessDenied as denied:
             return HttpResponseForbidden("Not allowed: " + "; ".join(denied.reasons))
-    care_warning = (scored if scored.warn else None) if scored is not None else care.warning_for(task.snippet_id)
+    # Its own score, or another snippet of the recording scored or flagged as distressing.
+    care_warning = care.warning_for(task.snippet_id, task.recording_id)
     if care_warning is not None and request.method == "GET" and queue.release_if_capped(request.user, task, now, address):
         messages.info(request, "That snippet was passed to someone else: you have heard enough distressing "
                                "content for today.")
@@ -209,4 +209,5 @@ def stream(request, token: str):
         return HttpResponseForbidden("You are not allowed to play this snippet.")
     except gate.ContentGone:
         return HttpResponse("This snippet is no longer available.", status=410, content_type="text/plain")
+    exposure.mark_heard(request.user, task, timezone.now())  # its minutes count now, skipped or not
     return streaming.audio_response(grant.audio, grant.content_type, byte_range)
