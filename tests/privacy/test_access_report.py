@@ -3,9 +3,12 @@ that verify offline; changing any line makes verification fail."""
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+
+import quietroom
 
 from quietroom.audit import checkpoints
 from quietroom.audit.models import AuditEvent
@@ -48,9 +51,11 @@ def test_report_verifies_offline_without_a_database(report_file, tmp_path):
     path, _ = report_file
     key = tmp_path / "key.pub"
     key.write_text(checkpoints.verifier().encode())
-    # A separate interpreter with no Django settings at all.
+    # A separate interpreter with no Django settings at all (the code under test on its path,
+    # not whichever quietroom the interpreter has installed).
     result = subprocess.run([sys.executable, "-m", "quietroom.privacy.offline", str(path), "--public-key", str(key)],
-                            capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}, timeout=60)
+                            capture_output=True, text=True, timeout=60,
+                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(quietroom.__file__).parent.parent)})
     assert result.returncode == 0, result.stderr
     assert "report verified" in result.stdout
     call_command("privacy", "verify-report", str(path), "--public-key", str(key))
@@ -65,6 +70,10 @@ TAMPERS = [
     lambda r: (r["accesses"].pop(), r.update(access_count=r["access_count"] - 1)),
     lambda r: r.update(customer="c_" + "0" * 40),
     lambda r: r["checkpoint"].update(note=r["checkpoint"]["note"].replace("\n", "\n1", 1)),
+    lambda r: r.update(controller="Someone Else"),
+    lambda r: r.update(public_key="quietroom.local/audit+00000000+" + "A" * 44),
+    lambda r: r.pop("version"),  # passed off as a version-1 report
+    lambda r: r.update(version=1),
 ]
 
 
@@ -92,6 +101,15 @@ def test_tampering_with_one_line_fails_verification(report_file):
             continue
         with pytest.raises(offline.ReportInvalid):
             offline.verify_report(report, verifier)
+
+
+def test_a_version_1_report_still_verifies(report_file):
+    """Reports signed before version 2 (no "version" field) keep verifying: their signed body is unchanged."""
+    report = json.loads(report_file[0].read_text())
+    old = {key: value for key, value in report.items() if key not in ("version", "signature")}
+    assert offline.report_digest_body(old).startswith("quietroom access report\n")
+    old["signature"] = checkpoints.signer().sign(offline.report_digest_body(old))
+    assert offline.verify_report(old, checkpoints.verifier()) == report["access_count"]
 
 
 def test_a_report_signed_by_another_key_fails(report_file):

@@ -16,7 +16,7 @@ from quietroom.audit.log import Actor, canonical_json, record
 from quietroom.audit.models import AuditEvent
 from quietroom.recordings.pseudonyms import customer_pseudonym
 
-from .offline import FIELDS, report_digest_body
+from .offline import FIELDS, REPORT_VERSION, report_digest_body
 
 # Every way content of a customer is reached through the gate.
 ACCESS_ACTIONS = ("snippet.play", "hypothesis.view", "transcript.read", "snippet.read", "draft.read", "recording.read")
@@ -43,6 +43,7 @@ def build(controller, customer_id: str, actor: Actor) -> dict:
         })
     report = {
         "kind": "quietroom access report",
+        "version": REPORT_VERSION,
         "controller": controller.name,
         "customer": pseudonym,
         "generated_at": timezone.now().isoformat(timespec="seconds"),

@@ -3,8 +3,8 @@
     python -m quietroom.privacy.offline REPORT.json --public-key KEY
     quietroom privacy verify-report REPORT.json --public-key KEY     (same check)
 
-Checks the checkpoint's Ed25519 signature (C2SP signed note) with the given verifier key,
-then for every access: that the listed fields are exactly those of the hashed entry, that the
+Checks the checkpoint's Ed25519 signature (C2SP signed note) with the given verifier key, the
+report's own signature (over every field of the report), then for every access: that the listed fields are exactly those of the hashed entry, that the
 entry is about the report's customer, and that its RFC 9162 inclusion proof leads to the
 signed root. Any changed character anywhere makes it fail, naming the access.
 """
@@ -26,20 +26,35 @@ FIELDS = {
 }
 
 
+# 2: the signature covers every field of the report, not only the customer and the accesses.
+REPORT_VERSION = 2
+
+
 class ReportInvalid(Exception):
     pass
 
 
-def report_digest_body(report: dict) -> str:
-    """What the report signature covers: customer, checkpoint, and every access as listed.
+def _digest(value) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return b64encode(sha256(text.encode()).digest()).decode()
 
-    Signed with the audit key, so an access cannot be dropped (with the count adjusted)
-    without the signature failing.
+
+def report_digest_body(report: dict) -> str:
+    """What the report signature covers: customer, checkpoint, every access as listed and,
+    from version 2, every other field of the report too (controller, public key, ...).
+
+    Signed with the audit key, so an access cannot be dropped (with the count adjusted), nor
+    any statement of the report changed, without the signature failing. A version-1 report (no
+    "version") keeps its old body, so reports already handed out still verify; the version is
+    part of what is signed, so a version-2 report cannot be passed off as a version-1 one.
     """
-    accesses = json.dumps(report.get("accesses"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    digest = b64encode(sha256(accesses.encode()).digest()).decode()
-    return (f"quietroom access report\n{report.get('customer')}\n{report.get('generated_at')}\n"
-            f"{report.get('checkpoint', {}).get('size')}\n{len(report.get('accesses') or [])}\n{digest}\n")
+    body = (f"{report.get('customer')}\n{report.get('generated_at')}\n"
+            f"{report.get('checkpoint', {}).get('size')}\n{len(report.get('accesses') or [])}\n"
+            f"{_digest(report.get('accesses'))}\n")
+    if "version" not in report:
+        return "quietroom access report\n" + body
+    rest = {key: value for key, value in report.items() if key not in ("accesses", "signature")}
+    return f"quietroom access report v{report.get('version')}\n{body}{_digest(rest)}\n"
 
 
 def verify_report(report: dict, verifier: notes.Verifier) -> int:
@@ -66,7 +81,8 @@ def _verify(report: dict, verifier: notes.Verifier) -> int:
     except (KeyError, TypeError):
         raise ReportInvalid("report is not signed") from None
     if signed_body != report_digest_body(report):
-        raise ReportInvalid("the report's contents differ from what was signed (an access added, removed or changed)")
+        raise ReportInvalid("the report's contents differ from what was signed (an access added, removed or "
+                            "changed, or another field of the report)")
     customer = report.get("customer")
     accesses = report.get("accesses")
     if not isinstance(accesses, list) or report.get("access_count") != len(accesses):
