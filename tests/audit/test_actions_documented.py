@@ -41,3 +41,11 @@ def test_the_docs_table_is_the_code_table():
 
 def test_every_read_the_gate_audits_is_documented_and_every_documented_one_is_written():
     assert written_by_the_gate() == set(actions.CONTENT_READS)
+
+
+def test_the_access_report_lists_every_content_read_and_counts_all_but_the_stream():
+    from quietroom.privacy import access_report, render
+
+    assert set(access_report.ACCESS_ACTIONS) == set(actions.CONTENT_READS)
+    assert set(actions.CONTENT_READS) - set(actions.COUNTED) == {actions.SNIPPET_STREAM}
+    assert render.access_label({"action": "snippet.play", "continuations": [{}, {}]}) == "Play (+2 further requests)"

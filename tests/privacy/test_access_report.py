@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils.html import escape
 
 import quietroom
 
-from quietroom.audit import checkpoints
+from quietroom.audit import actions, checkpoints
 from quietroom.audit.models import AuditEvent
 from quietroom.privacy import access_report, offline, render
 from quietroom.recordings.models import Snippet
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def report_file(playing, controller, tmp_path):
     client, stream, snippet = playing
-    client.get(stream, HTTP_RANGE="bytes=100-199")  # a second play
+    client.get(stream, HTTP_RANGE="bytes=100-199")  # further bytes of the same page view's play
     out = tmp_path / "report.json"
     call_command("privacy", "access-report", "--controller", controller.name, "--customer-id",
                  snippet_customer_id(snippet), "--format", "json", "--out", str(out))
@@ -45,6 +46,11 @@ def test_report_lists_exactly_the_plays_in_the_log(report_file):
     dump = path.read_text()
     assert "rita" not in dump and "cust-000" not in dump  # no username, no real customer id
     assert people[0]["vendor"] == "Vendor A" and people[0]["country"] == "GB"
+    # The further request of the page view is listed under its play, not as a play of its own.
+    streams = sorted(AuditEvent.objects.filter(action="snippet.stream", object_id__in=own_snippets).values_list("seq", flat=True))
+    grouped = sorted(c["seq"] for a in report["accesses"] for c in a.get("continuations", []))
+    assert streams and grouped == streams
+    assert not [a for a in report["accesses"] if a["action"] == "snippet.stream"]
 
 
 def test_report_verifies_offline_without_a_database(report_file, tmp_path):
@@ -61,6 +67,10 @@ def test_report_verifies_offline_without_a_database(report_file, tmp_path):
     call_command("privacy", "verify-report", str(path), "--public-key", str(key))
 
 
+def _play(report):
+    return next(a for a in report["accesses"] if a.get("continuations"))
+
+
 TAMPERS = [
     lambda r: r["accesses"][-1].update(country="US"),
     lambda r: r["accesses"][-1].update(reviewer="r_someoneelse"),
@@ -74,6 +84,10 @@ TAMPERS = [
     lambda r: r.update(public_key="quietroom.local/audit+00000000+" + "A" * 44),
     lambda r: r.pop("version"),  # passed off as a version-1 report
     lambda r: r.update(version=1),
+    # A further request of a play: changed, dropped, or passed off as a play of its own.
+    lambda r: _play(r)["continuations"][0].update(country="US"),
+    lambda r: _play(r)["continuations"].pop(),
+    lambda r: (r["accesses"].append(_play(r)["continuations"].pop()), r.update(access_count=r["access_count"] + 1)),
 ]
 
 
@@ -127,7 +141,9 @@ def test_html_and_pdf_editions(playing, controller):
     report = access_report.build(controller, snippet_customer_id(snippet), Actor(name="cli"))
     html = render.as_html(report)
     assert "<script" not in html and "style=" not in html and report["customer"] in html
-    assert html.count("snippet.play") == sum(1 for a in report["accesses"] if a["action"] == "snippet.play")
+    plays = sum(1 for a in report["accesses"] if a["action"] == "snippet.play")
+    assert plays and html.count("<td>Play") == plays  # worded as docs/audit.md words it
+    assert "What each access means" in html and escape(actions.CONTENT_READS["snippet.play"].meaning) in html
     pdf = render.as_pdf(report)
     assert pdf.startswith(b"%PDF-") and len(pdf) > 1000
     assert AuditEvent.objects.filter(action="privacy.access_report", customer=report["customer"]).exists()

@@ -8,7 +8,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from quietroom.audit.log import Actor
 from quietroom.audit.models import AuditEvent
+from quietroom.privacy import access_report
 from quietroom.review import queue, streaming
 from quietroom.review.models import Draft, Submission, Task
 
@@ -57,6 +59,12 @@ def test_one_page_view_is_one_play_however_many_requests_fetch_its_audio(ingeste
     snippet_events = AuditEvent.objects.filter(object_id=str(task.snippet_id)).order_by("seq")
     assert snippet_events.filter(action="snippet.play").count() == 1
     assert snippet_events.filter(action="snippet.stream").count() == 1
+
+    customer_id = {"r-1": "cust-0001", "r-2": "cust-0002"}[task.snippet.recording.external_id]
+    report = access_report.build(task.snippet.recording.controller, customer_id, Actor(name="dpo"))
+    plays = [a for a in report["accesses"] if a["action"] == "snippet.play"]
+    assert len(plays) == 1 and len(plays[0]["continuations"]) == 1  # one access, its further bytes under it
+    assert not [a for a in report["accesses"] if a["action"] == "snippet.stream"]
 
     # The page opened again is a second view, with a link of its own: a second play.
     again = client.get(f"/room/task/{task.pk}/").content.decode()

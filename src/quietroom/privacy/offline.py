@@ -4,9 +4,10 @@
     quietroom privacy verify-report REPORT.json --public-key KEY     (same check)
 
 Checks the checkpoint's Ed25519 signature (C2SP signed note) with the given verifier key, the
-report's own signature (over every field of the report), then for every access: that the listed fields are exactly those of the hashed entry, that the
-entry is about the report's customer, and that its RFC 9162 inclusion proof leads to the
-signed root. Any changed character anywhere makes it fail, naming the access.
+report's own signature (over every field of the report), then for every access and every
+further request grouped under a play: that the listed fields are exactly those of the hashed
+entry, that the entry is about the report's customer, and that its RFC 9162 inclusion proof
+leads to the signed root. Any changed character anywhere makes it fail, naming the access.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from base64 import b64decode, b64encode
 from hashlib import sha256
 
 from quietroom.audit import merkle, notes
+from quietroom.audit.actions import SNIPPET_PLAY, SNIPPET_STREAM
 
 # Displayed field -> key of the hashed entry it must equal.
 FIELDS = {
@@ -89,25 +91,45 @@ def _verify(report: dict, verifier: notes.Verifier) -> int:
         raise ReportInvalid("the number of accesses does not match the report's count")
     for number, access in enumerate(accesses, 1):
         where = f"access {number}"
-        try:
-            entry = access["entry"]
-            parsed = json.loads(entry)
-            index = int(access["index"])
-            proof = [b64decode(p, validate=True) for p in access["proof"]]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ReportInvalid(f"{where}: malformed ({exc.__class__.__name__})") from None
-        for shown, key in FIELDS.items():
-            if access.get(shown) != parsed.get(key):
-                raise ReportInvalid(f"{where}: field {shown!r} differs from the signed log entry")
-        if parsed.get("customer") != customer:
-            raise ReportInvalid(f"{where}: the log entry is about another customer")
-        if index != parsed.get("seq", 0) - 1:
-            raise ReportInvalid(f"{where}: leaf index does not match the entry's sequence number")
-        try:
-            merkle.verify_inclusion(merkle.leaf_hash(entry.encode()), index, checkpoint.size, proof, checkpoint.root)
-        except merkle.ProofError as exc:
-            raise ReportInvalid(f"{where}: inclusion proof fails ({exc})") from None
+        play = _verify_entry(access, where, customer, checkpoint)
+        continuations = access.get("continuations", [])
+        if not isinstance(continuations, list):
+            raise ReportInvalid(f"{where}: malformed further requests")
+        for later, item in enumerate(continuations, 1):
+            entry = _verify_entry(item, f"{where}, further request {later}", customer, checkpoint)
+            if (entry.get("action") != SNIPPET_STREAM or play.get("action") != SNIPPET_PLAY or not _view(play)
+                    or _view(entry) != _view(play) or entry.get("object_id") != play.get("object_id")
+                    or entry.get("pseudonym") != play.get("pseudonym")):
+                raise ReportInvalid(f"{where}, further request {later}: not a later request of this play's page view")
     return len(accesses)
+
+
+def _view(entry: dict):
+    details = entry.get("details")
+    return details.get("view") if isinstance(details, dict) else None
+
+
+def _verify_entry(access: dict, where: str, customer, checkpoint) -> dict:
+    """One listed log entry: its fields, its customer and its inclusion proof; returns the entry."""
+    try:
+        entry = access["entry"]
+        parsed = json.loads(entry)
+        index = int(access["index"])
+        proof = [b64decode(p, validate=True) for p in access["proof"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ReportInvalid(f"{where}: malformed ({exc.__class__.__name__})") from None
+    for shown, key in FIELDS.items():
+        if access.get(shown) != parsed.get(key):
+            raise ReportInvalid(f"{where}: field {shown!r} differs from the signed log entry")
+    if parsed.get("customer") != customer:
+        raise ReportInvalid(f"{where}: the log entry is about another customer")
+    if index != parsed.get("seq", 0) - 1:
+        raise ReportInvalid(f"{where}: leaf index does not match the entry's sequence number")
+    try:
+        merkle.verify_inclusion(merkle.leaf_hash(entry.encode()), index, checkpoint.size, proof, checkpoint.root)
+    except merkle.ProofError as exc:
+        raise ReportInvalid(f"{where}: inclusion proof fails ({exc})") from None
+    return parsed
 
 
 def load_verifier(value: str) -> notes.Verifier:
