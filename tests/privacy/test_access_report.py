@@ -63,7 +63,7 @@ def test_report_verifies_offline_without_a_database(report_file, tmp_path):
                             capture_output=True, text=True, timeout=60,
                             env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(quietroom.__file__).parent.parent)})
     assert result.returncode == 0, result.stderr
-    assert "report verified" in result.stdout
+    assert "report verified" in result.stdout and "signed finding: Recordings of this customer were received" in result.stdout
     call_command("privacy", "verify-report", str(path), "--public-key", str(key))
 
 
@@ -88,6 +88,10 @@ TAMPERS = [
     lambda r: _play(r)["continuations"][0].update(country="US"),
     lambda r: _play(r)["continuations"].pop(),
     lambda r: (r["accesses"].append(_play(r)["continuations"].pop()), r.update(access_count=r["access_count"] + 1)),
+    # What the report says about the customer's recordings.
+    lambda r: r["recordings"].update(status="never_received"),
+    lambda r: r.update(finding="No recording was ever received for this customer id under this controller."),
+    lambda r: (r.pop("recordings"), r.pop("finding"), r.pop("version")),  # passed off as a version-1 report
 ]
 
 
@@ -144,6 +148,7 @@ def test_html_and_pdf_editions(playing, controller):
     plays = sum(1 for a in report["accesses"] if a["action"] == "snippet.play")
     assert plays and html.count("<td>Play") == plays  # worded as docs/audit.md words it
     assert "What each access means" in html and escape(actions.CONTENT_READS["snippet.play"].meaning) in html
+    assert escape(report["finding"]) in html and "Received: recordings of this customer reached QuietRoom" in html
     pdf = render.as_pdf(report)
     assert pdf.startswith(b"%PDF-") and len(pdf) > 1000
     assert AuditEvent.objects.filter(action="privacy.access_report", customer=report["customer"]).exists()

@@ -4,7 +4,8 @@
     quietroom privacy verify-report REPORT.json --public-key KEY     (same check)
 
 Checks the checkpoint's Ed25519 signature (C2SP signed note) with the given verifier key, the
-report's own signature (over every field of the report), then for every access and every
+report's own signature (over every field of the report, so also what it says about the
+customer's recordings: never received, received, or received and erased), then for every access and every
 further request grouped under a play: that the listed fields are exactly those of the hashed
 entry, that the entry is about the report's customer, and that its RFC 9162 inclusion proof
 leads to the signed root. Any changed character anywhere makes it fail, naming the access.
@@ -28,7 +29,13 @@ FIELDS = {
 }
 
 
-# 2: the signature covers every field of the report, not only the customer and the accesses.
+# What the report says about the customer's recordings ("recordings": {"status": ...}).
+NEVER_RECEIVED = "never_received"  # no recording ever received for this id under this controller
+RECEIVED = "received"              # recordings received and not erased
+ERASED = "erased"                  # recordings received and later erased ("erased_at")
+STATUSES = (NEVER_RECEIVED, RECEIVED, ERASED)
+# 2: the signature covers every field of the report (so also "recordings" and "finding"), not
+# only the customer and the accesses.
 REPORT_VERSION = 2
 
 
@@ -85,6 +92,8 @@ def _verify(report: dict, verifier: notes.Verifier) -> int:
     if signed_body != report_digest_body(report):
         raise ReportInvalid("the report's contents differ from what was signed (an access added, removed or "
                             "changed, or another field of the report)")
+    if "version" in report and (report.get("recordings") or {}).get("status") not in STATUSES:
+        raise ReportInvalid("the report does not say whether the customer's recordings were received")
     customer = report.get("customer")
     accesses = report.get("accesses")
     if not isinstance(accesses, list) or report.get("access_count") != len(accesses):
@@ -154,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"report NOT verified: {exc}", file=sys.stderr)
         return 1
     print(f"report verified: {count} accesses, each proven in the signed audit log")
+    if report.get("finding"):
+        print(f"signed finding: {report['finding']}")
     return 0
 
 

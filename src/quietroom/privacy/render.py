@@ -1,7 +1,7 @@
 """Access report as HTML and PDF (the JSON is the report itself).
 
-Every edition words each access as docs/audit.md does (`audit.actions`), a play with the number
-of further requests of its page view, and explains the kinds of access it shows.
+Every edition leads with the report's signed finding (never received / received / received and
+erased, and how many accesses), and words each access as docs/audit.md does (`audit.actions`).
 """
 from __future__ import annotations
 
@@ -11,8 +11,16 @@ from django.template.loader import render_to_string
 
 from quietroom.audit import actions
 
+from .offline import ERASED, NEVER_RECEIVED, RECEIVED
+
 COLUMNS = [("time", "Time (UTC)"), ("access", "Access"), ("purpose", "Purpose"), ("vendor", "Vendor"),
            ("site", "Site"), ("country", "Country"), ("reviewer", "Reviewer (pseudonym)"), ("outcome", "Outcome")]
+
+STATUS_TITLES = {
+    NEVER_RECEIVED: "Never received: no recording of this customer id reached QuietRoom",
+    RECEIVED: "Received: recordings of this customer reached QuietRoom",
+    ERASED: "Received, later erased",
+}
 
 
 def as_json(report: dict) -> str:
@@ -26,6 +34,10 @@ def access_label(access: dict) -> str:
     if further:
         text += f" (+{further} further request{'s' if further != 1 else ''})"
     return text
+
+
+def status_title(report: dict) -> str:
+    return STATUS_TITLES.get((report.get("recordings") or {}).get("status"), "")
 
 
 def legend(report: dict) -> list[tuple[str, str, str]]:
@@ -42,7 +54,8 @@ def cell(access: dict, key: str) -> str:
 def context(report: dict) -> dict:
     """What the HTML edition and the officer's answer page show."""
     return {
-        "report": report, "legend": legend(report),
+        "report": report, "status_title": status_title(report), "legend": legend(report),
+        "never_received": (report.get("recordings") or {}).get("status") == NEVER_RECEIVED,
         "columns": [title for _, title in COLUMNS],
         "rows": [[cell(access, key) for key, _ in COLUMNS] for access in report["accesses"]],
     }
@@ -64,7 +77,10 @@ def as_pdf(report: dict) -> bytes:
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 14)
     pdf.cell(0, 8, "Who heard my voice - access report", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "B", 10)
+    pdf.cell(0, 6, _latin1(status_title(report)), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=9)
+    pdf.multi_cell(0, 5, _latin1(report.get("finding", "")), new_x="LMARGIN", new_y="NEXT")
     for line in (f"Controller: {report['controller']}", f"Customer (pseudonym): {report['customer']}",
                  f"Generated: {report['generated_at']}", f"Accesses: {report['access_count']}",
                  f"Signed audit checkpoint: tree size {report['checkpoint']['size']}",
@@ -82,7 +98,7 @@ def as_pdf(report: dict) -> bytes:
             pdf.cell(width, 5, _latin1(cell(access, key))[:40], border=1)
         pdf.ln()
     if not report["accesses"]:
-        pdf.cell(0, 6, "No access to this customer's recordings is recorded.", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 6, "No access is listed.", new_x="LMARGIN", new_y="NEXT")
     if legend(report):
         pdf.ln(3)
         pdf.set_font("Helvetica", "B", 9)
