@@ -17,14 +17,17 @@ and the commands as its callers. What content is and where it lives is `quietroo
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from quietroom import content, vault
+from quietroom.audit import actions
 from quietroom.audit.log import Actor, record
+from quietroom.audit.models import AuditEvent
 from quietroom.content import ContentGone, SealedContent
 from quietroom.decisions import ALLOWED, Decision, Reason, Refusal
 
@@ -122,6 +125,45 @@ def _range(byte_range: str) -> dict:
     return {"range": byte_range[:64]} if byte_range else {}
 
 
+def _play_or_stream(read: Read, sealed: SealedContent, view: str, *, details: dict,
+                    denied_details: dict | None = None) -> bytes | None:
+    """Audio for one request of one page view: audited as `snippet.play` when it is the view's
+    first released request, as `snippet.stream` (further bytes of that play) after it.
+
+    A browser fetches one page's audio in several requests (the player's first request, its
+    range requests, the waveform), often at the same moment; each is decrypted, so each is
+    audited, but one page view is one play (docs/audit.md). `view` names the page view (minted
+    with the page, carried by the audio link); without one every request is a play. Requests of
+    one view are taken one at a time (a lock on the view, held to the commit) so that two
+    concurrent first requests cannot both find no play and both log one.
+    """
+    if not view:
+        return _read(read, actions.SNIPPET_PLAY, sealed, details=details, denied_details=denied_details)
+    details, denied_details = {**details, "view": view}, {**(denied_details or {}), "view": view}
+    with transaction.atomic():
+        _lock_view(view)
+        played = AuditEvent.objects.filter(
+            action=actions.SNIPPET_PLAY, outcome="ok", customer=sealed.customer_pseudonym,
+            object_id=str(sealed.object_id), actor=read.actor.name, details__view=view,
+        ).exists()
+        action = actions.SNIPPET_STREAM if played else actions.SNIPPET_PLAY
+        try:
+            return _read(read, action, sealed, details=details, denied_details=denied_details)
+        except (AccessDenied, ContentGone) as exc:
+            # Leave the block normally so the "denied"/"failed" event commits, then raise.
+            refused = exc
+    raise refused
+
+
+def _lock_view(view: str) -> None:
+    """Serialise the requests of one page view until this transaction ends. PostgreSQL: an
+    advisory lock on the view's hash; SQLite takes its single write lock at BEGIN already."""
+    if connection.vendor == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"quietroom/audio-view\n{view}".encode()).digest()[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
 @dataclass(frozen=True)
 class StreamGrant:
     audio: bytes
@@ -140,11 +182,13 @@ def read_raw_for_pipeline(recording) -> bytes:
 # --- a reviewer's reads, under a live lease ----------------------------------------------
 
 
-def snippet_audio_for_reviewer(user, task, *, now, address: str | None = None, byte_range: str = "") -> StreamGrant:
-    """A reviewer's play of the snippet they hold a lease on. Denials are audited too."""
+def snippet_audio_for_reviewer(user, task, *, now, address: str | None = None, byte_range: str = "",
+                               view: str = "") -> StreamGrant:
+    """The audio of the snippet a reviewer holds a lease on, for one request of one page view
+    (`view`, from the stream token): the view's first request is its play. Denials are audited too."""
     read = Read("transcription", Actor.for_user(user, address or ""), task, user, now, address)
-    return StreamGrant(audio=_read(read, "snippet.play", content.snippet_audio_of(task.snippet),
-                                   details=_range(byte_range)))
+    return StreamGrant(audio=_play_or_stream(read, content.snippet_audio_of(task.snippet), view,
+                                             details=_range(byte_range)))
 
 
 def snippet_hypothesis_for_reviewer(user, task, *, now, address: str | None = None) -> str:
@@ -201,12 +245,14 @@ def escalation_note_for_staff(user, case, *, address: str | None = None) -> str:
     return _text(_read(read, "escalation_note.read", content.escalation_note_of(case)))
 
 
-def snippet_audio_for_escalation(user, case, *, address: str | None = None, byte_range: str = "") -> StreamGrant:
-    """An escalation officer's play of a flagged snippet: only there, only for them, audited."""
+def snippet_audio_for_escalation(user, case, *, address: str | None = None, byte_range: str = "",
+                                 view: str = "") -> StreamGrant:
+    """An escalation officer's play of a flagged snippet: only there, only for them, audited;
+    one play per page view of the case (`view`), as for reviewers."""
     read = Read("escalation review", Actor.for_user(user, address or ""), case, user, None, address)
     # held=True: a snippet a legal hold kept from its customer's erasure opens here, and only here.
     sealed = content.snippet_audio_of(case.snippet, object_id=case.snippet_id,
                                       customer_pseudonym=case.customer_pseudonym, held=True)
     case_ref = {"case": str(case.id)}
-    return StreamGrant(audio=_read(read, "snippet.play", sealed, details={**case_ref, **_range(byte_range)},
-                                   denied_details=case_ref))
+    return StreamGrant(audio=_play_or_stream(read, sealed, view, details={**case_ref, **_range(byte_range)},
+                                             denied_details=case_ref))

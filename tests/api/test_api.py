@@ -210,6 +210,17 @@ def test_data_subject_access_and_erasure_through_the_api(client, controller, oth
                          content_type="application/json", **auth(token))
     assert report.status_code == 200, report.content
     assert report.json()["access_count"] >= 1 and customer not in report.content.decode()
+    assert report.json()["recordings"] == {"status": "received", "erased_at": None}
+    mistyped = client.post("/api/v1/privacy/access-report", {"customer_id": customer[:-1]},
+                           content_type="application/json", **auth(token))
+    assert mistyped.json()["recordings"]["status"] == "never_received"
+    assert "No recording was ever received" in mistyped.json()["finding"]
+    # The API hands out the signed report field for field: it verifies offline.
+    from quietroom.audit import checkpoints
+    from quietroom.privacy import offline
+
+    for answer in (report, mistyped):
+        assert offline.verify_report(json.loads(answer.content), checkpoints.verifier()) == answer.json()["access_count"]
     erased = client.post("/api/v1/privacy/erasure", {"customer_id": customer}, content_type="application/json",
                          **auth(token))
     assert erased.status_code == 200, erased.content
@@ -217,6 +228,9 @@ def test_data_subject_access_and_erasure_through_the_api(client, controller, oth
     assert body["step"] == "done" and len(body["exports"]) == 1
     assert client.get(f"/api/v1/privacy/erasure/{body['id']}", **auth(token)).json()["step"] == "done"
     assert client.get(f"/api/v1/privacy/erasure/{body['id']}", **auth(other)).status_code == 404
+    after = client.post("/api/v1/privacy/access-report", {"customer_id": customer},
+                        content_type="application/json", **auth(token)).json()
+    assert after["recordings"]["status"] == "erased" and "later erased" in after["finding"]
 
 
 def test_transparency_report_counts_only_the_tokens_controller(client, controller, other_controller, make_token,

@@ -46,5 +46,12 @@ def test_reviewer_logs_in_with_totp_plays_a_snippet_and_submits(live_server, pag
 
     leased = {str(s) for s in Task.objects.filter(lease_owner=user).values_list("snippet_id", flat=True)}
     assert plays.filter(object_id=str(submission.task.snippet_id)).exists()
+    # One page view, one play (docs/audit.md): the player and the waveform fetched the audio in
+    # several requests, often at once; each is audited, the first as the play, the rest as
+    # further bytes of it.
+    submitted = str(submission.task.snippet_id)
+    assert plays.filter(object_id=submitted).count() == 1
+    assert AuditEvent.objects.filter(action="snippet.stream", outcome="ok", object_id=submitted,
+                                     actor=user.username).exists()
     assert {e.object_id for e in plays} <= leased
     assert AuditEvent.objects.filter(action="login", actor=user.username).count() == 1

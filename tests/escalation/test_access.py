@@ -113,6 +113,38 @@ def test_staff_of_the_controller_can_play_and_each_play_is_audited(world):
     assert str(world["twin"].pk) in page  # the pending one is in the queue
 
 
+def test_one_view_of_the_case_page_is_one_play_however_many_requests_fetch_its_audio(world):
+    """As in the room (docs/audit.md): the case page names its view in the audio link; the first
+    request of the view is the play, the player's range requests are further bytes of it."""
+    import re
+    from html import unescape
+
+    officer = world["make"]("olga")
+    client = client_for(officer)
+    case = world["case"]
+
+    def audio_link():
+        page = client.get(f"/escalation/case/{case.pk}/").content.decode()
+        return unescape(re.search(r'<audio id="case-player"[^>]* src="([^"]+)"', page).group(1))
+
+    link = audio_link()
+    assert link.startswith(f"/escalation/case/{case.pk}/audio?view=")
+    assert client.get(link, HTTP_RANGE="bytes=0-43").status_code == 206
+    assert client.get(link, HTTP_RANGE="bytes=44-99").status_code == 206
+    mine = AuditEvent.objects.filter(actor="olga", outcome="ok", purpose="escalation review").order_by("seq")
+    assert list(mine.values_list("action", flat=True).filter(action__startswith="snippet.")) == [
+        "snippet.play", "snippet.stream"]
+    assert all(e.details["case"] == str(case.pk) for e in mine.filter(action__startswith="snippet."))
+    # The page opened again: a new view, a new play. A view token of another case or officer
+    # names no view, so its request is a play of its own (never folded into someone's play).
+    assert client.get(audio_link(), HTTP_RANGE="bytes=0-43").status_code == 206
+    other = client_for(world["make"]("otto")).get(link, HTTP_RANGE="bytes=0-43")
+    assert other.status_code == 206
+    plays = AuditEvent.objects.filter(action="snippet.play", outcome="ok", purpose="escalation review")
+    assert plays.filter(actor="olga").count() == 2 and plays.filter(actor="otto").count() == 1
+    assert "view" not in plays.get(actor="otto").details
+
+
 def test_vendor_reviewers_never_see_the_escalated_snippet_again(world, make_reviewer):
     from django.utils import timezone
 

@@ -3,11 +3,15 @@ that verify offline; changing any line makes verification fail."""
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils.html import escape
 
-from quietroom.audit import checkpoints
+import quietroom
+
+from quietroom.audit import actions, checkpoints
 from quietroom.audit.models import AuditEvent
 from quietroom.privacy import access_report, offline, render
 from quietroom.recordings.models import Snippet
@@ -18,7 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def report_file(playing, controller, tmp_path):
     client, stream, snippet = playing
-    client.get(stream, HTTP_RANGE="bytes=100-199")  # a second play
+    client.get(stream, HTTP_RANGE="bytes=100-199")  # further bytes of the same page view's play
     out = tmp_path / "report.json"
     call_command("privacy", "access-report", "--controller", controller.name, "--customer-id",
                  snippet_customer_id(snippet), "--format", "json", "--out", str(out))
@@ -42,18 +46,29 @@ def test_report_lists_exactly_the_plays_in_the_log(report_file):
     dump = path.read_text()
     assert "rita" not in dump and "cust-000" not in dump  # no username, no real customer id
     assert people[0]["vendor"] == "Vendor A" and people[0]["country"] == "GB"
+    # The further request of the page view is listed under its play, not as a play of its own.
+    streams = sorted(AuditEvent.objects.filter(action="snippet.stream", object_id__in=own_snippets).values_list("seq", flat=True))
+    grouped = sorted(c["seq"] for a in report["accesses"] for c in a.get("continuations", []))
+    assert streams and grouped == streams
+    assert not [a for a in report["accesses"] if a["action"] == "snippet.stream"]
 
 
 def test_report_verifies_offline_without_a_database(report_file, tmp_path):
     path, _ = report_file
     key = tmp_path / "key.pub"
     key.write_text(checkpoints.verifier().encode())
-    # A separate interpreter with no Django settings at all.
+    # A separate interpreter with no Django settings at all (the code under test on its path,
+    # not whichever quietroom the interpreter has installed).
     result = subprocess.run([sys.executable, "-m", "quietroom.privacy.offline", str(path), "--public-key", str(key)],
-                            capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}, timeout=60)
+                            capture_output=True, text=True, timeout=60,
+                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(quietroom.__file__).parent.parent)})
     assert result.returncode == 0, result.stderr
-    assert "report verified" in result.stdout
+    assert "report verified" in result.stdout and "signed finding: Recordings of this customer were received" in result.stdout
     call_command("privacy", "verify-report", str(path), "--public-key", str(key))
+
+
+def _play(report):
+    return next(a for a in report["accesses"] if a.get("continuations"))
 
 
 TAMPERS = [
@@ -65,6 +80,18 @@ TAMPERS = [
     lambda r: (r["accesses"].pop(), r.update(access_count=r["access_count"] - 1)),
     lambda r: r.update(customer="c_" + "0" * 40),
     lambda r: r["checkpoint"].update(note=r["checkpoint"]["note"].replace("\n", "\n1", 1)),
+    lambda r: r.update(controller="Someone Else"),
+    lambda r: r.update(public_key="quietroom.local/audit+00000000+" + "A" * 44),
+    lambda r: r.pop("version"),  # passed off as a version-1 report
+    lambda r: r.update(version=1),
+    # A further request of a play: changed, dropped, or passed off as a play of its own.
+    lambda r: _play(r)["continuations"][0].update(country="US"),
+    lambda r: _play(r)["continuations"].pop(),
+    lambda r: (r["accesses"].append(_play(r)["continuations"].pop()), r.update(access_count=r["access_count"] + 1)),
+    # What the report says about the customer's recordings.
+    lambda r: r["recordings"].update(status="never_received"),
+    lambda r: r.update(finding="No recording was ever received for this customer id under this controller."),
+    lambda r: (r.pop("recordings"), r.pop("finding"), r.pop("version")),  # passed off as a version-1 report
 ]
 
 
@@ -94,6 +121,15 @@ def test_tampering_with_one_line_fails_verification(report_file):
             offline.verify_report(report, verifier)
 
 
+def test_a_version_1_report_still_verifies(report_file):
+    """Reports signed before version 2 (no "version" field) keep verifying: their signed body is unchanged."""
+    report = json.loads(report_file[0].read_text())
+    old = {key: value for key, value in report.items() if key not in ("version", "signature")}
+    assert offline.report_digest_body(old).startswith("quietroom access report\n")
+    old["signature"] = checkpoints.signer().sign(offline.report_digest_body(old))
+    assert offline.verify_report(old, checkpoints.verifier()) == report["access_count"]
+
+
 def test_a_report_signed_by_another_key_fails(report_file):
     from quietroom.audit import notes
 
@@ -109,7 +145,10 @@ def test_html_and_pdf_editions(playing, controller):
     report = access_report.build(controller, snippet_customer_id(snippet), Actor(name="cli"))
     html = render.as_html(report)
     assert "<script" not in html and "style=" not in html and report["customer"] in html
-    assert html.count("snippet.play") == sum(1 for a in report["accesses"] if a["action"] == "snippet.play")
+    plays = sum(1 for a in report["accesses"] if a["action"] == "snippet.play")
+    assert plays and html.count("<td>Play") == plays  # worded as docs/audit.md words it
+    assert "What each access means" in html and escape(actions.CONTENT_READS["snippet.play"].meaning) in html
+    assert escape(report["finding"]) in html and "Received: recordings of this customer reached QuietRoom" in html
     pdf = render.as_pdf(report)
     assert pdf.startswith(b"%PDF-") and len(pdf) > 1000
     assert AuditEvent.objects.filter(action="privacy.access_report", customer=report["customer"]).exists()

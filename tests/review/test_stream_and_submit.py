@@ -8,7 +8,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from quietroom.audit.log import Actor
 from quietroom.audit.models import AuditEvent
+from quietroom.privacy import access_report
 from quietroom.review import queue, streaming
 from quietroom.review.models import Draft, Submission, Task
 
@@ -38,8 +40,38 @@ def test_reviewer_streams_the_assigned_snippet_with_range_and_no_store(ingested,
     tail = client.get(stream, HTTP_RANGE="bytes=-8")
     assert tail.content == whole.content[-8:]
     assert client.get(stream, HTTP_RANGE=f"bytes={len(whole.content) + 5}-").status_code == 416
-    plays = AuditEvent.objects.filter(action="snippet.play", outcome="ok", object_id=str(task.snippet_id))
-    assert plays.count() == 4  # every request through the gate is in the log
+    # Every request through the gate is in the log, but four requests of one page's link are one
+    # play and three further requests of it (docs/audit.md), all naming the same page view.
+    events = AuditEvent.objects.filter(outcome="ok", object_id=str(task.snippet_id),
+                                       action__in=["snippet.play", "snippet.stream"]).order_by("seq")
+    assert [e.action for e in events] == ["snippet.play"] + ["snippet.stream"] * 3
+    assert len({e.details["view"] for e in events}) == 1
+    assert [e.details.get("range", "") for e in events] == ["", "bytes=10-19", "bytes=-8",
+                                                             f"bytes={len(whole.content) + 5}-"]
+
+
+def test_one_page_view_is_one_play_however_many_requests_fetch_its_audio(ingested, make_reviewer, reviewer_client):
+    """The player's first request and its range requests are one play; opening the page again is another."""
+    client = reviewer_client(make_reviewer())
+    task, stream, _ = take_task(client)
+    assert client.get(stream, HTTP_RANGE="bytes=0-99").status_code == 206
+    assert client.get(stream, HTTP_RANGE="bytes=100-199").status_code == 206
+    snippet_events = AuditEvent.objects.filter(object_id=str(task.snippet_id)).order_by("seq")
+    assert snippet_events.filter(action="snippet.play").count() == 1
+    assert snippet_events.filter(action="snippet.stream").count() == 1
+
+    customer_id = {"r-1": "cust-0001", "r-2": "cust-0002"}[task.snippet.recording.external_id]
+    report = access_report.build(task.snippet.recording.controller, customer_id, Actor(name="dpo"))
+    plays = [a for a in report["accesses"] if a["action"] == "snippet.play"]
+    assert len(plays) == 1 and len(plays[0]["continuations"]) == 1  # one access, its further bytes under it
+    assert not [a for a in report["accesses"] if a["action"] == "snippet.stream"]
+
+    # The page opened again is a second view, with a link of its own: a second play.
+    again = client.get(f"/room/task/{task.pk}/").content.decode()
+    second = re.search(r'src="(/room/stream/[^"]+)"', again).group(1)
+    assert second != stream
+    assert client.get(second, HTTP_RANGE="bytes=0-99").status_code == 206
+    assert snippet_events.filter(action="snippet.play").count() == 2
 
 
 def test_reviewer_cannot_stream_a_snippet_not_assigned_to_them(ingested, make_reviewer, reviewer_client):

@@ -27,8 +27,8 @@ from quietroom.recordings.manifest import ManifestError
 from quietroom.recordings.models import Recording
 
 from .auth import ServiceToken, require
-from .schemas import (BatchCreateIn, BatchDetailOut, BatchOut, CheckpointsOut, CustomerIn, ErasureOut, ErrorOut,
-                      ExportCreateIn, ExportOut, ImportOptionsIn, ValidationErrorOut)
+from .schemas import (AccessReportOut, BatchCreateIn, BatchDetailOut, BatchOut, CheckpointsOut, CustomerIn,
+                      ErasureOut, ErrorOut, ExportCreateIn, ExportOut, ImportOptionsIn, ValidationErrorOut)
 
 MAX_MANIFEST_BYTES = 32 * 1024 * 1024
 ERRORS = {401: ErrorOut, 403: ErrorOut, 422: ValidationErrorOut}
@@ -214,8 +214,9 @@ def _erasure_out(request_row) -> dict:
             "completed_at": request_row.completed_at, "removed": request_row.removed,
             "exports": request_row.exports, "held": held_report(request_row)}
 
-@api.post("/privacy/access-report", response={200: dict, **ERRORS}, tags=["privacy"],
-          summary="Signed access report for one customer: every access to their content, with proofs")
+@api.post("/privacy/access-report", response={200: AccessReportOut, **ERRORS}, tags=["privacy"],
+          summary="Signed access report for one customer: whether their recordings were ever received (or "
+                  "erased), and every access to their content, with proofs")
 def access_report(request, body: CustomerIn):
     require(request, "privacy:read")
     from quietroom.privacy import access_report as reports

@@ -130,6 +130,38 @@ class HeldOut(Schema):
     kept: HeldKeptOut
 
 
+class RecordingsOut(Schema):
+    status: Literal["never_received", "received", "erased"] = Field(
+        ..., description="never_received: no recording of this customer id ever reached QuietRoom under this "
+                         "controller (check the id); received: recordings received and held; erased: received, "
+                         "later erased")
+    erased_at: str | None = Field(..., description="when the customer's content became unreadable (erasure), ISO 8601")
+
+
+class ReportCheckpointOut(Schema):
+    size: int
+    note: str
+
+
+class AccessReportOut(Schema):
+    """The signed report, field for field as signed (verify it with `python -m quietroom.privacy.offline`)."""
+
+    kind: str
+    version: int
+    controller: str
+    customer: str = Field(..., description="the customer's pseudonym")
+    generated_at: str
+    recordings: RecordingsOut
+    finding: str = Field(..., description="the report's answer in one sentence (signed)")
+    checkpoint: ReportCheckpointOut
+    public_key: str
+    access_count: int = Field(..., description="accesses listed; further requests of a play are under that play")
+    accesses: list[dict] = Field(..., description="each access with its log entry and inclusion proof; a play "
+                                 "(snippet.play) lists the further requests of its page view (snippet.stream) "
+                                 "under `continuations`")
+    signature: str
+
+
 class ErasureOut(Schema):
     id: UUID
     step: str

@@ -78,6 +78,8 @@ def case_view(request, case_id):
         case.decision == Case.Decision.NO_ACTION and case.status == Case.Status.CLOSED)
     return render(request, "escalation/case.html", {
         "case": case, "note": note, "playable": playable, "now": timezone.now(),
+        # One page view, one play: the audio link names this view (docs/audit.md).
+        "audio_view": streaming.make_view_token(case.pk, request.user.id) if playable else "",
         "overdue": case.is_open and case.deadline_at <= timezone.now(),
         "pending": case.proposals.filter(state=Proposal.State.PENDING).select_related("proposed_by").first(),
         "proposals": case.proposals.select_related("proposed_by", "resolved_by").order_by("proposed_at"),
@@ -89,12 +91,14 @@ def case_view(request, case_id):
 @require_GET
 @staff_only
 def audio_view(request, case_id):
-    """The flagged audio, only here, for escalation staff; every request audited by the gate."""
+    """The flagged audio, only here, for escalation staff; every request audited by the gate: the
+    first of the case page's view (`?view=`) as its play, later ones as further bytes of it."""
     case = _case(request, case_id)
     byte_range = request.headers.get("Range", "")
+    view = streaming.read_view_token(request.GET.get("view", ""), case.pk, request.user.id)
     try:
         grant = gate.snippet_audio_for_escalation(request.user, case, address=client_address(request),
-                                                   byte_range=byte_range)
+                                                   byte_range=byte_range, view=view)
     except gate.AccessDenied:
         return HttpResponseForbidden("You are not allowed to play this snippet.")
     except gate.ContentGone:

@@ -1,4 +1,10 @@
-"""The privacy officer's page: run a data subject's access report (JSON, HTML or PDF)."""
+"""The privacy officer's page: run a data subject's access report, see its answer on the page
+(never received, received, or received and erased, and the accesses), download it as JSON,
+HTML or PDF.
+
+Each run is audited and signs a checkpoint, so a download from the answer page is a new run
+(a second `privacy.access_report` entry): the file handed out is a report of its own moment.
+"""
 from __future__ import annotations
 
 from django.http import HttpResponse
@@ -14,6 +20,8 @@ from . import access_report
 from . import render as editions
 
 CONTENT_TYPES = {"json": "application/json", "html": "text/html; charset=utf-8", "pdf": "application/pdf"}
+FORMATS = ("page", *CONTENT_TYPES)  # "page": the answer shown here first, downloads offered under it
+DOWNLOADS = (("json", "JSON (with proofs)"), ("html", "HTML"), ("pdf", "PDF"))
 
 
 @never_cache
@@ -22,20 +30,25 @@ CONTENT_TYPES = {"json": "application/json", "html": "text/html; charset=utf-8",
 def access_report_view(request):
     controller = request.user.organisation
     error = ""
+    customer_id = ""
     if request.method == "POST":
         customer_id = request.POST.get("customer_id", "").strip()
-        fmt = request.POST.get("format", "json")
+        fmt = request.POST.get("format", "page")
         if controller is None or controller.kind != "controller":
             error = "Only a controller's privacy officer can run access reports."
         elif not customer_id or len(customer_id) > 200:
             error = "Enter the customer id (at most 200 characters)."
-        elif fmt not in CONTENT_TYPES:
-            error = "Choose JSON, HTML or PDF."
+        elif fmt not in FORMATS:
+            error = "Choose the page, JSON, HTML or PDF."
         else:
             report = access_report.build(controller, customer_id, Actor.for_user(request.user, client_address(request)))
+            if fmt == "page":
+                return render(request, "privacy/officer.html", {"customer_id": customer_id, "downloads": DOWNLOADS,
+                                                               **editions.context(report)})
             body = {"json": editions.as_json, "html": editions.as_html, "pdf": editions.as_pdf}[fmt](report)
             response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
             response["Content-Disposition"] = f'attachment; filename="access-report-{report["customer"][:14]}.{fmt}"'
             response["Cache-Control"] = "no-store, private"
             return response
-    return render(request, "privacy/officer.html", {"error": error}, status=400 if error else 200)
+    return render(request, "privacy/officer.html", {"error": error, "customer_id": customer_id[:200]},
+                  status=400 if error else 200)

@@ -1,13 +1,20 @@
-"""Short-lived stream tokens and HTTP range handling for snippet audio."""
+"""Short-lived stream tokens (one per page view), page-view tokens for the escalation audio,
+and HTTP range handling for snippet audio."""
 from __future__ import annotations
 
 import hashlib
 import re
+import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
 
 SALT = "quietroom.stream.v1"
+VIEW_SALT = "quietroom.audio-view.v1"
+# A case page left open longer than this starts a new play at its next request: a link kept
+# for days must not fold later listening into an old play.
+VIEW_SECONDS = 4 * 3600
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -20,21 +27,59 @@ def lease_tag(task) -> str:
     return task.assigned_at.isoformat() if task.assigned_at else ""
 
 
-def make_token(task_id, user_id: int, session_key: str, lease: str = "") -> str:
-    """A token naming the task and its lease, bound to this user's session (useless in another browser)."""
-    return signing.dumps({"t": str(task_id), "u": user_id, "s": _session_tag(session_key), "l": lease},
-                         salt=SALT, compress=False)
+def new_view() -> str:
+    """A fresh name for one page view of a snippet's audio (random, never reused)."""
+    return secrets.token_urlsafe(12)
 
 
-def read_token(token: str, user_id: int, session_key: str) -> tuple[str, str] | None:
-    """(task id, lease tag) if the token is genuine, fresh and bound to this session; else None."""
+def make_token(task_id, user_id: int, session_key: str, lease: str = "", view: str | None = None) -> str:
+    """A token naming the task, its lease and this page view, bound to this user's session
+    (useless in another browser). Minted once per render of the task page: every request the
+    page makes for the audio (player, range requests, waveform) carries the same view, so the
+    gate logs one play for the view and the rest as further bytes of it (docs/audit.md)."""
+    return signing.dumps({"t": str(task_id), "u": user_id, "s": _session_tag(session_key), "l": lease,
+                          "v": view or new_view()}, salt=SALT, compress=False)
+
+
+@dataclass(frozen=True)
+class StreamClaim:
+    task_id: str
+    lease: str
+    view: str  # "" for a token minted before views existed: each request then counts as a play
+
+
+def read_token(token: str, user_id: int, session_key: str) -> StreamClaim | None:
+    """What a genuine token, fresh and bound to this session, names; else None."""
     try:
         data = signing.loads(token, salt=SALT, max_age=settings.QUIETROOM["STREAM_TOKEN_SECONDS"])
     except signing.BadSignature:
         return None
     if data.get("u") != user_id or data.get("s") != _session_tag(session_key or ""):
         return None
-    return data.get("t"), data.get("l", "")
+    return StreamClaim(data.get("t"), data.get("l", ""), str(data.get("v", "")))
+
+
+def make_view_token(subject_id, user_id: int) -> str:
+    """One page view of audio outside the room (the escalation case page), for the audio link.
+
+    Only groups the requests of a page view under one play: who may hear the audio is the
+    gate's policy, so this token carries no permission, only the view, the subject and the user.
+    """
+    return signing.dumps({"o": str(subject_id), "u": user_id, "v": new_view()}, salt=VIEW_SALT, compress=False)
+
+
+def read_view_token(token: str, subject_id, user_id: int) -> str:
+    """The view a genuine, recent token of this user and subject names; "" otherwise (then the
+    request counts as a play of its own: an unknown view is never merged into another)."""
+    if not token:
+        return ""
+    try:
+        data = signing.loads(token, salt=VIEW_SALT, max_age=VIEW_SECONDS)
+    except signing.BadSignature:
+        return ""
+    if data.get("o") != str(subject_id) or data.get("u") != user_id:
+        return ""
+    return str(data.get("v", ""))
 
 
 def parse_range(header: str, size: int) -> tuple[int, int] | None:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from quietroom import gate
 from quietroom.accounts.addresses import client_address
+from quietroom.audit import actions
 from quietroom.audit.log import Actor, record
 from quietroom.escalation import care
 
@@ -187,23 +188,24 @@ def done(request):
 @login_required
 @require_GET
 def stream(request, token: str):
-    """Snippet audio, only for the reviewer holding the lease, audited on every request."""
+    """Snippet audio, only for the reviewer holding the lease, audited on every request: the
+    first request of the page view (the token) as its play, later ones as further bytes of it."""
     claim = streaming.read_token(token, request.user.id, request.session.session_key)
     if claim is None:
         return HttpResponseForbidden("This audio link is not valid for you (expired or from another session).")
-    task_id, lease = claim
-    task = Task.objects.filter(pk=task_id).select_related("snippet__recording__customer_key").first()
+    task = Task.objects.filter(pk=claim.task_id).select_related("snippet__recording__customer_key").first()
     if task is None:
         raise Http404("No such snippet.")
-    if lease != streaming.lease_tag(task):
-        record(Actor.for_user(request.user, client_address(request)), "snippet.play", outcome="denied",
-               object_type="snippet", object_id=task.snippet_id, purpose="transcription",
-               details={"reasons": ["audio link from an earlier assignment"]})
+    if claim.lease != streaming.lease_tag(task):
+        record(Actor.for_user(request.user, client_address(request)), actions.SNIPPET_PLAY, outcome="denied",
+               object_type="snippet", object_id=task.snippet_id, customer=task.snippet.recording.customer_key.pseudonym,
+               purpose="transcription", details={"reasons": ["audio link from an earlier assignment"]})
         return HttpResponseForbidden("This audio link belongs to an earlier assignment of this snippet.")
     byte_range = request.headers.get("Range", "")
     try:
         grant = gate.snippet_audio_for_reviewer(
             request.user, task, now=timezone.now(), address=client_address(request), byte_range=byte_range,
+            view=claim.view,
         )
     except gate.AccessDenied:
         return HttpResponseForbidden("You are not allowed to play this snippet.")
