@@ -82,8 +82,11 @@ def _print_overview() -> None:
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import get_commands, load_command_class
 
+    from django.apps import apps
+
     try:
-        django.setup()
+        if not apps.ready:  # set up once: a second set-up would reconfigure logging mid-run
+            django.setup()
     except ImproperlyConfigured as exc:  # production without its secrets: still say what exists
         print(f"(settings do not load: {exc}; command summaries need them)", file=sys.stderr)
         print("\n".join(f"{title}: {', '.join(names)}" for title, names in COMMAND_GROUPS))
