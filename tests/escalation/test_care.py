@@ -203,3 +203,19 @@ def test_a_sibling_of_a_warned_snippet_counts_against_the_distressing_daily_cap(
 
     assert "daily cap of 1 distressing snippets reached" in policy.decide_for(
         user, Task.objects.get(pk=other_warned.pk), now).reasons
+
+
+@pytestmark_db
+def test_a_flag_on_one_snippet_warns_of_the_rest_of_its_recording(controller, make_reviewer, settings):
+    from quietroom.escalation import care
+    from quietroom.escalation.models import Flag
+
+    settings.QUIETROOM = {**settings.QUIETROOM, "REVIEW_OVERLAP_FRACTION": 0.0, "CARE_DISTRESS_DAILY_CAP": 0}
+    flagged, sibling = make_snippets(controller, 1, snippets_per_recording=2)
+    Flag.objects.create(snippet_id=flagged.snippet_id, reviewer=make_reviewer("otto"), category="child_safety")
+    warning = care.warning_for(sibling.snippet_id, sibling.recording_id)
+    assert warning.from_sibling and care.category_labels(warning) == ["Child safety"]
+    user = make_reviewer()
+    assert queue.next_task(user, dj_timezone.now()) is None  # distressing, and the cap is 0
+    settings.QUIETROOM = {**settings.QUIETROOM, "CARE_DISTRESS_DAILY_CAP": 5}
+    assert queue.next_task(user, dj_timezone.now()).pk == sibling.pk  # the flagged one never

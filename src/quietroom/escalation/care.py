@@ -19,6 +19,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 
+from quietroom.recordings.models import Snippet
 from quietroom.review.models import Exposure
 
 from . import distress
@@ -49,16 +50,21 @@ class ContentWarning:
 
 def warning_for(snippet_id, recording_id) -> ContentWarning | None:
     """The content warning for a snippet of `recording_id`: its own score, or a sibling's score
-    or flag (the same rule as `review.candidates`' `warned`). None when there is nothing to warn of."""
-    own = SnippetCare.objects.filter(snippet_id=snippet_id, warn=True).first()
-    scored = list(SnippetCare.objects.filter(snippet__recording_id=recording_id, warn=True)
-                  .exclude(snippet_id=snippet_id).values_list("categories", flat=True)) if recording_id else []
-    flagged = list(Flag.objects.filter(snippet__recording_id=recording_id).exclude(snippet_id=snippet_id)
-                   .values_list("category", flat=True)) if recording_id else []
-    if own is None and not scored and not flagged:
+    or flag (the same rule as `review.candidates`' `warned`), read in one statement. None when
+    there is nothing to warn of."""
+    if recording_id is None:
+        row = SnippetCare.objects.filter(snippet_id=snippet_id, warn=True).first()
+        return ContentWarning(categories=tuple(row.categories)) if row else None
+    rows = list(Snippet.objects.filter(recording_id=recording_id)
+                .filter(Q(care__warn=True) | Q(flags__isnull=False))
+                .values_list("id", "care__warn", "care__categories", "flags__category"))
+    if not rows:
         return None
-    categories = [*(own.categories if own else []), *(c for row in scored for c in row), *flagged]
-    return ContentWarning(categories=tuple(dict.fromkeys(categories)), from_sibling=own is None)
+    own, categories = False, []
+    for snippet, warn, scored, flagged in rows:
+        own = own or (snippet == snippet_id and bool(warn))
+        categories += [*((scored or []) if warn else []), *([flagged] if flagged else [])]
+    return ContentWarning(categories=tuple(dict.fromkeys(categories)), from_sibling=not own)
 
 
 def _distressing(snippet_field: str, recording_field: str) -> Q:
