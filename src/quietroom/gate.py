@@ -133,22 +133,26 @@ def _play_or_stream(read: Read, sealed: SealedContent, view: str, *, details: di
     A browser fetches one page's audio in several requests (the player's first request, its
     range requests, the waveform), often at the same moment; each is decrypted, so each is
     audited, but one page view is one play (docs/audit.md). `view` names the page view (minted
-    with the page, carried by the audio link); without one every request is a play. Requests of
-    one view are taken one at a time (a lock on the view, held to the commit) so that two
-    concurrent first requests cannot both find no play and both log one.
+    with the page, carried by the audio link); without one every request is a play. A refused
+    or failed request releases nothing, so it is never "further bytes": it stays a `snippet.play`
+    attempt with its outcome. Requests of one view are taken one at a time (a lock on the view,
+    held to the commit) so that two concurrent first requests cannot both find no play and both
+    log one.
     """
+    decision = decide(read)
     if not view:
-        return _read(read, actions.SNIPPET_PLAY, sealed, details=details, denied_details=denied_details)
+        return open_audited(read, actions.SNIPPET_PLAY, sealed, decision, details=details,
+                            denied_details=denied_details)
     details, denied_details = {**details, "view": view}, {**(denied_details or {}), "view": view}
     with transaction.atomic():
         _lock_view(view)
-        played = AuditEvent.objects.filter(
+        played = bool(decision) and not sealed.gone and AuditEvent.objects.filter(
             action=actions.SNIPPET_PLAY, outcome="ok", customer=sealed.customer_pseudonym,
             object_id=str(sealed.object_id), actor=read.actor.name, details__view=view,
         ).exists()
         action = actions.SNIPPET_STREAM if played else actions.SNIPPET_PLAY
         try:
-            return _read(read, action, sealed, details=details, denied_details=denied_details)
+            return open_audited(read, action, sealed, decision, details=details, denied_details=denied_details)
         except (AccessDenied, ContentGone) as exc:
             # Leave the block normally so the "denied"/"failed" event commits, then raise.
             refused = exc

@@ -168,5 +168,5 @@ def test_the_reviewer_mid_play_gets_410_as_soon_as_the_key_is_destroyed(playing,
         erase_customer(controller, "cust-0001", OFFICER, after_step=crash_at("key_destroyed"))
     response = client.get(stream, HTTP_RANGE="bytes=100-199")
     assert response.status_code == 410
-    # Further bytes of the play already logged for this page view (docs/audit.md), refused.
-    assert AuditEvent.objects.filter(action="snippet.stream", outcome="failed").exists()
+    # Refused mid-view: nothing released, so an attempt to play, not further bytes (docs/audit.md).
+    assert AuditEvent.objects.filter(action="snippet.play", outcome="failed").exists()

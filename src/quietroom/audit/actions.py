@@ -38,7 +38,8 @@ CONTENT_READS: dict[str, ContentRead] = {read.action: read for read in (
                 "they then pressed play."),
     ContentRead(SNIPPET_STREAM, "Further bytes of a play",
                 "A later request for the audio in the same page view (range requests, seeking, the "
-                "waveform): more bytes of a play already logged, not another play.", counted=False),
+                "waveform) whose bytes were released: more of a play already logged, not another play.",
+                counted=False),
     ContentRead(HYPOTHESIS_VIEW, "Hypothesis shown",
                 "The redacted machine transcript (ASR hypothesis) was shown to the reviewer opening the "
                 "task page."),
