@@ -1,6 +1,10 @@
 """What every page shows a signed-in person: why they cannot get work, unread notices, links."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import reverse
 from django.utils import timezone
 
 from quietroom.escalation.access import is_escalation_staff
@@ -10,6 +14,44 @@ from . import notices, permissions, vetting
 from .models import User
 
 WORKING_ROLES = (User.Role.REVIEWER, User.Role.QA_LEAD)
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url_name: str
+    allowed: Callable[[User, frozenset], bool]  # (user, their permissions) -> shown?
+    element_id: str = ""
+
+
+def _holds(*needed: str) -> Callable[[User, frozenset], bool]:
+    return lambda user, perms: any(p in perms for p in needed)
+
+
+# The one menu, in the order people use it. A link is shown only to those its page lets in
+# (the same permission the view requires), so nobody is offered a page that answers 403.
+MENU: tuple[Link, ...] = (
+    Link("Home", "home", lambda user, perms: user.role != User.Role.REVIEWER, "nav-home"),  # a reviewer's is the room
+    Link("Review room", "review:room", _holds(permissions.DO_REVIEW), "nav-room"),
+    Link("Quality", "review:quality", _holds(permissions.DO_QA, permissions.VIEW_PEOPLE), "nav-quality"),
+    Link("People", "accounts:manage_people", _holds(permissions.VIEW_PEOPLE), "nav-people"),
+    Link("Vendors and sites", "accounts:controller_vendors", _holds(permissions.VIEW_VENDORS), "nav-vendors"),
+    Link("Batches", "recordings:batches", _holds(permissions.VIEW_VENDORS), "nav-batches"),
+    Link("Eligibility", "review:eligibility", _holds(permissions.VIEW_VENDORS, permissions.VIEW_PEOPLE),
+         "nav-eligibility"),
+    # The controller's privacy officers: the queue of escalated cases (escalation/access.py).
+    Link("Escalations", "escalation:queue", lambda user, perms: is_escalation_staff(user), "nav-escalation"),
+    Link("Access reports", "privacy:access_report", _holds(permissions.PRIVACY), "nav-access-report"),
+    Link("Audit log", "audit:log", _holds(permissions.VIEW_AUDIT), "nav-audit"),
+    Link("Training", "accounts:training", _holds(permissions.TAKE_TRAINING), "nav-training"),
+    Link("Security", "accounts:security", _holds(permissions.OWN_SECURITY), "nav-security"),
+)
+
+
+def menu_for(user) -> list[dict]:
+    perms = permissions.permissions_of(user)
+    return [{"label": link.label, "url": reverse(link.url_name), "id": link.element_id}
+            for link in MENU if link.allowed(user, perms)]
 
 
 def access(request):
@@ -22,9 +64,8 @@ def access(request):
         "access_blockers": ([*vetting.blocking_reasons(user, timezone.now()), *access_rules.vendor_reasons(user)]
                             if user.role in WORKING_ROLES else []),
         "unread_notices": notices.unread_count(user),
-        "nav_people": permissions.VIEW_PEOPLE in perms,
-        "nav_vendors": permissions.VIEW_VENDORS in perms,
+        "menu": menu_for(user),
         "nav_training": permissions.TAKE_TRAINING in perms,
-        # The controller's privacy officers: the queue of escalated cases (escalation/access.py).
-        "nav_escalation": is_escalation_staff(user),
+        "can_manage_vendors": permissions.MANAGE_VENDORS in perms,
+        "can_invite": permissions.INVITE in perms,
     }

@@ -17,6 +17,7 @@ from quietroom.audit.log import Actor, record
 
 from . import recovery, throttle, training, webauthn_flow
 from .addresses import client_address
+from .home_views import home_for
 from .models import Notice
 from .permissions import OWN_SECURITY, TAKE_TRAINING, own_credentials, requires
 from .views import complete_login, enrolling_user, finish_enrolment, pending_user
@@ -103,7 +104,7 @@ def webauthn_register_verify(request):
         if refusal := finish_enrolment(request, user, "webauthn"):
             return JsonResponse({"error": f"Your security key is registered, but you cannot sign in from here: {refusal}"},
                                 status=403)
-        return JsonResponse({"redirect": reverse("review:room")})
+        return JsonResponse({"redirect": reverse(home_for(user))})
     record(Actor.for_user(user, client_address(request)), "second_factor.added", details={"factor": "webauthn"})
     return JsonResponse({"redirect": reverse("accounts:security")})
 
@@ -133,7 +134,7 @@ def webauthn_login_verify(request):
         record(Actor.for_user(user, address), "login.webauthn", outcome="denied", details={"reason": str(failed)})
         return JsonResponse({"error": "The security key was not accepted."}, status=401)
     complete_login(request, user, "webauthn")
-    return JsonResponse({"redirect": reverse("review:room")})
+    return JsonResponse({"redirect": reverse(home_for(user))})
 
 
 @never_cache

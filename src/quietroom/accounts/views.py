@@ -20,6 +20,7 @@ from . import invitations, recovery, throttle, totp
 from .access import access_refusal, audit_reason, vendor_reasons
 from .addresses import client_address
 from .forms import ChoosePasswordForm, CodeForm, LoginForm
+from .home_views import home_for
 from .models import User
 from .pseudonyms import user_pseudonym
 from .sessions import ENDED_REASON
@@ -123,11 +124,11 @@ def verify_view(request):
                 complete_login(request, user, "recovery_code")
                 record(Actor.for_user(user, address), "recovery_code.used",
                        details={"remaining": recovery.remaining(user)})
-                return redirect("review:room")
+                return redirect(home_for(user))
             reason = "invalid or used recovery code"
         elif totp.verify_and_consume(user, code):
             complete_login(request, user, "totp")
-            return redirect("review:room")
+            return redirect(home_for(user))
         else:
             reason = "invalid or reused code"
         throttle.record_failure(user.get_username(), address, now)
@@ -272,7 +273,7 @@ def enrol_view(request):
             user.save(update_fields=["totp_confirmed"])
             if refusal := finish_enrolment(request, user, "totp"):
                 return enrolment_refused(request, refusal)
-            return redirect("review:room")
+            return redirect(home_for(user))
         error = "That code is not valid. Check the time on your phone and try the next code."
     uri = totp.provisioning_uri(user)
     return render(request, "accounts/enrol.html", {
