@@ -27,3 +27,20 @@ def test_the_overview_lists_our_commands_by_task(argv, capsys):
 def test_django_commands_are_still_reachable(capsys):
     cli.main(["help", "--django"])
     assert "migrate" in capsys.readouterr().out
+
+
+def test_every_option_of_our_commands_says_what_it_does():
+    from django.core.management import load_command_class
+
+    django_own = {"version", "verbosity", "settings", "pythonpath", "traceback", "no_color", "force_color",
+                  "skip_checks", "help"}
+    undescribed = {}
+    for name, app in get_commands().items():
+        if not app.startswith("quietroom"):
+            continue
+        parser = load_command_class(app, name).create_parser("quietroom", name)
+        missing = [a.option_strings[-1] if a.option_strings else a.dest
+                   for a in parser._actions if not a.help and a.dest not in django_own]
+        if missing:
+            undescribed[name] = missing
+    assert undescribed == {}

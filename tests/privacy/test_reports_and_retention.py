@@ -86,3 +86,16 @@ def test_only_a_privacy_officer_reaches_the_access_report_page(controller, make_
     response = client.post("/privacy/access-report/", {"customer_id": "cust-0001", "format": "json"})
     assert response.status_code == 200 and response["Content-Type"] == "application/json"
     assert b'"access_count": 0' in response.content
+
+
+def test_transparency_to_date_is_included_like_exports(ingested, tmp_path):
+    """`privacy transparency --to DAY` covers that day, as `export --to` does (it used to end at
+    the day's first second, so a report "to today" missed everything received today)."""
+    from datetime import date
+
+    from django.core.management import call_command
+
+    today = date.today().isoformat()
+    out = tmp_path / "t.csv"
+    call_command("privacy", "transparency", "--from", today, "--to", today, "--format", "csv", "--out", str(out))
+    assert "customers,with recordings received,2" in out.read_text().replace("\r", "")

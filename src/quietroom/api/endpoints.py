@@ -258,14 +258,15 @@ class PeriodIn(Schema):
 def transparency_report(request, period: Query[PeriodIn]):
     require(request, "privacy:read")
     start, end = period.start, period.end
-    from datetime import datetime, time, timezone
+    from datetime import datetime, time, timedelta, timezone
 
     from quietroom.privacy import transparency
 
-    if end <= start:
-        raise HttpError(400, "end must be after start")
+    if end < start:
+        raise HttpError(400, "end must not be before start")
+    # Both days are included, like `export --to` and `privacy transparency --to`.
     begin = datetime.combine(start, time.min, tzinfo=timezone.utc)
-    finish = datetime.combine(end, time.min, tzinfo=timezone.utc)
+    finish = datetime.combine(end, time.min, tzinfo=timezone.utc) + timedelta(days=1)
     report = transparency.build(begin, finish, controller=request.auth.organisation)
     return {
         "start": start.isoformat(), "end": end.isoformat(),

@@ -23,7 +23,8 @@ class Command(BaseCommand):
                             help="a controller admin (EMAIL may be ''); repeatable")
         parser.add_argument("--auditor", nargs=2, action="append", default=[], metavar=("USERNAME", "EMAIL"),
                             help="an auditor (EMAIL may be ''); repeatable")
-        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000",
+                            help="the address people open QuietRoom at, for the printed links (default %(default)s)")
 
     def handle(self, *args, **opts):
         staff = [services.NewStaff(username, role, email)

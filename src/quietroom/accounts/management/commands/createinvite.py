@@ -13,14 +13,16 @@ class Command(BaseCommand):
             "escalation cases) will go.")
 
     def add_arguments(self, parser):
-        parser.add_argument("username")
+        parser.add_argument("username", help="the new account's user name (the invitee chooses the password)")
         parser.add_argument("--org", required=True, help="organisation name")
         parser.add_argument("--site", help="site name (required for reviewers)")
-        parser.add_argument("--role", default="reviewer", choices=[r.value for r in User.Role])
+        parser.add_argument("--role", default="reviewer", choices=[r.value for r in User.Role],
+                            help="what the person does in QuietRoom (default %(default)s)")
         parser.add_argument("--locale", action="append", default=[], help="language qualification, repeatable")
         parser.add_argument("--email", default="", help="the person's work address, stored when they accept "
                                                         "(required for a new privacy officer)")
-        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000",
+                            help="the address people open QuietRoom at, for the printed link (default %(default)s)")
 
     def handle(self, *args, **opts):
         try:

@@ -21,7 +21,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["verify", "checkpoint", "export-checkpoints", "public-key", "create-signing-key",
-                                                   "create-chain-key"])
+                                                   "create-chain-key"],
+                            help="verify the chain and checkpoints; sign a checkpoint now; export them; show the "
+                                 "verifier key; create a key (before production settings load)")
         parser.add_argument("path", nargs="?", help="create-signing-key, create-chain-key: where to write the key")
         parser.add_argument("--out", help="export-checkpoints: output file (default: stdout)")
         parser.add_argument("--public-key", help="verify: check signatures with this verifier key (text or file)")

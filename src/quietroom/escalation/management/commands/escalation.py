@@ -8,7 +8,8 @@ class Command(BaseCommand):
     help = "Escalation jobs: 'deadlines' e-mails on-call staff about cases whose response deadline is near."
 
     def add_arguments(self, parser):
-        parser.add_argument("job", choices=["deadlines"])
+        parser.add_argument("job", choices=["deadlines"],
+                            help="deadlines: e-mail on-call staff about cases whose response deadline is near")
 
     def handle(self, *args, job, **options):
         count = deadlines_near()

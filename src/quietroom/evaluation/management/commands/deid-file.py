@@ -20,12 +20,15 @@ class Command(BaseCommand):
     help = "De-identify a test audio file into snippets (WAV) with JSON sidecars."
 
     def add_arguments(self, parser):
-        parser.add_argument("input")
-        parser.add_argument("--out-dir", required=True)
-        parser.add_argument("--profile", default=anonymize.DEFAULT_PROFILE, choices=sorted(anonymize.PROFILES))
-        parser.add_argument("--asr-engine", default="faster-whisper", choices=["faster-whisper", "pocketsphinx"])
-        parser.add_argument("--asr-model-dir", default=None)
-        parser.add_argument("--vad-engine", default="silero", choices=["silero", "webrtc"])
+        parser.add_argument("input", help="a test audio file (WAV, FLAC, MP3 ...); never customer audio")
+        parser.add_argument("--out-dir", required=True, help="folder for the snippets (WAV) and their JSON sidecars")
+        parser.add_argument("--profile", default=anonymize.DEFAULT_PROFILE, choices=sorted(anonymize.PROFILES),
+                            help="voice anonymisation strength (default %(default)s)")
+        parser.add_argument("--asr-engine", default="faster-whisper", choices=["faster-whisper", "pocketsphinx"],
+                            help="speech recogniser for the hypothesis (default %(default)s)")
+        parser.add_argument("--asr-model-dir", default=None, help="a local CTranslate2 Whisper model folder (default: tiny.en from its wheel)")
+        parser.add_argument("--vad-engine", default="silero", choices=["silero", "webrtc"],
+                            help="voice activity detector that cuts snippets (default %(default)s)")
 
     def handle(self, *args, **opts):
         path = Path(opts["input"])

@@ -17,11 +17,11 @@ class Command(BaseCommand):
         parser.add_argument("--json", required=True, help="write the figures here")
         parser.add_argument("--report", help="folder for a Markdown/HTML report with PNG plots")
         parser.add_argument("--speakers", type=int, default=None, help="limit the number of speakers")
-        parser.add_argument("--per-speaker", type=int, default=8)
-        parser.add_argument("--pii-sentences", type=int, default=360)
-        parser.add_argument("--leak-sentences", type=int, default=48)
+        parser.add_argument("--per-speaker", type=int, default=8, help="utterances per speaker (default %(default)s)")
+        parser.add_argument("--pii-sentences", type=int, default=360, help="sentences with personal data for PII recall (default %(default)s)")
+        parser.add_argument("--leak-sentences", type=int, default=48, help="spoken sentences for the leak test (default %(default)s)")
         parser.add_argument("--profile", default="standard", help="voice profile evaluated as the default")
-        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--seed", type=int, default=0, help="random seed, for repeatable figures (default %(default)s)")
         parser.add_argument("--wer-grouped", action="store_true",
                             help="transcribe WER utterances in ~25 s groups (cheaper; Whisper may drop text)")
 

@@ -19,7 +19,7 @@ class Command(BaseCommand):
             "erased snippets are held back and counted by reason.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--format", default="jsonl", choices=FORMATS)
+        parser.add_argument("--format", default="jsonl", choices=FORMATS, help="output format (default %(default)s)")
         parser.add_argument("--out", default="-",
                             help="output file (or - for standard output); a new folder for kaldi and for "
                                  "--with-audio (except hf, which embeds its audio)")

@@ -17,14 +17,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("manifest", help="manifest file, relative to --source (or a local path when --source is a folder)")
-        parser.add_argument("--format", required=True, choices=sorted(IMPORTERS))
+        parser.add_argument("--format", required=True, choices=sorted(IMPORTERS), help="the dataset's format")
         parser.add_argument("--controller", required=True, help="name of the controller organisation")
         parser.add_argument("--source", help="folder or s3://bucket/prefix holding the audio (default: the manifest's folder)")
         parser.add_argument("--consent-basis", default="", help="why these recordings may be processed (required for "
                             "formats without per-row consent); recorded on the batch")
         parser.add_argument("--locale", default="", help="default locale, e.g. en-GB (refines language codes like 'en')")
         parser.add_argument("--region", default="", help="customers' region, ISO country or EU")
-        parser.add_argument("--recording-source", default="assistant", choices=["assistant", "call"])
+        parser.add_argument("--recording-source", default="assistant", choices=["assistant", "call"],
+                            help="what kind of product recorded the audio (default %(default)s)")
         parser.add_argument("--captured-at", type=datetime.fromisoformat, help="capture time when the format has none (ISO 8601 with zone)")
         parser.add_argument("--customer-column", default="customer_id", help="audiofolder/Label Studio: the speaker column")
         parser.add_argument("--id-column", default="", help="audiofolder: a column holding a stable recording id")

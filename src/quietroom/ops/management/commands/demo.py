@@ -37,7 +37,7 @@ class Command(BaseCommand):
     help = "Set up a demo (sample speech, a reviewer invitation) and serve it on 127.0.0.1."
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--port", type=int, default=8000, help="port to serve the demo on, on 127.0.0.1 (default %(default)s)")
         parser.add_argument("--smoke", action="store_true", help="headless self-check; exit 0 only if every step works")
 
     def handle(self, *args, **opts):

@@ -9,7 +9,7 @@ class Command(BaseCommand):
     help = "Run a Celery worker for pipeline jobs (needs REDIS_URL)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--concurrency", type=int, default=1)
+        parser.add_argument("--concurrency", type=int, default=1, help="pipeline jobs run at once by this worker (default %(default)s)")
 
     def handle(self, *args, **opts):
         if settings.CELERY_TASK_ALWAYS_EAGER:

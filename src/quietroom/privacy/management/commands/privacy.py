@@ -10,7 +10,7 @@
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -22,15 +22,15 @@ class Command(BaseCommand):
     help = "Privacy: access-report, verify-report, erase, finish-erasures, retention, transparency, records."
 
     def add_arguments(self, parser):
-        parser.add_argument("action", choices=ACTIONS)
+        parser.add_argument("action", choices=ACTIONS, help="what to do (see the list above)")
         parser.add_argument("file", nargs="?", help="verify-report: the JSON report")
-        parser.add_argument("--controller")
-        parser.add_argument("--customer-id")
-        parser.add_argument("--format", default="json")
-        parser.add_argument("--out")
-        parser.add_argument("--public-key")
-        parser.add_argument("--from", dest="start")
-        parser.add_argument("--to", dest="end")
+        parser.add_argument("--controller", help="the controller organisation's name")
+        parser.add_argument("--customer-id", help="the product's own customer id (pseudonymised here, never stored)")
+        parser.add_argument("--format", default="json", help="access-report: json, html or pdf; transparency: html or csv (default %(default)s)")
+        parser.add_argument("--out", help="write the report to this file (default: standard output)")
+        parser.add_argument("--public-key", help="verify-report: the audit verifier key (text or file)")
+        parser.add_argument("--from", dest="start", help="transparency: first day, YYYY-MM-DD (included)")
+        parser.add_argument("--to", dest="end", help="transparency: last day, YYYY-MM-DD (included)")
 
     def handle(self, *args, **opts):
         getattr(self, "_" + opts["action"].replace("-", "_"))(opts)
@@ -113,9 +113,12 @@ class Command(BaseCommand):
 
         try:
             start = datetime.fromisoformat(opts["start"]).replace(tzinfo=timezone.utc)
-            end = datetime.fromisoformat(opts["end"]).replace(tzinfo=timezone.utc)
+            # --to is included (like `export --to`): the period ends when that day does.
+            end = datetime.fromisoformat(opts["end"]).replace(tzinfo=timezone.utc) + timedelta(days=1)
         except (TypeError, ValueError):
             raise CommandError("--from and --to must be dates like 2026-01-01") from None
+        if end <= start:
+            raise CommandError("--to must not be before --from")
         if opts["format"] not in ("html", "csv"):
             raise CommandError("--format must be html or csv")
         report = transparency.build(start, end)

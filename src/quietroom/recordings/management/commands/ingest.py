@@ -11,7 +11,7 @@ class Command(BaseCommand):
     help = "Ingest a manifest (CSV or JSONL) and its folder of audio files."
 
     def add_arguments(self, parser):
-        parser.add_argument("manifest", type=Path)
+        parser.add_argument("manifest", type=Path, help="the manifest file, CSV or JSONL (docs/ingestion.md)")
         parser.add_argument("--audio-dir", type=Path, help="folder holding the audio (default: the manifest's folder)")
         parser.add_argument("--controller", required=True, help="name of the controller organisation")
         parser.add_argument("--wait", action="store_true",
