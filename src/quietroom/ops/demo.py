@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import secrets
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -44,6 +44,8 @@ class DemoSetup:
     invitation_path: str
     officer_username: str = ""
     officer_invitation_path: str = ""  # "" once the officer has signed up
+    # Everyone else, one per role: (role label, user name, organisation, invitation path or "").
+    others: list = field(default_factory=list)
 
 
 def organisations() -> tuple[Organisation, Site]:
@@ -73,13 +75,43 @@ def escalation_officer(controller: Organisation) -> tuple[User, str]:
     return officer, f"/accounts/invite/{token}/"
 
 
-def vetted_person(username: str, site: Site) -> User:
+# The other roles, so a newcomer can see every page: the controller's own (admin, auditor) and
+# the vendor's (vendor manager, QA lead at the site).
+CONTROLLER_STAFF = (
+    services.NewStaff("demo-admin", User.Role.CONTROLLER_ADMIN, "admin@demo.invalid"),
+    services.NewStaff("demo-auditor", User.Role.AUDITOR, "auditor@demo.invalid"),
+)
+VENDOR_STAFF = (("demo-vendor-manager", User.Role.VENDOR_MANAGER), ("demo-qa-lead", User.Role.QA_LEAD))
+
+
+def other_roles(controller: Organisation, site: Site) -> list[tuple[str, str, str, str]]:
+    """One person per remaining role and a fresh invitation for each who has not signed up."""
+    out = []
+    for spec in CONTROLLER_STAFF:
+        person = User.objects.filter(username=spec.username).first() or services.add_staff(controller, spec,
+                                                                                          actor=DEMO_ACTOR)
+        path = "" if person.has_second_factor else f"/accounts/invite/{services.issue_invitation(DEMO_ACTOR, person, hours=2)}/"
+        out.append((person.get_role_display(), person.username, controller.name, path))
+    for username, role in VENDOR_STAFF:
+        person = User.objects.filter(username=username).first()
+        if person is not None and person.has_second_factor:
+            out.append((person.get_role_display(), username, site.organisation.name, ""))
+            continue
+        if role == User.Role.QA_LEAD:  # works at the site like reviewers, so vetted up front too
+            vetted_person(username, site, role=role)
+        _, token = create_invitation(organisation=site.organisation, username=username, role=role,
+                                     site=site if role == User.Role.QA_LEAD else None, locales=[LOCALE], hours=2)
+        out.append((User.Role(role).label, username, site.organisation.name, f"/accounts/invite/{token}/"))
+    return out
+
+
+def vetted_person(username: str, site: Site, *, role: str = User.Role.REVIEWER) -> User:
     """A pending reviewer (no password, no factor yet) with every vetting item recorded."""
     from quietroom.accounts.pseudonyms import user_pseudonym
 
     user, created = User.objects.get_or_create(
         username=username, defaults={"organisation": site.organisation, "site": site,
-                                     "role": User.Role.REVIEWER, "locales": [LOCALE]})
+                                     "role": role, "locales": [LOCALE]})
     if created:
         user.set_unusable_password()
         user.pseudonym = user_pseudonym(user.pk)
@@ -129,4 +161,4 @@ def set_up(*, username: str = "demo-reviewer", recordings: int = 3) -> DemoSetup
     )
     officer, officer_path = escalation_officer(controller)
     return DemoSetup(controller, site, report, username, f"/accounts/invite/{token}/",
-                     officer.username, officer_path)
+                     officer.username, officer_path, other_roles(controller, site))

@@ -34,7 +34,7 @@ def _wait_until_up(url: str, proc, timeout: float = 60) -> None:
 
 
 class Command(BaseCommand):
-    help = "Set up a demo (sample speech, a reviewer invitation) and serve it on 127.0.0.1."
+    help = "Set up a demo (sample speech, one invitation per role) and serve it on 127.0.0.1."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000, help="port to serve the demo on, on 127.0.0.1 (default %(default)s)")
@@ -62,6 +62,12 @@ class Command(BaseCommand):
                 f"The controller's privacy officer '{setup.officer_username}' receives escalations (their e-mails "
                 "are printed here). To handle them, open this link in a private window (works once, 2 hours):\n\n"
                 f"    http://127.0.0.1:{opts['port']}{setup.officer_invitation_path}\n")
+        if setup.others:
+            self.stdout.write("Every other role, to see its pages (each link once, 2 hours; use a private window each):")
+            for role, username, organisation, path in setup.others:
+                link = f"http://127.0.0.1:{opts['port']}{path}" if path else "(already signed up)"
+                self.stdout.write(f"  {role:<18} {username:<20} {organisation:<26} {link}")
+            self.stdout.write("")
         command = serving.gunicorn_command("127.0.0.1", opts["port"], workers=2)
         os.execv(command[0], command)
 
