@@ -83,7 +83,7 @@ def test_every_promise_holds_across_the_roles(live_server, browser, controller, 
         page_a.select_option("#sensitive", "violence_abuse")
         page_a.fill("#sensitive-note", "a voice in the background shouts for help")
         page_a.click("#submit")
-        page_a.wait_for_load_state()
+        page_a.wait_for_selector("text=Flagged for the controller's escalation team")  # not "Saved" like any submit
         flag = Flag.objects.get()
         case = Case.objects.get(flag=flag)
         assert flag.snippet.recording_id == flagged_rec.pk and flag.reviewer == rita
@@ -94,8 +94,11 @@ def test_every_promise_holds_across_the_roles(live_server, browser, controller, 
         page_b.wait_for_selector("#skip-reason")
         bob_task = Task.objects.get(lease_owner=bob)
         assert bob_task.recording_id == warned_rec.pk
-        assert page_b.locator(".care-warning, #care-warning").count() >= 1, "the warning of one snippet covers its siblings"
-        page_b.select_option("#skip-reason", "uncomfortable")
+        assert page_b.locator("#content-warning").count() == 1, "the warning of one snippet covers its siblings"
+        # Transcript and waveform stay veiled, and "I do not want to hear this" is the skip offered.
+        assert page_b.locator("#transcript[data-care-veiled]").count() == 1
+        assert page_b.locator(".wave-box[data-care-veiled]").count() == 1
+        assert page_b.eval_on_selector("#skip-reason", "s => s.value") == "uncomfortable"
         page_b.click("#skip-button")
         page_b.wait_for_load_state()
         assert Skip.objects.filter(reviewer=bob, reason="uncomfortable").count() == 1
@@ -107,7 +110,7 @@ def test_every_promise_holds_across_the_roles(live_server, browser, controller, 
 
         # --- the privacy officer: notice, menu, case, a proposed legal hold --------------------------
         assert any(olivia.email in m.to for m in mail.outbox) and all("shouts" not in m.body for m in mail.outbox)
-        sign_in(page_o, live_server, olivia, landing="body")
+        sign_in(page_o, live_server, olivia, landing="#home-cards")
         page_o.goto(live_server.url + "/accounts/notices/")
         assert f"/escalation/case/{case.pk}/" in page_o.inner_text("#notices")
         page_o.click("nav >> text=Escalations")

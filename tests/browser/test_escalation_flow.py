@@ -76,7 +76,7 @@ def test_flag_hold_retention_erasure_release(live_server, browser, page, control
         page.select_option("#sensitive", "threat")
         page.fill("#sensitive-note", "a man says he will hurt someone tonight")
         page.click("#submit")
-        page.wait_for_selector("text=Saved. Thank you.")
+        page.wait_for_selector("text=Flagged for the controller")
         case = Case.objects.get()
         assert case.category == "threat"
 
@@ -89,7 +89,7 @@ def test_flag_hold_retention_erasure_release(live_server, browser, page, control
         assert all(f"/escalation/case/{case.pk}/" in m.body for m in mail.outbox)
 
         # --- the first officer: queue, listen, propose a legal hold -------------------------------
-        sign_in(page_o1, live_server, olivia)
+        sign_in(page_o1, live_server, olivia, landing="#home-cards")
         page_o1.click("#nav-escalation")  # the officer's menu leads to the queue
         page_o1.wait_for_selector(f"tr[data-case='{case.pk}']")
         page_o1.click(f"tr[data-case='{case.pk}'] a")
@@ -108,7 +108,7 @@ def test_flag_hold_retention_erasure_release(live_server, browser, page, control
         assert not LegalHold.objects.exists()
 
         # --- the second officer confirms ----------------------------------------------------------
-        sign_in(page_o2, live_server, oscar)
+        sign_in(page_o2, live_server, oscar, landing="#home-cards")
         page_o2.goto(live_server.url + f"/escalation/case/{case.pk}/")
         page_o2.click("#confirm")
         page_o2.wait_for_selector("#case-status >> text=Held")

@@ -106,7 +106,12 @@ def task_view(request, task_id):
         except SubmissionRefused as refused:
             error = "Not saved: " + "; ".join(refused.reasons)
         else:
-            messages.success(request, "Saved. Thank you.")
+            if (form_labels or {}).get("sensitive"):
+                # A flag is not an ordinary submit: say what happened to the snippet.
+                messages.success(request, "Flagged for the controller's escalation team: the snippet has left review "
+                                          "for everyone. Thank you for reporting it.")
+            else:
+                messages.success(request, "Saved. Thank you.")
             return _go_next(request)
     task = _held_task(request, task_id, submitted_key=key if request.method == "POST" else "")
     if task is None:

@@ -22,6 +22,9 @@ document.addEventListener("DOMContentLoaded", () => {
         acknowledged = true;
         warning.hidden = true;
         player.preload = "auto";
+        // Only now the machine transcript and the waveform are shown (and the waveform drawn).
+        document.querySelectorAll("[data-care-veiled]").forEach((el) => el.removeAttribute("data-care-veiled"));
+        document.dispatchEvent(new Event("quietroom:care-consent"));
         const transcript = document.getElementById("transcript");
         if (transcript) transcript.focus();
       });

@@ -60,7 +60,12 @@ document.addEventListener("DOMContentLoaded", () => {
     wave = new window.QuietWaveform(canvas, player);
     try { wave.spans = JSON.parse(spansInput.value || "[]"); } catch (err) { wave.spans = []; }
     wave.onChange = renderSpans;
-    wave.load();
+    // A warned snippet draws nothing (and fetches no audio) until the reviewer chooses to listen.
+    if (player && player.dataset.careWarned === "1") {
+      document.addEventListener("quietroom:care-consent", () => wave.load(), { once: true });
+    } else {
+      wave.load();
+    }
     const tick = () => {
       wave.draw();
       if (clock) clock.textContent = (player.currentTime || 0).toFixed(1) + " s";
