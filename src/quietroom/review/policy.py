@@ -112,6 +112,11 @@ def _totals(user, now: datetime, customer_key_ids, exclude_task_id) -> tuple[flo
     return seconds, per_customer
 
 
+def seconds_heard_today(user, now: datetime) -> float:
+    """Audio seconds this reviewer heard today, as the daily cap counts them."""
+    return _totals(user, now, set(), None)[0]
+
+
 def facts_for_batch(user, tasks, now: datetime) -> dict:
     """PolicyFacts per task: candidates read by the queue carry their own per-task facts
     (`candidates.batch`); any other task has them read in one statement. Then the totals,

@@ -24,7 +24,7 @@ from quietroom.audit.log import Actor, record
 from quietroom.escalation import care
 
 from . import labels as label_choices
-from . import exposure, queue, streaming
+from . import exposure, progress, queue, streaming
 from .labels import labels_from_form
 from .models import Guidelines, Skip, Submission, Task
 from .submissions import SubmissionRefused, load_draft, save_draft, skip, submit
@@ -47,9 +47,17 @@ def _go_next(request):
     """Lease the next snippet and open it, or show the room when nothing is left."""
     task = queue.next_task(request.user, timezone.now(), address=client_address(request))
     if task is None:
-        return render(request, "review/room.html", {"empty": True, "just_submitted": True,
-                                                    "guidelines_url": _guidelines_exist(request.user)})
+        return _room(request, empty=True, just_submitted=True)
     return redirect("review:task", task_id=task.id)
+
+
+def _room(request, *, empty: bool = False, **extra):
+    """The room page: the reviewer's day, and why there is nothing when there is nothing."""
+    now = timezone.now()
+    day = progress.day_of(request.user, now)
+    return render(request, "review/room.html", {
+        "day": day, "empty": empty, "empty_reason": progress.why_nothing(request.user, now, day) if empty else "",
+        "guidelines_url": _guidelines_exist(request.user), **extra})
 
 
 def _guidelines_exist(user) -> bool:
@@ -62,8 +70,7 @@ def _guidelines_exist(user) -> bool:
 @never_cache
 @require_GET
 def room(request):
-    held = queue.current_lease(request.user, timezone.now())
-    return render(request, "review/room.html", {"held": held, "guidelines_url": _guidelines_exist(request.user)})
+    return _room(request, held=queue.current_lease(request.user, timezone.now()))
 
 
 @login_required
@@ -71,7 +78,7 @@ def room(request):
 def next_snippet(request):
     task = queue.next_task(request.user, timezone.now(), address=client_address(request))
     if task is None:
-        return render(request, "review/room.html", {"empty": True, "guidelines_url": _guidelines_exist(request.user)})
+        return _room(request, empty=True)
     return redirect("review:task", task_id=task.id)
 
 
@@ -187,7 +194,7 @@ def draft_view(request, task_id):
 @never_cache
 @require_GET
 def done(request):
-    return render(request, "review/room.html", {"just_submitted": True, "guidelines_url": _guidelines_exist(request.user)})
+    return _room(request, just_submitted=True)
 
 
 @login_required
