@@ -27,8 +27,10 @@ def test_hold_through_the_pages_and_the_timeline_matches_the_log(flagged, make_o
     assert b"needs a reason" in response.content and Case.objects.get().status == "open"
     first.post(f"/escalation/case/{case.pk}/propose/", {"decision": "legal_hold", "reason": "police enquiry"})
     page = first.get(f"/escalation/case/{case.pk}/").content.decode()
-    assert "another officer must confirm it" in page
-    proposal_id = re.search(r'/escalation/proposal/(\d+)/confirm/', page).group(1)
+    assert "another officer must confirm it" in page and 'id="confirm"' not in page  # not offered to the proposer
+    proposal_id = re.search(r'/escalation/proposal/(\d+)/confirm/', second.get(f"/escalation/case/{case.pk}/")
+                            .content.decode()).group(1)
+    # ... and refused by the server if posted anyway.
     response = first.post(f"/escalation/proposal/{proposal_id}/confirm/", follow=True)
     assert b"four eyes" in response.content and not LegalHold.objects.exists()
     second.post(f"/escalation/proposal/{proposal_id}/confirm/")
