@@ -24,9 +24,15 @@ def test_the_overview_lists_our_commands_by_task(argv, capsys):
     assert len(listed) == len(set(listed))
 
 
-def test_django_commands_are_still_reachable(capsys):
+def test_django_commands_are_still_reachable(monkeypatch):
+    # Not run for real: Django's command runner sets Django up again, which re-binds the log
+    # handlers to this test's captured output, closed once the test ends.
+    import django.core.management
+
+    ran = []
+    monkeypatch.setattr(django.core.management, "execute_from_command_line", ran.append)
     cli.main(["help", "--django"])
-    assert "migrate" in capsys.readouterr().out
+    assert ran == [["quietroom", "help"]]
 
 
 def test_every_option_of_our_commands_says_what_it_does():
