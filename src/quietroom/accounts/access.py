@@ -18,6 +18,8 @@ on its own; roles and kinds are compared by their stored values.
 """
 from __future__ import annotations
 
+from .vetting import blocking_reasons
+
 # Roles that hear content and work only from their site's networks (unless remote work is
 # allowed): User.Role.REVIEWER and User.Role.QA_LEAD.
 SITE_BOUND_ROLES = ("reviewer", "qa_lead")
@@ -43,6 +45,14 @@ def vendor_reasons(person) -> list[str]:
     if org.kind == VENDOR and org.approved_at is None:
         return ["vendor organisation is not approved (never approved, or approval withdrawn)"]
     return []
+
+
+def work_blockers(person, now) -> list[str]:
+    """Why this person gets no work at all now: lapsed vetting, or a vendor not approved.
+
+    What the banner on every page and the room's "nothing for you" both say.
+    """
+    return [*blocking_reasons(person, now), *vendor_reasons(person)]
 
 
 def site_refusal(user, address: str) -> str:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from quietroom.escalation.access import is_escalation_staff
 
 from . import access as access_rules
-from . import notices, permissions, vetting
+from . import notices, permissions
 from .models import User
 
 WORKING_ROLES = (User.Role.REVIEWER, User.Role.QA_LEAD)
@@ -61,8 +61,7 @@ def access(request):
     perms = permissions.permissions_of(user)
     return {
         # Shown on every page, so a reviewer whose NDA expired sees why the queue is empty.
-        "access_blockers": ([*vetting.blocking_reasons(user, timezone.now()), *access_rules.vendor_reasons(user)]
-                            if user.role in WORKING_ROLES else []),
+        "access_blockers": access_rules.work_blockers(user, timezone.now()) if user.role in WORKING_ROLES else [],
         "unread_notices": notices.unread_count(user),
         "menu": menu_for(user),
         "nav_training": permissions.TAKE_TRAINING in perms,

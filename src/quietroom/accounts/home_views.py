@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .models import Organisation, Site, User
+from .permissions import controller_id_of
 
 
 def home_for(user) -> str:
@@ -22,18 +23,11 @@ def home_for(user) -> str:
     return "review:room" if user.role == User.Role.REVIEWER else "home"
 
 
-def _controller_id(user) -> int | None:
-    org = user.organisation
-    if org is None:
-        return None
-    return org.pk if org.kind == Organisation.Kind.CONTROLLER else org.controller_id
-
-
 def _qa_lead(user) -> list[dict]:
     from quietroom.review.models import Agreement
 
     disputed = Agreement.objects.filter(needs_adjudication=True, adjudicated_at__isnull=True,
-                                        snippet__recording__controller_id=_controller_id(user)).count()
+                                        snippet__recording__controller_id=controller_id_of(user)).count()
     return [{"title": "Disputed transcripts", "value": disputed, "text": "overlapping reviewers disagreed",
              "url": "review:quality", "link": "Quality and adjudication"}]
 
@@ -53,7 +47,7 @@ def _vendor_manager(user, now) -> list[dict]:
 def _controller_admin(user) -> list[dict]:
     from quietroom.recordings.models import Recording
 
-    controller = _controller_id(user)
+    controller = controller_id_of(user)
     vendors = Organisation.objects.filter(controller_id=controller, kind=Organisation.Kind.VENDOR)
     waiting = Recording.objects.filter(controller_id=controller, status=Recording.Status.RECEIVED).count()
     return [
@@ -72,7 +66,7 @@ def _privacy_officer(user, now) -> list[dict]:
 
     open_cases = cases_for(user).filter(status__in=["open", "awaiting_confirmation"])
     nearest = open_cases.order_by("deadline_at").values_list("deadline_at", flat=True).first()
-    held = ErasureRequest.objects.filter(controller_id=_controller_id(user), step=ErasureRequest.Step.HELD).count()
+    held = ErasureRequest.objects.filter(controller_id=controller_id_of(user), step=ErasureRequest.Step.HELD).count()
     return [
         {"title": "Open escalation cases", "value": open_cases.count(),
          "text": f"next deadline {nearest:%Y-%m-%d %H:%M} UTC" if nearest else "no deadline pending",

@@ -95,6 +95,14 @@ def _is_controller_side(actor) -> bool:
         User.Role.CONTROLLER_ADMIN, User.Role.PRIVACY_OFFICER, User.Role.AUDITOR)
 
 
+def controller_id_of(user) -> int | None:
+    """The controller a person works for: their own organisation, or their vendor's controller."""
+    org = user.organisation
+    if org is None:
+        return None
+    return org.pk if org.kind == Organisation.Kind.CONTROLLER else org.controller_id
+
+
 def organisations_for(actor) -> QuerySet[Organisation]:
     """Vendors the actor may see: their own (vendor manager) or their controller's vendors."""
     qs = Organisation.objects.filter(kind=Organisation.Kind.VENDOR)

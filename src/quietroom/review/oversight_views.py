@@ -38,18 +38,11 @@ def _require_any(request, needed):
         raise PermissionDenied("Your role does not allow this.")
 
 
-def controller_id_of(user):
-    org = user.organisation
-    if org is None:
-        return None
-    return org.pk if org.kind == "controller" else org.controller_id
-
-
 def _reviewers_in_scope(user):
     User = get_user_model()
     reviewers = User.objects.filter(role="reviewer").select_related("site", "organisation").order_by("username")
     if perms.has_permission(user, perms.VIEW_VENDORS):
-        return reviewers.filter(organisation__controller_id=controller_id_of(user))
+        return reviewers.filter(organisation__controller_id=perms.controller_id_of(user))
     return reviewers.filter(organisation_id=user.organisation_id)
 
 
@@ -62,7 +55,7 @@ def eligibility_view(request):
     rows, task, error = [], None, ""
     if snippet_id:
         try:
-            task = (Task.objects.filter(snippet_id=snippet_id, controller_id=controller_id_of(request.user))
+            task = (Task.objects.filter(snippet_id=snippet_id, controller_id=perms.controller_id_of(request.user))
                     .select_related("snippet").order_by("slot").first())
         except ValidationError:
             task = None
@@ -80,7 +73,7 @@ def eligibility_view(request):
 @require_GET
 def quality_view(request):
     _require_any(request, SEE_QUALITY)
-    controller = controller_id_of(request.user)
+    controller = perms.controller_id_of(request.user)
     agreements = Agreement.objects.filter(snippet__recording__controller_id=controller)
     return render(request, "review/quality.html", {
         "accuracy": quality.reviewer_accuracy(scope=_reviewers_in_scope(request.user)),
@@ -96,7 +89,7 @@ def quality_view(request):
 def adjudicate_view(request, agreement_id: int):
     _require_any(request, (perms.DO_QA,))
     agreement = Agreement.objects.filter(
-        pk=agreement_id, snippet__recording__controller_id=controller_id_of(request.user),
+        pk=agreement_id, snippet__recording__controller_id=perms.controller_id_of(request.user),
         needs_adjudication=True, adjudicated_at__isnull=True,
     ).first()
     if agreement is None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from quietroom.accounts.access import vendor_reasons
-from quietroom.accounts.vetting import blocking_reasons
+from quietroom.accounts.access import work_blockers
+from quietroom.accounts.permissions import controller_id_of
 
 from . import policy
 from .models import Submission, Task
@@ -31,8 +31,7 @@ class ReviewerDay:
 
 
 def day_of(user, now: datetime) -> ReviewerDay:
-    controller_id = getattr(user.organisation, "controller_id", None)
-    limits = policy.limits_of(policy.controller_policy(controller_id))
+    limits = policy.limits_of(policy.controller_policy(controller_id_of(user)))
     heard = policy.seconds_heard_today(user, now)
     done = Submission.objects.filter(reviewer=user, kind=Submission.Kind.REVIEW,
                                      submitted_at__gte=policy.start_of_day(now)).count()
@@ -42,7 +41,7 @@ def day_of(user, now: datetime) -> ReviewerDay:
 
 def why_nothing(user, now: datetime, day: ReviewerDay) -> str:
     """The most likely reason `next` found nothing for this reviewer, in words for them."""
-    blockers = [*blocking_reasons(user, now), *vendor_reasons(user)]
+    blockers = work_blockers(user, now)
     if blockers:
         return "You cannot get work until this is fixed: " + "; ".join(blockers) + ". Your vendor manager can help."
     if day.heard_minutes >= day.cap_minutes:
