@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from quietroom.evaluation import report
-from quietroom.evaluation.run import EvalScale, evaluate
+from quietroom.evaluation.run import EvalScale, evaluate, evaluate_pii
 
 
 class Command(BaseCommand):
@@ -18,7 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("--report", help="folder for a Markdown/HTML report with PNG plots")
         parser.add_argument("--speakers", type=int, default=None, help="limit the number of speakers")
         parser.add_argument("--per-speaker", type=int, default=8, help="utterances per speaker (default %(default)s)")
-        parser.add_argument("--pii-sentences", type=int, default=360, help="sentences with personal data for PII recall (default %(default)s)")
+        parser.add_argument("--pii-sentences", type=int, default=1200,
+                            help="generated sentences for PII recall, in each style (default %(default)s)")
+        parser.add_argument("--pii-only", action="store_true",
+                            help="measure only PII detection on the generated set (seconds, no speech needed)")
         parser.add_argument("--leak-sentences", type=int, default=48, help="spoken sentences for the leak test (default %(default)s)")
         parser.add_argument("--profile", default="standard", help="voice profile evaluated as the default")
         parser.add_argument("--seed", type=int, default=0, help="random seed, for repeatable figures (default %(default)s)")
@@ -28,6 +31,14 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         scale = EvalScale(opts["speakers"], opts["per_speaker"], opts["pii_sentences"], opts["leak_sentences"], opts["seed"],
                           opts["wer_grouped"])
+        if opts["pii_only"]:
+            figures = evaluate_pii(scale)
+            Path(opts["json"]).write_text(json.dumps(figures, indent=2) + "\n")
+            if opts["report"]:
+                Path(opts["report"]).mkdir(parents=True, exist_ok=True)
+                (Path(opts["report"]) / "report.md").write_text("\n".join(report.pii_table(figures["pii"])) + "\n")
+            self.stdout.write("\n".join(report.pii_table(figures["pii"])))
+            return
         try:
             figures, extras = evaluate(scale, opts["profile"])
         except (RuntimeError, ValueError) as exc:
