@@ -3,7 +3,7 @@
 - People's names: the person-name lists of Faker (MIT; in the wheel, ~60 locales written in
   Latin script: South Asian, West and East African, East Asian romanised, Slavic, Irish, Arabic
   romanised, Hispanic, Nordic, ...), folded to lower-case ASCII the way a recogniser writes
-  them. About 19,000 given names and 19,000 family names. (names-dataset, the larger
+  them. About 19,500 given names and 21,700 family names. (names-dataset, the larger
   alternative, was not taken: its 1.7 million names were extracted from the 2021 Facebook leak
   of 533 million accounts, it needs 3.2 GB of memory, and it ships as pickles.)
 - How common a word is in English: wordfreq's Zipf frequency (Apache-2.0 code, CC-BY-SA data,

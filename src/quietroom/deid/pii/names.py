@@ -148,10 +148,7 @@ class SpokenNameRecognizer(EntityRecognizer):
         so that a title is bleeped with the name."""
         if i >= len(tokens):
             return
-        first, family = lexicon.first_names(), lexicon.family_names()
-        if mode in ("strong", "title") and i + 1 < len(tokens) and tokens[i].low in (first if mode == "strong" else first | family) \
-                and tokens[i + 1].low in family and {self._kind(tokens[i].low), self._kind(tokens[i + 1].low)} <= {"rare_name", "common_name"} \
-                and not {pos.get(tokens[i].start), pos.get(tokens[i + 1].start)} & _FUNCTION_POS - {"AUX"}:
+        if mode in ("strong", "title") and self._two_names(tokens, pos, i, mode):
             j = i + 2  # two name words in a row after a cue: "this is hope wood", "will smith"
         elif self._name_like(tokens[i], pos, first=True, mode=mode, at_start=i == 0):
             j = i + 1
@@ -159,6 +156,23 @@ class SpokenNameRecognizer(EntityRecognizer):
             return
         j = self._extend(tokens, pos, j, "strong" if mode == "title" else mode, j - i)
         out.append(_result(tokens[span_start].start, tokens[j - 1].end, score))
+
+    def _two_names(self, tokens, pos, i: int, mode: str) -> bool:
+        """Tokens i and i+1 are a given and a family name, both in the gazetteer, right after a
+        strong cue or a title, whatever English makes of them ("this is will smith": spaCy
+        reads a verb; "will" is even a stop word). The family name must not be one of the
+        commonest words ("it's may day")."""
+        if i + 1 >= len(tokens):
+            return False
+        a, b = tokens[i].low, tokens[i + 1].low
+        firsts = lexicon.first_names() if mode == "strong" else lexicon.first_names() | lexicon.family_names()
+        if a not in firsts or b not in lexicon.family_names() or a in lexicon.ASSISTANTS:
+            return False
+        if self._kind(a) not in ("rare_name", "common_name") and not (self._kind(a) == "stop" and a.isalpha()):
+            return False
+        if self._kind(b) not in ("rare_name", "common_name") or lexicon.zipf(b) >= VERY_COMMON:
+            return False
+        return pos.get(tokens[i + 1].start) not in _FUNCTION_POS
 
     def _after_cue(self, tokens, pos, out) -> None:
         lows = [t.low for t in tokens]
