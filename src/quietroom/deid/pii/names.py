@@ -4,16 +4,16 @@ spaCy's NER and `IntroducedNameRecognizer` lean on capital letters, which pocket
 writes and Whisper does not always write. This recognizer reads the words instead:
 
 - after a cue phrase ("my name is", "this is", "put me through to", "message for", "calling
-  for", "speak to", "ask for", "hello", "Mrs", ...) or before one ("... here", "... speaking"),
-  up to three words that read as a name;
-- with no cue, a given name followed by a family name, both in the gazetteer (`lexicon`);
-- with no cue, a lone given name that is a rare English word ("is declan available").
+  for", "speak to", "ask for", "hello", ...) or a title ("mrs", "dr"), or before a cue ("...
+  here", "... speaking", "is ... available"): up to four words that read as a name;
+- with no cue, a given name followed by a family name, both in the gazetteer (`lexicon`).
 
 A word reads as a name when the gazetteer knows it and it is rare as an English word
 ("kwame"), or when the gazetteer does not know it and English hardly uses it ("oluwaseun").
 A name that is also a common word ("grace", "mark", "will", "hope") needs more: spaCy must tag
 it as a noun or proper noun in this sentence ("will you grace us": verb), and the commonest
-ones ("will", "may") must be followed by a family name.
+ones ("will", "may") must be followed by a family name. After weak cues ("to", "is", "from")
+only clear names are taken: capitalised places follow them too ("the train to London").
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from . import lexicon, spoken
 
 def _tok(word: str) -> spoken.Token:
     return spoken.Token(word, word, 0, 0)
+
 
 RARE = 3.5  # Zipf: rarer than this is hardly an English word ("kwame" 0, "jun" 3.9, "grace" 4.6)
 COMMON = 4.5  # from here a name is an everyday word too ("grace", "mark", "rose"): spaCy must agree
@@ -92,7 +93,7 @@ class SpokenNameRecognizer(EntityRecognizer):
 
     def _name_like(self, tok, pos: dict, *, first: bool, mode: str, at_start: bool = False) -> bool:
         """The token can be a name word here. `first`: it begins the name; `mode`: what came
-        before - 'strong', 'medium' or 'weak' cue, 'title', or 'none'."""
+        before - a 'strong', 'medium' or 'weak' cue, or a 'title'."""
         w = tok.low
         kind = self._kind(w)
         if kind == "rare_name":
@@ -115,7 +116,7 @@ class SpokenNameRecognizer(EntityRecognizer):
         capitalised = tok.text[:1].isupper() and not at_start
         if mode == "title":
             return True  # "Mrs" then a family name, however common a word: "ms young", "dr white"
-        if mode in ("weak", "none"):
+        if mode == "weak":
             # After "to", "from", "is" capitalised places are proper nouns too ("the train to
             # London"): a common word only continues a name already begun.
             return not first and (tag == "PROPN" or capitalised)
@@ -218,20 +219,16 @@ class SpokenNameRecognizer(EntityRecognizer):
             if w not in first or kind in ("stop", "word"):
                 continue
             nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-            j = None
-            if nxt is not None and nxt.low in family and self._kind(nxt.low) in ("rare_name", "common_name"):
-                kinds = {kind, self._kind(nxt.low)}
-                tags = {pos.get(tok.start), pos.get(nxt.start)}
-                both_capitalised = tok.text[:1].isupper() and nxt.text[:1].isupper() and i > 0
-                if kinds == {"common_name"} and tags != {"PROPN"} and not both_capitalised:
-                    pass  # "mark brown" as a verb and a colour
-                elif tags & _FUNCTION_POS or lexicon.zipf(w) >= VERY_COMMON:
-                    pass
-                else:
-                    j = i + 2
-            if j is not None:
-                j = self._extend(tokens, pos, j, "weak", j - i)
-                out.append(_result(tok.start, tokens[j - 1].end, 0.7 if j > i + 1 else 0.6))
+            if nxt is None or nxt.low not in family or self._kind(nxt.low) not in ("rare_name", "common_name"):
+                continue
+            tags = {pos.get(tok.start), pos.get(nxt.start)}
+            both_capitalised = tok.text[:1].isupper() and nxt.text[:1].isupper() and i > 0
+            if {kind, self._kind(nxt.low)} == {"common_name"} and tags != {"PROPN"} and not both_capitalised:
+                continue  # "mark brown" as a verb and a colour
+            if tags & _FUNCTION_POS or lexicon.zipf(w) >= VERY_COMMON:
+                continue
+            j = self._extend(tokens, pos, i + 2, "weak", 2)
+            out.append(_result(tok.start, tokens[j - 1].end, 0.7))
         for i in range(len(tokens) - 1):
             # A word English does not use, then a family name it does not use either:
             # "vikram chowdhury" with "vikram" missing from the gazetteer.
