@@ -47,6 +47,11 @@ EDIT = "transcript.edit"
 EDITABLE_LABELS = ("activation", "domain", "quality", "other_language", "sensitive")
 
 
+class NoSuchSubmission(SubmissionRefused):
+    def __init__(self):
+        super().__init__(["no such submission"])
+
+
 def window() -> timedelta:
     """How long after a submit it may be corrected (zero: corrections are off)."""
     return timedelta(minutes=max(0.0, float(settings.QUIETROOM["REVIEW_CORRECTION_MINUTES"])))
@@ -98,7 +103,7 @@ def _submission(submission_id, *, lock: bool = False) -> Submission:
     try:
         return rows.get(pk=submission_id)
     except (Submission.DoesNotExist, ValueError):
-        raise SubmissionRefused(["no such submission"]) from None
+        raise NoSuchSubmission() from None
 
 
 def reopen(user, submission_id, *, now: datetime, address: str | None = None) -> tuple[Submission, str]:
