@@ -242,6 +242,8 @@ QUIETROOM = {
     "REVIEW_OVERLAP_K": 2,
     "REVIEW_ADJUDICATION_WER": 0.25,
     "REVIEW_DRAFT_MAX_CHARS": 5000,
+    # Minutes after a submit during which the reviewer may correct it (their latest only); 0: off.
+    "REVIEW_CORRECTION_MINUTES": config.env_float("QUIETROOM_REVIEW_CORRECTION_MINUTES", 10),
     # De-identification engines (quietroom.deid); an organisation's DeidProfile sets strength.
     "DEID_VAD_ENGINE": config.env_str("QUIETROOM_VAD_ENGINE", "silero"),
     "DEID_ASR_ENGINE": config.env_str("QUIETROOM_ASR_ENGINE", "faster-whisper"),
