@@ -102,9 +102,17 @@ def _held_task(request, task_id, submitted_key: str = "") -> Task | None:
     if task is None and submitted_key and Submission.objects.filter(
             idempotency_key=submitted_key, reviewer=request.user).exists():
         return None
+    if task is None and Submission.objects.filter(task_id=task_id, reviewer=request.user).exists():
+        # Back (or a bookmark) after a submit: not an error. The room says so and, inside the
+        # window, offers to correct it.
+        raise AlreadySubmitted()
     if task is None:
         raise Http404("No such task in your queue.")
     return task
+
+
+class AlreadySubmitted(Exception):
+    """The task page of a snippet this reviewer has already handed in."""
 
 
 @login_required
@@ -133,7 +141,11 @@ def task_view(request, task_id):
             else:
                 messages.success(request, "Saved. Thank you.")
             return _go_next(request)
-    task = _held_task(request, task_id, submitted_key=key if request.method == "POST" else "")
+    try:
+        task = _held_task(request, task_id, submitted_key=key if request.method == "POST" else "")
+    except AlreadySubmitted:
+        messages.info(request, "You have already submitted that snippet.")
+        return redirect("review:room")
     if task is None:
         return _go_next(request)  # a double click or a retry: already stored once
     transcript = request.POST.get("transcript") if request.method == "POST" else None
