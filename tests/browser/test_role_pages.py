@@ -9,7 +9,7 @@ per test by `world` (cheap: no pipeline run, sealed audio from the review factor
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlparse
 
@@ -45,20 +45,22 @@ class Role:
     key: str            # the person in `world` (escalation staff: a privacy officer on call)
     home: str           # where signing in lands
     forbidden: str      # a page this role may not open (GET)
+    cards: dict = field(default_factory=dict)  # the home's cards: title -> number shown ("" for none)
 
     @property
     def landing(self) -> str:
         return "text=Review room" if self.home == "/room/" else HOME_CARDS
 
 
+OFFICER_CARDS = {"Open escalation cases": "1", "Erasures waiting on a legal hold": "0", "Audit log": ""}
 ROLES = [  # in this order, so the first to open a shared page (Quality, Audit log) sees the most on it
     Role("reviewer", "/room/", "/room/quality/"),
-    Role("qa_lead", "/", "/accounts/manage/"),
-    Role("vendor_manager", "/", "/audit/"),
-    Role("controller_admin", "/", "/privacy/access-report/"),
-    Role("privacy_officer", "/", "/accounts/manage/"),
-    Role("escalation_staff", "/", "/accounts/controller/vendors/new/"),
-    Role("auditor", "/", "/escalation/"),
+    Role("qa_lead", "/", "/accounts/manage/", {"Disputed transcripts": "1"}),
+    Role("vendor_manager", "/", "/audit/", {"People": "6", "Recertification due": "1"}),
+    Role("controller_admin", "/", "/privacy/access-report/", {"Vendors": "2", "Sites": "1", "Recordings waiting": "0"}),
+    Role("privacy_officer", "/", "/accounts/manage/", OFFICER_CARDS),
+    Role("escalation_staff", "/", "/accounts/controller/vendors/new/", OFFICER_CARDS),
+    Role("auditor", "/", "/escalation/", {"Audit log": "", "Verify": "", "Checkpoints": ""}),
 ]
 
 
@@ -135,6 +137,11 @@ def menu_of(page) -> list[tuple[str, str]]:
         "header nav a", "links => links.map(a => [a.id, a.getAttribute('href')])")]
 
 
+def home_cards(page) -> dict[str, str]:
+    return dict(page.eval_on_selector_all("#home-cards .card", """cards => cards.map(card => [
+        card.querySelector("h2").innerText, card.querySelector(".value")?.innerText ?? ""])"""))
+
+
 def follow(page, link_id: str) -> int:
     """Click a menu link; the status of the page it opens."""
     with page.expect_response(lambda r: r.request.is_navigation_request() and r.request.frame == page.main_frame) as answer:
@@ -150,6 +157,10 @@ def test_each_role_lands_home_opens_every_menu_link_and_is_refused_in_the_layout
     page = new_page()
     sign_in(page, live_server, user, landing=role.landing)
     assert urlparse(page.url).path == role.home
+    if role.home == "/room/":  # the reviewer's day and the button to the next snippet
+        assert "snippets waiting in your languages" in page.inner_text("#progress") and page.is_visible("#next")
+    else:  # every card filled from the world above, none empty
+        assert home_cards(page) == role.cards
     page.screenshot(path=artifacts / f"home-{role.key}.png", full_page=True)
     assert_accessible(page, f"home-{role.key}", artifacts)
 
