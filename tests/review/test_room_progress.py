@@ -66,3 +66,13 @@ def test_back_after_a_submit_says_it_was_submitted_not_found(controller, make_re
     # Someone else's task, or one never held, is still not found.
     other = make_reviewer("olga")
     assert room_client(other).get(f"/room/task/{task.pk}/").status_code == 404
+
+
+def test_waiting_counts_snippets_not_overlap_slots(controller, make_reviewer):
+    from quietroom.review.models import Task
+
+    rita = make_reviewer()
+    tasks = make_snippets(controller, 2)
+    Task.for_snippet(tasks[0].snippet, slot=1, locale="en-US").save(force_insert=True)  # an overlap slot
+    assert Task.objects.filter(status=Task.Status.QUEUED).count() == 3
+    assert "2 snippets waiting in your languages" in room_client(rita).get("/room/").content.decode()
