@@ -139,3 +139,13 @@ def test_output_rules(reviewed, tmp_path):
     with pytest.raises(CommandError, match="give --out DIR"):
         export("nemo", "-", "--with-audio")
     assert (tmp_path / "busy" / "keep").read_text() == "keep me"
+
+
+def test_export_progress_goes_to_standard_error_a_line_per_item_never_into_the_data(reviewed, capsys):
+    _, texts = reviewed
+    call_command("export", "--format", "jsonl", "--out", "-")
+    captured = capsys.readouterr()
+    records = [json.loads(line) for line in captured.out.splitlines()]  # only the data on stdout
+    assert len(records) == len(texts)
+    progress = [line for line in captured.err.splitlines() if line.startswith("export ") and "/" in line.split()[1]]
+    assert progress == [f"export {i}/{len(texts)}" for i in range(1, len(texts) + 1)]

@@ -170,3 +170,20 @@ def test_the_reviewer_mid_play_gets_410_as_soon_as_the_key_is_destroyed(playing,
     assert response.status_code == 410
     # Refused mid-view: nothing released, so an attempt to play, not further bytes (docs/audit.md).
     assert AuditEvent.objects.filter(action="snippet.play", outcome="failed").exists()
+
+
+def test_the_erase_command_shows_each_step_as_it_is_done(ingested, controller, pseudonym):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("privacy", "erase", "--controller", controller.name, "--customer-id", "cust-0001", stdout=out)
+    lines = out.getvalue().splitlines()
+    steps = [line for line in lines if line.startswith("erasure ") and "/3: " in line]
+    assert [s.split(":")[0] for s in steps] == ["erasure 1/3", "erasure 2/3", "erasure 3/3"]
+    assert "customer key destroyed" in steps[0] and "removed" in steps[1] and "deletion list" in steps[2]
+    assert "erasure: removed a batch of recordings with their snippets and blobs" in lines
+    assert lines.index(steps[0]) < lines.index(steps[1]) < lines.index(steps[2])
+    assert lines[-1].startswith("erasure ") and ": done; removed" in lines[-1]
+    assert "cust-0001" not in out.getvalue()

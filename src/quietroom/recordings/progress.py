@@ -88,3 +88,22 @@ def find_batch(batches, given: str):
 
 def batches_of_controller(controller_id: int):
     return IngestBatch.objects.filter(recordings__controller_id=controller_id).distinct()
+
+
+@dataclass(frozen=True)
+class FinishedRecording:
+    recording_id: str  # the product's own id (unique within a batch: a batch has one controller)
+    status: str
+    snippets: int
+
+
+def finished_recordings(batch_id: str, already: set[str]) -> tuple[list[FinishedRecording], int]:
+    """(the batch's recordings the pipeline has finished whose ids are not in `already`, how
+    many still wait): what `ingest --wait` reports as workers finish them."""
+    from .models import Recording
+
+    recordings = Recording.objects.filter(batch_id=batch_id)
+    finished = (recordings.exclude(status=Recording.Status.RECEIVED).exclude(external_id__in=list(already))
+                .annotate(n_snippets=Count("snippets")).order_by("received_at", "external_id"))
+    return ([FinishedRecording(r.external_id, r.status, r.n_snippets) for r in finished],
+            recordings.filter(status=Recording.Status.RECEIVED).count())

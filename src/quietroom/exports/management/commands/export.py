@@ -10,6 +10,7 @@ from quietroom.exports.collect import ExportFilters
 from quietroom.exports.formats import FORMATS, single_file
 from quietroom.exports.run import ExportError, export_now
 from quietroom.exports.sinks import FileSink, FolderSink, SinkError
+from quietroom.ops.progress import Stages
 from quietroom.privacy import outbound
 
 
@@ -54,7 +55,13 @@ class Command(BaseCommand):
                 if out == "-":
                     raise CommandError(f"{fmt}{' with audio' if with_audio else ''} writes several files; give --out DIR")
                 sink = FolderSink(Path(out))
-            export = export_now(fmt, sink, actor, controller=controller, filters=filters, with_audio=with_audio)
+            # Progress goes to standard error: standard output may be the export itself (--out -).
+            progress = Stages(self.stderr, plain_lines_per_stage=20)
+            try:
+                export = export_now(fmt, sink, actor, controller=controller, filters=filters, with_audio=with_audio,
+                                    progress=lambda done, total: progress("export", done, total))
+            finally:
+                progress.close()
         except (SinkError, ExportError) as exc:
             raise CommandError(str(exc)) from exc
         # Counts only, by reason: never which snippets were held back.

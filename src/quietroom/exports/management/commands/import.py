@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from quietroom.accounts.models import Organisation
 from quietroom.audit.log import Actor
 from quietroom.exports.imports import import_dataset, report_lines
+from quietroom.ops.progress import IngestProgress
 from quietroom.recordings.importers import IMPORTERS, ImportOptions
 from quietroom.recordings.importers.sources import SourceError, open_source, safe_relative_key
 from quietroom.recordings.manifest import ManifestError
@@ -55,9 +56,18 @@ class Command(BaseCommand):
                 source=opts["recording_source"], captured_at=opts["captured_at"],
                 customer_column=opts["customer_column"], id_column=opts["id_column"],
             )
-            run = import_dataset(opts["format"], Path(name).name, data, source, controller, options,
-                                 actor=Actor(name="cli", role="controller_admin"))
+            # Rows are printed as they are decided, recordings as the pipeline finishes them.
+            self.stdout.write(f"{opts['format']} manifest {Path(name).name}")
+            progress = IngestProgress(self.stdout)
+            try:
+                run = import_dataset(opts["format"], Path(name).name, data, source, controller, options,
+                                     actor=Actor(name="cli", role="controller_admin"), progress=progress)
+            finally:
+                progress.close()
         except (ManifestError, SourceError, ValueError, OSError) as exc:
             raise CommandError(str(exc)) from exc
-        for line in report_lines(run):
+        for line in report_lines(run, rows=False):
             self.stdout.write(line)
+        if progress.queued:
+            self.stdout.write(f"{progress.queued} recording(s) queued for the workers; follow them with "
+                              f"quietroom batch_status {str(run.batch_id)[:8]} --follow")

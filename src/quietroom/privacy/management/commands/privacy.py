@@ -15,6 +15,16 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+# What each step of an erasure means (privacy.erasure), for its progress lines.
+ERASURE_STEPS = {
+    "key_destroyed": "customer key destroyed: nothing of theirs can be decrypted any more, backups included",
+    "content_removed": "recordings, snippets, transcripts, tasks and blobs removed",
+    "exports_listed": "deletion list of the exports that held their items made",
+}
+ERASURE_NOTES = {
+    "content_batch": "removed a batch of recordings with their snippets and blobs",
+    "held_key_destroyed": "a legal hold has ended: what it kept is destroyed",
+}
 ACTIONS = ["access-report", "verify-report", "erase", "finish-erasures", "retention", "transparency", "records"]
 
 
@@ -83,10 +93,19 @@ class Command(BaseCommand):
             raise CommandError(f"{opts['file']}: report NOT verified")
 
     def _erase(self, opts):
+        from quietroom.ops.progress import Progress
         from quietroom.privacy.erasure import describe_hold, erase_customer, held_report
 
         controller = self._controller(opts)
-        request = erase_customer(controller, opts["customer_id"], self._actor(controller))
+        # Each step commits before the next: show each as it is done (a bar on a terminal).
+        with Progress(self.stdout, len(ERASURE_STEPS), "erasure", unit="step") as progress:
+            def after_step(step: str) -> None:
+                if step in ERASURE_STEPS:
+                    progress.step(ERASURE_STEPS[step])
+                else:
+                    progress.note(f"erasure: {ERASURE_NOTES.get(step, step)}")
+
+            request = erase_customer(controller, opts["customer_id"], self._actor(controller), after_step=after_step)
         self.stdout.write(f"erasure {request.id}: {request.step}; removed {request.removed}")
         for export in request.exports:
             self.stdout.write(f"deletion list: export {export['export_id']} ({export['format']}, "
