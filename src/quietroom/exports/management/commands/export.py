@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from quietroom.accounts.models import Organisation
 from quietroom.audit.log import Actor
 from quietroom.exports.collect import ExportFilters
-from quietroom.exports.formats import FORMATS, single_file
+from quietroom.exports.formats import FORMATS, WITHOUT_AUDIO, single_file
 from quietroom.exports.run import ExportError, export_now
 from quietroom.exports.sinks import FileSink, FolderSink, SinkError
 from quietroom.ops.progress import Stages
@@ -24,7 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("--out", default="-",
                             help="output file (or - for standard output); a new folder for kaldi and for "
                                  "--with-audio (except hf, which embeds its audio)")
-        parser.add_argument("--with-audio", action="store_true", help="include the anonymized snippet audio")
+        parser.add_argument("--with-audio", action="store_true",
+                            help="include the anonymized snippet audio (without it kaldi has no wav.scp and nemo "
+                                 "no audio_filepath: transcripts only, no paths to audio not written)")
         parser.add_argument("--controller", help="only this controller's data")
         parser.add_argument("--locale", help="only this locale, e.g. en-GB")
         parser.add_argument("--from", dest="date_from", type=date.fromisoformat, help="reviewed on or after (YYYY-MM-DD)")
@@ -67,3 +69,6 @@ class Command(BaseCommand):
         # Counts only, by reason: never which snippets were held back.
         held = ", ".join(f"{reason} {n}" for reason, n in outbound.counts(export.held_back).items())
         self.stderr.write(f"export {export.id}: {export.item_count} item(s) as {fmt}; held back: {held}")
+        if not with_audio and fmt in WITHOUT_AUDIO:
+            self.stderr.write(f"{fmt} without --with-audio: {WITHOUT_AUDIO[fmt]}; add --with-audio for a dataset "
+                              "to train on")
