@@ -26,7 +26,7 @@ def import_dataset(fmt: str, manifest_name: str, manifest_bytes: bytes, source, 
     rows = read_rows(fmt, manifest_name, manifest_bytes, options)
     digest = hashlib.sha256(manifest_bytes).hexdigest()
     report = ingest_rows(manifest_name, digest, rows, audio_opener(source), controller, actor=actor,
-                         progress=progress)
+                         progress=progress, label=options.label)
     run = ImportRun.objects.create(
         controller=controller, batch_id=report.batch_id, format=fmt, manifest_name=manifest_name[:255],
         manifest_sha256=digest, source=source.label[:300], consent_basis=options.consent_basis[:300],

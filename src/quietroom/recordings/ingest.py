@@ -88,20 +88,23 @@ def _read_audio(open_audio: AudioOpener, row: ManifestRow) -> tuple[bytes, float
 
 
 def ingest_manifest(manifest_path: Path, audio_root: Path, controller, *, actor: Actor | None = None,
-                    progress: ProgressCallback | None = None) -> IngestReport:
+                    progress: ProgressCallback | None = None, label: str = "") -> IngestReport:
     """A QuietRoom manifest (CSV/JSONL) with its audio in a local folder."""
     manifest_path = Path(manifest_path)
     digest = hashlib.sha256(manifest_path.read_bytes()).hexdigest()
     return ingest_rows(manifest_path.name, digest, read_manifest(manifest_path),
-                       local_audio_opener(audio_root), controller, actor=actor, progress=progress)
+                       local_audio_opener(audio_root), controller, actor=actor, progress=progress, label=label)
 
 
 def ingest_rows(
     manifest_name: str, manifest_sha256: str, rows: Iterable[ManifestRow | RowError],
     open_audio: AudioOpener, controller, *, actor: Actor | None = None,
-    progress: ProgressCallback | None = None,
+    progress: ProgressCallback | None = None, label: str = "",
 ) -> IngestReport:
     """The one ingestion path: validated rows from any importer, audio from any opener.
+
+    `label` names the batch for people (`ingest --label`); without one it is shown by its
+    manifest's name and short id.
 
     `progress`, if given, hears of each row as it is decided (a RowOutcome) and of each
     recording as its pipeline job returns (a PipelineStep), so a command can show the work as
@@ -145,7 +148,8 @@ def ingest_rows(
         try:
             with transaction.atomic():
                 if batch is None:
-                    batch = IngestBatch.objects.create(manifest_name=manifest_name[:255], manifest_sha256=digest)
+                    batch = IngestBatch.objects.create(controller=controller, manifest_name=manifest_name[:255],
+                                                       manifest_sha256=digest, label=label.strip()[:100])
                     report.batch_id = str(batch.id)
                 recording = _store_recording(controller, batch, item, data, duration)
         except (IntegrityError, VaultError) as exc:

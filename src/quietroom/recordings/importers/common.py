@@ -23,6 +23,7 @@ class ImportOptions:
     captured_at: datetime | None = None   # default capture time when the format has none
     customer_column: str = "customer_id"  # audiofolder / Label Studio: which column names the speaker
     id_column: str = ""                   # audiofolder: a column with a stable recording id
+    label: str = ""                       # the batch's name for people (else manifest name + short id)
     extra: dict = field(default_factory=dict)
 
     def require_consent_basis(self, fmt: str) -> None:

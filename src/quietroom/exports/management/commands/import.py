@@ -30,6 +30,8 @@ class Command(BaseCommand):
         parser.add_argument("--captured-at", type=datetime.fromisoformat, help="capture time when the format has none (ISO 8601 with zone)")
         parser.add_argument("--customer-column", default="customer_id", help="audiofolder/Label Studio: the speaker column")
         parser.add_argument("--id-column", default="", help="audiofolder: a column holding a stable recording id")
+        parser.add_argument("--label", default="", help="a name for the batch on the batches page and in batch_status "
+                            "(default: the manifest's file name and the batch's short id)")
 
     def handle(self, *args, **opts):
         try:
@@ -54,7 +56,7 @@ class Command(BaseCommand):
             options = ImportOptions(
                 consent_basis=opts["consent_basis"], locale=opts["locale"], region=opts["region"].upper(),
                 source=opts["recording_source"], captured_at=opts["captured_at"],
-                customer_column=opts["customer_column"], id_column=opts["id_column"],
+                customer_column=opts["customer_column"], id_column=opts["id_column"], label=opts["label"],
             )
             # Rows are printed as they are decided, recordings as the pipeline finishes them.
             self.stdout.write(f"{opts['format']} manifest {Path(name).name}")

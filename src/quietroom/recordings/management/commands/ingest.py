@@ -18,6 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("manifest", type=Path, help="the manifest file, CSV or JSONL (docs/ingestion.md)")
         parser.add_argument("--audio-dir", type=Path, help="folder holding the audio (default: the manifest's folder)")
         parser.add_argument("--controller", required=True, help="name of the controller organisation")
+        parser.add_argument("--label", default="", help="a name for the batch on the batches page and in batch_status "
+                            "(default: the manifest's file name and the batch's short id)")
         parser.add_argument("--wait", action="store_true",
                             help="with workers (REDIS_URL): stay until the pipeline has finished the batch, one "
                                  "line (or a bar, on a terminal) per recording as it finishes")
@@ -37,7 +39,8 @@ class Command(BaseCommand):
         self.stdout.write(f"manifest {manifest.name}")
         progress = IngestProgress(self.stdout)
         try:
-            report = ingest_manifest(manifest, opts["audio_dir"] or manifest.parent, controller, progress=progress)
+            report = ingest_manifest(manifest, opts["audio_dir"] or manifest.parent, controller, progress=progress,
+                                     label=opts["label"])
         except ManifestError as exc:
             raise CommandError(str(exc)) from exc
         finally:
