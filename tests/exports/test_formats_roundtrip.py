@@ -169,3 +169,13 @@ def test_kaldi_and_nemo_without_audio_name_no_audio_file_and_say_so(reviewed, tm
     assert {line["snippet_id"]: line["text"] for line in lines} == texts
     assert "nemo without --with-audio: a text-only manifest" in capsys.readouterr().err
     assert "audio/" not in manifest.read_text()
+
+
+def test_export_dates_include_both_days(reviewed, tmp_path):
+    _, texts = reviewed
+    today = timezone.now().date().isoformat()  # reviewed today (UTC)
+    one_day = export("jsonl", tmp_path / "day.jsonl", "--from", today, "--to", today)
+    assert one_day.item_count == len(texts)
+    with pytest.raises(CommandError, match="is before --from"):
+        export("jsonl", tmp_path / "backwards.jsonl", "--from", today,
+               "--to", (timezone.now().date() - timedelta(days=1)).isoformat())

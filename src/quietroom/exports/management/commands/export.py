@@ -29,8 +29,10 @@ class Command(BaseCommand):
                                  "no audio_filepath: transcripts only, no paths to audio not written)")
         parser.add_argument("--controller", help="only this controller's data")
         parser.add_argument("--locale", help="only this locale, e.g. en-GB")
-        parser.add_argument("--from", dest="date_from", type=date.fromisoformat, help="reviewed on or after (YYYY-MM-DD)")
-        parser.add_argument("--to", dest="date_to", type=date.fromisoformat, help="reviewed on or before (YYYY-MM-DD)")
+        parser.add_argument("--from", dest="date_from", type=date.fromisoformat,
+                            help="first day of review, YYYY-MM-DD (included; days are UTC)")
+        parser.add_argument("--to", dest="date_to", type=date.fromisoformat,
+                            help="last day of review, YYYY-MM-DD (included: --from D --to D is that whole day)")
         parser.add_argument("--min-agreement", type=float, help="only snippets whose reviewers agreed at least this much (0-1)")
         parser.add_argument("--gold-only", action="store_true", help="only gold snippets (their reference transcripts)")
 
@@ -39,6 +41,8 @@ class Command(BaseCommand):
         fmt, out, with_audio = opts["format"], opts["out"], opts["with_audio"]
         if opts["min_agreement"] is not None and not 0 <= opts["min_agreement"] <= 1:
             raise CommandError("--min-agreement is a number from 0 to 1")
+        if opts["date_from"] and opts["date_to"] and opts["date_to"] < opts["date_from"]:
+            raise CommandError(f"--to {opts['date_to']} is before --from {opts['date_from']} (both days are included)")
         controller = None
         if opts["controller"]:
             controller = Organisation.objects.filter(name=opts["controller"], kind="controller").first()

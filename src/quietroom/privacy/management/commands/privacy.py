@@ -42,7 +42,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", default="json", help="access-report: json, html or pdf; transparency: html or csv (default %(default)s)")
         parser.add_argument("--out", help="write the report to this file (default: standard output)")
         parser.add_argument("--public-key", help="verify-report: the audit verifier key (text or file)")
-        parser.add_argument("--from", dest="start", help="transparency: first day, YYYY-MM-DD (included)")
+        parser.add_argument("--from", dest="start", help="transparency: first day, YYYY-MM-DD (included; days are UTC)")
         parser.add_argument("--to", dest="end", help="transparency: last day, YYYY-MM-DD (included)")
         parser.add_argument("--yes", action="store_true",
                             help="erase: confirm without the typed 'yes' (needed when standard input is not a terminal)")
