@@ -63,6 +63,9 @@ def test_ingest_wait_prints_a_line_per_recording_as_it_finishes(controller, twen
     assert lines[0] == "manifest manifest.csv"
     assert any("rejected  row 22 (no-consent): consent" in line for line in lines[:N + 2])
     assert f"accepted {N}, rejected 1, unchanged 0" in lines
+    # Said before the first job runs (it waits for the models to load), not only after.
+    assert lines.index(f"de-identifying {N} recording(s) (the first waits for the models to load; with workers "
+                       "they are queued)") < lines.index(pipeline[0])
     assert "\r" not in text  # no bar redraws in captured output
 
 

@@ -43,9 +43,10 @@ class Progress:
         self.out, self.total, self.what = out, total, what
         self.done = 0
         self.plain_every = max(1, plain_every)
+        self.tty = is_terminal(out)
         self._raw = _Raw(out)
         self._bar = (tqdm(total=total, desc=what, unit=unit, file=self._raw, dynamic_ncols=True, leave=True)
-                     if is_terminal(out) else None)
+                     if self.tty else None)
 
     def step(self, text: str = "", n: int = 1) -> None:
         self.done += n
@@ -118,7 +119,12 @@ class IngestProgress:
         if isinstance(event, RowOutcome):
             self.out.write(event.text())
         elif isinstance(event, PipelineStep):
-            if event.status == "queued":
+            if event.status == "starting":
+                self.pipeline = Progress(self.out, event.total, "pipeline", unit="rec")
+                if not self.pipeline.tty:
+                    self.out.write(f"de-identifying {event.total} recording(s) (the first waits for the models "
+                                   "to load; with workers they are queued)")
+            elif event.status == "queued":
                 self.queued += 1
             else:
                 self.recording_done(event.recording_id, event.status, event.snippets, event.total)

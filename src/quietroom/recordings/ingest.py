@@ -46,7 +46,7 @@ class PipelineStep:
 
     With jobs in-process (no broker) the job has run when this is reported: status is
     processed, discarded or failed. With workers it is "queued" (`quietroom ingest --wait`
-    then follows the batch).
+    then follows the batch). One step with done 0 and status "starting" comes first.
     """
     done: int
     total: int
@@ -169,6 +169,8 @@ def ingest_rows(
             "accepted": report.count("accepted"), "rejected": report.count("rejected"),
             "unchanged": report.count("unchanged"),
         })
+    if progress is not None and report.recording_ids:
+        tell(PipelineStep(0, len(report.recording_ids), "", "starting"))
     for done, recording_id in enumerate(report.recording_ids, start=1):
         enqueue_processing(recording_id)
         if progress is not None:
