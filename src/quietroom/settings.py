@@ -278,6 +278,8 @@ LOGGING = {
     "filters": {
         "request_id": {"()": "quietroom.ops.logging.RequestIdFilter"},
         "redact_tokens": {"()": "quietroom.ops.redaction.RedactTokens"},
+        # A refusal (4xx) is one line without a traceback; a 500 keeps its traceback.
+        "refusals_in_one_line": {"()": "quietroom.ops.logging.RefusalsInOneLine"},
     },
     "formatters": {
         "json": {
@@ -287,7 +289,7 @@ LOGGING = {
         },
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json",
-                             "filters": ["redact_tokens", "request_id"]}},
+                             "filters": ["refusals_in_one_line", "redact_tokens", "request_id"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "quietroom": {"level": config.csv_env("QUIETROOM_LOG_LEVEL", "INFO")[0]},

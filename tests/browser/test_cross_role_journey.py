@@ -124,7 +124,7 @@ def test_every_promise_holds_across_the_roles(live_server, browser, controller, 
 
         # --- the controller erases the flagged customer: everything but the held snippet goes --------
         out = io.StringIO()
-        call_command("privacy", "erase", "--controller", controller.name, "--customer-id", "cust-flag", stdout=out)
+        call_command("privacy", "erase", "--controller", controller.name, "--customer-id", "cust-flag", "--yes", stdout=out)
         assert str(case.pk) in out.getvalue()
         erasure = ErasureRequest.objects.get()
         assert erasure.step == "held" and erasure.held and erasure.held[0]["case_id"] == str(case.pk)

@@ -22,9 +22,16 @@ class CustomerKey(models.Model):
 
 class IngestBatch(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Whose recordings these are (known at ingestion; null only on a batch that never held any).
+    controller = models.ForeignKey("accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
     manifest_name = models.CharField(max_length=255)
     manifest_sha256 = models.CharField(max_length=64)
+    # The operator's name for the batch (`ingest --label`), else shown as manifest name + short id.
+    label = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the pipeline finished its last waiting recording (recordings.pipeline).
+    finished_at = models.DateTimeField(null=True, blank=True)
     accepted = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
