@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from quietroom.audit.models import AuditEvent
+from quietroom.audit.readable import as_text
 
 from .categories import CATEGORIES
 
@@ -38,16 +39,7 @@ def _duration(seconds) -> str:
 
 
 def _text(value) -> str:
-    """A logged value as a sentence fragment: lists joined, mappings as "key: value", yes/no."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if value is None:
-        return "—"
-    if isinstance(value, (list, tuple, set)):
-        return "; ".join(_text(v) for v in value) or "none"
-    if isinstance(value, dict):
-        return ", ".join(f"{_label(k)}: {_text(v)}" for k, v in value.items()) or "none"
-    return str(value)
+    return as_text(value, _label)
 
 
 def _label(key: str) -> str:
