@@ -98,6 +98,7 @@ def test_label_studio_and_jsonl_without_audio_hold_no_real_ids(reviewed, tmp_pat
     assert len(tasks) == ls_row.item_count == len(texts)
     got = {t["data"]["snippet_id"]: t["annotations"][0]["result"][0]["value"]["text"][0] for t in tasks}
     assert got == texts
+    assert not any("audio" in t["data"] for t in tasks)  # no pointer to a file that is not there
     jsonl_row = export("jsonl", tmp_path / "out.jsonl")
     raw = (tmp_path / "tasks.json").read_text() + (tmp_path / "out.jsonl").read_text()
     for forbidden in ("a" * 64, "b" * 64, "spk-0", "common_voice_en_0", "utt0.flac", user.username):
