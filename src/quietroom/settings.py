@@ -248,6 +248,8 @@ QUIETROOM = {
     "DEID_VAD_ENGINE": config.env_str("QUIETROOM_VAD_ENGINE", "silero"),
     "DEID_ASR_ENGINE": config.env_str("QUIETROOM_ASR_ENGINE", "faster-whisper"),
     "DEID_ASR_MODEL_DIR": config.env_str("QUIETROOM_ASR_MODEL_DIR"),
+    # The bundled Whisper model (tiny.en or base) unless an organisation's DeidProfile picks one.
+    "DEID_ASR_MODEL": config.env_str("QUIETROOM_ASR_MODEL", "tiny.en"),
     # Escalation (quietroom.escalation): response deadline per severity in hours, the share of the
     # window left when on-call staff are reminded, and where the links in e-mails point.
     "ESCALATION_DEADLINE_HOURS": {"critical": 4.0, "high": 24.0, "medium": 72.0, "low": 168.0},

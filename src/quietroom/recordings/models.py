@@ -96,6 +96,10 @@ class DeidProfile(models.Model):
 
     organisation = models.OneToOneField("accounts.Organisation", on_delete=models.CASCADE, related_name="deid_profile")
     voice_strength = models.CharField(max_length=16, choices=Strength.choices, default=Strength.STANDARD)
+    # Which bundled Whisper model writes the hypothesis (quietroom.deid.asr.WHISPER_MODELS);
+    # empty: the server's QUIETROOM_ASR_MODEL. Base hears more but costs more CPU per snippet.
+    asr_model = models.CharField(max_length=16, blank=True, default="",
+                                 choices=[("", "server default"), ("tiny.en", "Whisper tiny.en"), ("base", "Whisper base")])
     # Accidental activations are deleted unheard unless the organisation opts in.
     transcribe_accidental = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)

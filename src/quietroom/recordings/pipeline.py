@@ -38,6 +38,7 @@ def deid_config(profile: DeidProfile) -> deid.DeidConfig:
         vad_engine=conf.get("DEID_VAD_ENGINE", "silero"),
         asr_engine=conf.get("DEID_ASR_ENGINE", "faster-whisper"),
         asr_model_dir=conf.get("DEID_ASR_MODEL_DIR") or None,
+        asr_model=profile.asr_model or conf.get("DEID_ASR_MODEL", "tiny.en"),
         voice_profile=profile.voice_strength,
         max_snippet_seconds=conf["SNIPPET_MAX_SECONDS"],
     )
