@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recordings', '0004_customer_key_named_as_such'),
+        ('recordings', '0005_batch_controller_label_finished'),
     ]
 
     operations = [
