@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import select
 
 import pytest
 from django.core.management import call_command
@@ -86,7 +87,11 @@ def test_on_a_terminal_the_progress_is_a_bar_redrawn_in_place():
             for name in ("a", "b", "c"):
                 progress.step(f"clip-{name} processed")
         terminal.flush()
-        drawn = os.read(leader, 65536).decode()
+        # A pty hands written bytes to the reading side asynchronously (a kernel worker): on a
+        # busy machine one read may see only the first redraw. Read until the end or 10 s.
+        drawn = ""
+        while "3/3" not in drawn and select.select([leader], [], [], 10)[0]:
+            drawn += os.read(leader, 65536).decode()
     os.close(leader)
     assert "\r" in drawn and "3/3" in drawn and "pipeline" in drawn
 
