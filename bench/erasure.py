@@ -38,7 +38,7 @@ def make_customer(controller, customer_id: str, snippets: int, per_recording: in
     from quietroom.recordings.pseudonyms import customer_pseudonym
 
     key = content.customer_key_row(customer_pseudonym(controller.id, customer_id))
-    batch = IngestBatch.objects.create(manifest_name="bench", manifest_sha256="0" * 64)
+    batch = IngestBatch.objects.create(controller=controller, manifest_name="bench", manifest_sha256="0" * 64)
     audio = os.urandom(16000)  # stands in for a short WAV: only ciphertext is stored
     made = 0
     while made < snippets:

@@ -45,7 +45,7 @@ def main(argv=None) -> int:
                               "REVIEW_GOLD_RATE": 0.0, "REVIEW_OVERLAP_FRACTION": 0.0}
         controller, reviewers = rq.setup_people()
         customers = [content.customer_key_row(f"bench-cust-{i}").pk for i in range(rq.CUSTOMERS)]
-        batch = IngestBatch.objects.create(manifest_name="bench", manifest_sha256="0" * 64)
+        batch = IngestBatch.objects.create(controller=controller, manifest_name="bench", manifest_sha256="0" * 64)
         rq.load_snippets(controller, customers, batch, 0, args.snippets)
         ids = list(Snippet.objects.values_list("pk", flat=True))
         SnippetCare.objects.filter(snippet_id__in=ids[::10]).update(score=1.0, warn=True, categories=["threat"])

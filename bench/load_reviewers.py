@@ -94,7 +94,7 @@ def set_up(reviewers: int, snippets: int):
 
     samples, rate, _ = testspeech.make_conversation(1, seed=5)
     wav = encode_wav(samples[: rate * 3])
-    batch = IngestBatch.objects.create(manifest_name="load", manifest_sha256="0" * 64)
+    batch = IngestBatch.objects.create(controller=controller, manifest_name="load", manifest_sha256="0" * 64)
     per_recording = 5
     for r in range(0, snippets, per_recording):
         customer_key = content.customer_key_row(customer_pseudonym(controller.id, f"load-customer-{r // 50}"))

@@ -381,7 +381,7 @@ def main(argv=None) -> int:
 
     controller, reviewers = setup_people()
     customers = [content.customer_key_row(f"bench-customer-{i}").pk for i in range(CUSTOMERS)]
-    batch = IngestBatch.objects.create(manifest_name="bench", manifest_sha256="0" * 64)
+    batch = IngestBatch.objects.create(controller=controller, manifest_name="bench", manifest_sha256="0" * 64)
     loaded = 0
     print(f"review queue bench on {DB_URL.rsplit('/', 1)[1]} (PostgreSQL), {REVIEWERS} reviewers")
     print(f"{'queued':>9} {'load s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p50 vs LS':>10} {'p95 vs LS':>10} "

@@ -39,7 +39,7 @@ LEVELS: list[tuple[str, list[str]]] = [
     # Workflows that read content through the gate (or start the job that does).
     ("workflows", [
         "quietroom.recordings.ingest", "quietroom.recordings.pipeline", "quietroom.recordings.tasks",
-        "quietroom.review.quality", "quietroom.review.submissions", "quietroom.exports", "quietroom.exports.*",
+        "quietroom.review.quality", "quietroom.review.submissions", "quietroom.review.corrections", "quietroom.exports", "quietroom.exports.*",
     ]),
     # Where people and machines come in: pages, API, commands, start-up wiring, operations.
     ("edges", [

@@ -44,6 +44,9 @@ class Refusal(enum.StrEnum):
     DECLINED_RECORDING = "declined_recording"  # a distress skip or a flag: the whole recording, always
     CUSTOMER_CAP = "customer_cap"
     SKIPPED = "skipped"
+    # Correcting one's last submission (review.corrections)
+    CORRECTION_CLOSED = "correction_closed"   # window over, turned off, or not the latest submission
+    NOT_CORRECTABLE = "not_correctable"       # a gold reference, an adjudication, an accidental activation
     # Escalation staff
     NOT_ESCALATION_STAFF = "not_escalation_staff"
     AT_A_VENDOR = "at_a_vendor"

@@ -207,6 +207,13 @@ def draft_for_reviewer(user, task, draft, *, now, address: str | None = None) ->
     return _text(_read(read, "draft.read", content.draft_of(draft, task.snippet)))
 
 
+def own_transcript_for_reviewer(user, submission, *, now, address: str | None = None) -> str:
+    """A reviewer's own just-submitted transcript, reopened to correct it (purpose "correction":
+    their latest submission, within the correction window; audited)."""
+    read = Read("correction", Actor.for_user(user, address or ""), submission, user, now, address)
+    return _text(_read(read, actions.TRANSCRIPT_REOPEN, content.transcript_of(submission)))
+
+
 # --- an operator's reads (exports, quality) ----------------------------------------------
 
 

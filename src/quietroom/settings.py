@@ -242,10 +242,14 @@ QUIETROOM = {
     "REVIEW_OVERLAP_K": 2,
     "REVIEW_ADJUDICATION_WER": 0.25,
     "REVIEW_DRAFT_MAX_CHARS": 5000,
+    # Minutes after a submit during which the reviewer may correct it (their latest only); 0: off.
+    "REVIEW_CORRECTION_MINUTES": config.env_float("QUIETROOM_REVIEW_CORRECTION_MINUTES", 10),
     # De-identification engines (quietroom.deid); an organisation's DeidProfile sets strength.
     "DEID_VAD_ENGINE": config.env_str("QUIETROOM_VAD_ENGINE", "silero"),
     "DEID_ASR_ENGINE": config.env_str("QUIETROOM_ASR_ENGINE", "faster-whisper"),
     "DEID_ASR_MODEL_DIR": config.env_str("QUIETROOM_ASR_MODEL_DIR"),
+    # The bundled Whisper model (tiny.en or base) unless an organisation's DeidProfile picks one.
+    "DEID_ASR_MODEL": config.env_str("QUIETROOM_ASR_MODEL", "tiny.en"),
     # Escalation (quietroom.escalation): response deadline per severity in hours, the share of the
     # window left when on-call staff are reminded, and where the links in e-mails point.
     "ESCALATION_DEADLINE_HOURS": {"critical": 4.0, "high": 24.0, "medium": 72.0, "low": 168.0},
@@ -276,6 +280,8 @@ LOGGING = {
     "filters": {
         "request_id": {"()": "quietroom.ops.logging.RequestIdFilter"},
         "redact_tokens": {"()": "quietroom.ops.redaction.RedactTokens"},
+        # A refusal (4xx) is one line without a traceback; a 500 keeps its traceback.
+        "refusals_in_one_line": {"()": "quietroom.ops.logging.RefusalsInOneLine"},
     },
     "formatters": {
         "json": {
@@ -285,7 +291,7 @@ LOGGING = {
         },
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json",
-                             "filters": ["redact_tokens", "request_id"]}},
+                             "filters": ["refusals_in_one_line", "redact_tokens", "request_id"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "quietroom": {"level": config.csv_env("QUIETROOM_LOG_LEVEL", "INFO")[0]},

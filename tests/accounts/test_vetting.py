@@ -166,3 +166,37 @@ def test_languages_are_set_by_the_vendor_manager(manager_a, make_reviewer):
     assert User.objects.get(pk=person.pk).locales == ["en-GB", "fr-FR"]
     bad = client.post(f"/accounts/manage/people/{person.pk}/languages/", {"locales": "english"})
     assert bad.status_code == 400 and User.objects.get(pk=person.pk).locales == ["en-GB", "fr-FR"]
+
+
+def _browser_value_of_a_date_input(value: str) -> str:
+    """What a browser submits for <input type="date" value=...>: the HTML standard's value
+    sanitization turns anything but a valid yyyy-mm-dd date into the empty string."""
+    import re
+    from datetime import date
+
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            date.fromisoformat(value)
+            return value
+        except ValueError:
+            pass
+    return ""
+
+
+def test_the_vetting_forms_prefilled_date_is_one_its_own_field_accepts(manager_a, make_reviewer):
+    """"Performed on" was pre-filled as 06/12/2026 (the en-GB format) in a date input, which
+    only takes 2026-12-06: the browser emptied it and the form refused its own default."""
+    import re
+
+    person = make_reviewer("prefilled", vetted=False)
+    client = Client()
+    client.force_login(manager_a)
+    page = client.get(f"/accounts/manage/people/{person.pk}/").content.decode()
+    inputs = {name: (kind, value) for kind, name, value in
+              re.findall(r'<input type="(\w+)" name="(performed_on|valid_until)"(?: value="([^"]*)")?', page)}
+    assert inputs["performed_on"] == ("date", timezone.now().date().isoformat())
+    submitted = {"kind": "nda", "performed_by": "J. Smith, HR", "valid_until": "2029-05-01",
+                 "performed_on": _browser_value_of_a_date_input(inputs["performed_on"][1])}
+    response = client.post(f"/accounts/manage/people/{person.pk}/vetting/", submitted)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert VettingRecord.objects.get(user=person, kind="nda").performed_on == timezone.now().date()

@@ -100,6 +100,16 @@ def test_the_log_shows_pseudonyms_never_usernames_or_addresses(auditor):
         assert secret not in page
 
 
+def test_details_read_as_text_not_python_values(auditor):
+    record(RITA, "transcript.submit", outcome="denied", object_type="snippet", object_id="s9",
+           details={"reasons": ["four eyes: a second officer confirms", "lease expired"], "four_eyes": True,
+                    "labels": []})
+    page = auditor.get("/audit/").content.decode()
+    assert "reasons: four eyes: a second officer confirms; lease expired" in page
+    assert "four eyes: yes" in page and "labels: none" in page
+    assert "[&#x27;" not in page and "True" not in page  # no list or bool repr
+
+
 # --- filters ------------------------------------------------------------------------------------
 
 

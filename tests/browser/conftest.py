@@ -1,6 +1,7 @@
 """Playwright driving Debian's Chromium (Playwright's own browser download is not used)."""
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -34,3 +35,12 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Where browser tests leave what a person looks at afterwards (screenshots, axe reports):
+    `test-artifacts/` at the repository root (git-ignored), or $QUIETROOM_ARTIFACTS."""
+    folder = Path(os.environ.get("QUIETROOM_ARTIFACTS") or Path(__file__).resolve().parents[2] / "test-artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

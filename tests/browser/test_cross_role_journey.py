@@ -78,7 +78,7 @@ def test_every_promise_holds_across_the_roles(live_server, browser, controller, 
         # --- reviewer A (Leeds) flags the first recording's snippet ---------------------------------
         sign_in(page_a, live_server, rita)
         page_a.click("#next")
-        page_a.wait_for_selector("#player")
+        page_a.wait_for_selector("#player", state="attached")
         page_a.wait_for_function("() => document.getElementById('player').readyState >= 1", timeout=15000)
         page_a.select_option("#sensitive", "violence_abuse")
         page_a.fill("#sensitive-note", "a voice in the background shouts for help")
@@ -124,7 +124,7 @@ def test_every_promise_holds_across_the_roles(live_server, browser, controller, 
 
         # --- the controller erases the flagged customer: everything but the held snippet goes --------
         out = io.StringIO()
-        call_command("privacy", "erase", "--controller", controller.name, "--customer-id", "cust-flag", stdout=out)
+        call_command("privacy", "erase", "--controller", controller.name, "--customer-id", "cust-flag", "--yes", stdout=out)
         assert str(case.pk) in out.getvalue()
         erasure = ErasureRequest.objects.get()
         assert erasure.step == "held" and erasure.held and erasure.held[0]["case_id"] == str(case.pk)

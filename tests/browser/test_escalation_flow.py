@@ -61,7 +61,7 @@ def test_flag_hold_retention_erasure_release(live_server, browser, page, control
         # --- B starts playing ------------------------------------------------------------------
         sign_in(page_b, live_server, bob)
         page_b.click("#next")
-        page_b.wait_for_selector("#player")
+        page_b.wait_for_selector("#player", state="attached")
         page_b.locator("#transcript").click()
         page_b.keyboard.press("Control+Space")
         page_b.wait_for_function("() => document.getElementById('player').currentTime > 0.2", timeout=15000)
@@ -71,7 +71,7 @@ def test_flag_hold_retention_erasure_release(live_server, browser, page, control
         # --- A flags the same snippet ----------------------------------------------------------
         sign_in(page, live_server, rita)
         page.click("#next")
-        page.wait_for_selector("#player")
+        page.wait_for_selector("#player", state="attached")
         assert page.evaluate("document.getElementById('player').src") != src_b
         page.select_option("#sensitive", "threat")
         page.fill("#sensitive-note", "a man says he will hurt someone tonight")

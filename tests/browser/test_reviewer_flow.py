@@ -21,7 +21,7 @@ def test_reviewer_logs_in_with_totp_plays_a_snippet_and_submits(live_server, pag
     page.click("button[type=submit]")
     page.wait_for_selector("text=Review room")
     page.click("#next")
-    page.wait_for_selector("#player")
+    page.wait_for_selector("#player", state="attached")
 
     # Ctrl+Space is the play shortcut; the audio must actually decode and advance.
     page.locator("#transcript").click()

@@ -40,7 +40,7 @@ def test_ten_snippets_by_keyboard(live_server, page, controller, make_reviewer, 
     typed = {}
     seen = []
     for i in range(10):
-        page.wait_for_selector("#player")
+        page.wait_for_selector("#player", state="attached")
         task_id = page.url.rstrip("/").rsplit("/", 1)[1]
         assert task_id not in seen
         seen.append(task_id)

@@ -71,3 +71,51 @@ def test_a_snippet_that_sends_greedy_decoding_into_a_loop_gets_the_same_transcri
     transcripts = [engine.transcribe(x) for _ in range(3)]
     assert len({t.text for t in transcripts}) == 1
     assert not any(asr._looping(t.words) for t in transcripts)
+
+
+def test_whisper_base_is_joined_from_its_two_wheels_and_transcribes(prompt, tmp_path, monkeypatch):
+    monkeypatch.setenv("QUIETROOM_MODEL_CACHE", str(tmp_path))
+    folder = asr.whisper_base_dir.__wrapped__()
+    assert folder.parent == tmp_path and asr._sha256(folder / "model.bin") == asr.WHISPER_BASE_SHA256
+    assert {p.name for p in folder.iterdir()} == {"model.bin", "config.json", "tokenizer.json", "vocabulary.txt"}
+    x, text = prompt
+    engine = asr.FasterWhisperEngine(folder)
+    assert wer([text], [engine.transcribe(x).text]) <= 0.25
+
+
+def test_a_changed_whisper_base_cache_is_joined_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("QUIETROOM_MODEL_CACHE", str(tmp_path))
+    model = asr.whisper_base_dir.__wrapped__() / "model.bin"
+    with open(model, "r+b") as f:  # one flipped byte in the middle of the weights
+        f.seek(50_000_000)
+        byte = f.read(1)
+        f.seek(50_000_000)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    asr.whisper_base_dir.__wrapped__()
+    assert asr._sha256(model) == asr.WHISPER_BASE_SHA256
+
+
+def test_halves_that_do_not_join_to_the_pinned_model_are_refused_and_leave_nothing(tmp_path):
+    part1, part2 = tmp_path / "model.bin.part1", tmp_path / "model.bin.part2"
+    part1.write_bytes(b"\0" * 1000)
+    part2.write_bytes(b"\1" * 1000)
+    target = tmp_path / "cache" / "model.bin"
+    with pytest.raises(asr.AsrUnavailable, match=r"joined to 2000 bytes .* not the pinned model.*reinstall"):
+        asr._join_base_model(target, part1, part2)
+    assert list(target.parent.iterdir()) == []  # no model, no half-written temporary
+
+
+def test_an_english_only_model_refuses_another_language():
+    with pytest.raises(asr.AsrUnavailable, match="English-only"):
+        asr.FasterWhisperEngine(language="fr")
+
+
+def test_the_multilingual_base_model_takes_another_language(tmp_path, monkeypatch):
+    monkeypatch.setenv("QUIETROOM_MODEL_CACHE", str(tmp_path))
+    engine = asr.FasterWhisperEngine(asr.whisper_base_dir.__wrapped__(), language="fr")
+    assert engine.language == "fr"
+
+
+def test_an_unknown_whisper_model_is_named_in_the_error():
+    with pytest.raises(ValueError, match="unknown Whisper model 'large'.*tiny.en, base"):
+        asr.get_engine(model="large")

@@ -3,8 +3,11 @@ page, which is built from the audit log."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+
+import quietroom
 
 from quietroom.audit.models import AuditEvent
 from quietroom.escalation.models import Case, LegalHold
@@ -51,3 +54,29 @@ def test_hold_through_the_pages_and_the_timeline_matches_the_log(flagged, make_o
                      "escalation_case.view"):
         assert expected in actions, expected
     assert flagged["note"] not in timeline  # the timeline never carries content
+
+
+def test_the_timeline_reads_as_text_and_its_table_scrolls_in_its_box(flagged, make_officer):
+    import html
+
+    case = flagged["case"]
+    first, second = client_for(make_officer("olivia")), client_for(make_officer("oscar"))
+    first.post(f"/escalation/case/{case.pk}/propose/", {"decision": "legal_hold", "reason": "police enquiry"})
+    proposal_id = re.search(r'/escalation/proposal/(\d+)/confirm/',
+                            second.get(f"/escalation/case/{case.pk}/").content.decode()).group(1)
+    first.post(f"/escalation/proposal/{proposal_id}/confirm/")  # refused: four eyes (a list of reasons)
+    second.post(f"/escalation/proposal/{proposal_id}/confirm/")
+    assert AuditEvent.objects.filter(outcome="denied", details__reasons__isnull=False).exists()
+
+    page = first.get(f"/escalation/case/{case.pk}/timeline/").content.decode()
+    details = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", cell))
+                       for cell in re.findall(r'<td class="details">(.*?)</td>', page, flags=re.S))
+    # No Python repr of a list, a dict or a boolean; keys read as words.
+    for repr_mark in ("['", '["', "{'", "True", "False", "None", "_"):
+        assert repr_mark not in details, (repr_mark, details)
+    assert "Reasons: four eyes: the person who proposed a legal hold or referral cannot confirm it" in details
+    assert "Confirmed by another officer: yes" in details
+    assert "Category: Possible violence or abuse" in details
+    assert re.search(r'<div class="table-scroll">\s*<table class="esc-table" id="timeline">', page)
+    css = (Path(quietroom.__file__).parent / "static" / "quietroom" / "escalation.css").read_text()
+    assert ".table-scroll { overflow-x: auto;" in css

@@ -10,8 +10,31 @@ pytestmark = pytest.mark.system  # whole processes: runs once, on PostgreSQL
 
 
 @pytest.fixture(scope="module")
-def small_run():
-    return evaluate(EvalScale(speakers=3, per_speaker=4, pii_sentences=40, leak_sentences=2, seed=1))
+def small_run_with_progress():
+    heard = []
+    run = evaluate(EvalScale(speakers=3, per_speaker=4, pii_sentences=40, leak_sentences=2, seed=1),
+                   progress=lambda stage, done, total: heard.append((stage, done, total)))
+    return run, heard
+
+
+@pytest.fixture(scope="module")
+def small_run(small_run_with_progress):
+    return small_run_with_progress[0]
+
+
+def test_every_stage_reports_each_item_as_it_is_done(small_run_with_progress):
+    _, heard = small_run_with_progress
+    stages = list(dict.fromkeys(stage for stage, _, _ in heard))
+    assert stages == ["embedding original voices", "transcribing originals", "PII detection",
+                      "anonymising and embedding (standard)", "transcribing anonymised (standard)",
+                      "audio leak test (standard)", "anonymising and embedding (b2)", "transcribing anonymised (b2)",
+                      "audio leak test (b2)"]
+    for stage in stages:
+        counts = [(done, total) for s, done, total in heard if s == stage]
+        total = counts[0][1]
+        assert counts == [(done, total) for done in range(total + 1)], stage
+    # pii_sentences=40 are drawn and each written in both styles (written, spoken): 80 detected
+    assert ("embedding original voices", 12, 12) in heard and ("PII detection", 80, 80) in heard
 
 
 def test_every_figure_is_a_fraction_for_both_systems(small_run):

@@ -98,6 +98,7 @@ def test_label_studio_and_jsonl_without_audio_hold_no_real_ids(reviewed, tmp_pat
     assert len(tasks) == ls_row.item_count == len(texts)
     got = {t["data"]["snippet_id"]: t["annotations"][0]["result"][0]["value"]["text"][0] for t in tasks}
     assert got == texts
+    assert not any("audio" in t["data"] for t in tasks)  # no pointer to a file that is not there
     jsonl_row = export("jsonl", tmp_path / "out.jsonl")
     raw = (tmp_path / "tasks.json").read_text() + (tmp_path / "out.jsonl").read_text()
     for forbidden in ("a" * 64, "b" * 64, "spk-0", "common_voice_en_0", "utt0.flac", user.username):
@@ -139,3 +140,43 @@ def test_output_rules(reviewed, tmp_path):
     with pytest.raises(CommandError, match="give --out DIR"):
         export("nemo", "-", "--with-audio")
     assert (tmp_path / "busy" / "keep").read_text() == "keep me"
+
+
+def test_export_progress_goes_to_standard_error_a_line_per_item_never_into_the_data(reviewed, capsys):
+    _, texts = reviewed
+    call_command("export", "--format", "jsonl", "--out", "-")
+    captured = capsys.readouterr()
+    records = [json.loads(line) for line in captured.out.splitlines()]  # only the data on stdout
+    assert len(records) == len(texts)
+    progress = [line for line in captured.err.splitlines() if line.startswith("export ") and "/" in line.split()[1]]
+    assert progress == [f"export {i}/{len(texts)}" for i in range(1, len(texts) + 1)]
+
+
+def test_kaldi_and_nemo_without_audio_name_no_audio_file_and_say_so(reviewed, tmp_path, capsys):
+    """Without --with-audio they used to point at audio/ files that were never written."""
+    _, texts = reviewed
+    out = tmp_path / "kaldi-text"
+    export("kaldi", out)
+    assert sorted(p.name for p in out.iterdir()) == ["spk2utt", "text", "utt2spk"]  # no wav.scp, no audio/
+    text = dict(line.split(" ", 1) for line in (out / "text").read_text().splitlines())
+    utt2spk = dict(line.split(" ", 1) for line in (out / "utt2spk").read_text().splitlines())
+    assert set(text) == set(utt2spk) and len(text) == len(texts)
+    assert "kaldi without --with-audio: text, utt2spk and spk2utt only: no wav.scp" in capsys.readouterr().err
+
+    manifest = tmp_path / "nemo.json"
+    export("nemo", manifest)
+    lines = [json.loads(line) for line in manifest.read_text().splitlines()]
+    assert len(lines) == len(texts) and all("audio_filepath" not in line for line in lines)
+    assert {line["snippet_id"]: line["text"] for line in lines} == texts
+    assert "nemo without --with-audio: a text-only manifest" in capsys.readouterr().err
+    assert "audio/" not in manifest.read_text()
+
+
+def test_export_dates_include_both_days(reviewed, tmp_path):
+    _, texts = reviewed
+    today = timezone.now().date().isoformat()  # reviewed today (UTC)
+    one_day = export("jsonl", tmp_path / "day.jsonl", "--from", today, "--to", today)
+    assert one_day.item_count == len(texts)
+    with pytest.raises(CommandError, match="is before --from"):
+        export("jsonl", tmp_path / "backwards.jsonl", "--from", today,
+               "--to", (timezone.now().date() - timedelta(days=1)).isoformat())

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.management import get_commands
+from django.core.management import get_commands, load_command_class
 
 from quietroom import cli
 
@@ -36,8 +36,6 @@ def test_django_commands_are_still_reachable(monkeypatch):
 
 
 def test_every_option_of_our_commands_says_what_it_does():
-    from django.core.management import load_command_class
-
     django_own = {"version", "verbosity", "settings", "pythonpath", "traceback", "no_color", "force_color",
                   "skip_checks", "help"}
     undescribed = {}
@@ -50,3 +48,21 @@ def test_every_option_of_our_commands_says_what_it_does():
         if missing:
             undescribed[name] = missing
     assert undescribed == {}
+
+
+def test_the_readme_examples_use_the_demos_locale_and_names():
+    """The README's examples are run against the demo: its speech is en-US, not en-GB."""
+    import shlex
+    from pathlib import Path
+
+    from quietroom.ops import demo
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    commands = [shlex.split(line) for line in readme.splitlines() if line.startswith("quietroom ")]
+    assert commands
+    for words in commands:
+        for option, expected in (("--locale", demo.LOCALE), ("--org", demo.VENDOR), ("--site", demo.SITE)):
+            if option in words:
+                assert words[words.index(option) + 1] == expected, (words, option)
+        parser = load_command_class(get_commands()[words[1]], words[1]).create_parser("quietroom", words[1])
+        parser.parse_args(words[2:])  # every option of the example exists

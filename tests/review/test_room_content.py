@@ -42,6 +42,8 @@ def test_hypothesis_is_prefilled_and_redactions_reach_the_waveform(controller, m
     assert f'data-src="{stream}"' in page  # the waveform fetches through the same gate
     assert "<script>" not in page and " style=" not in page and "download" not in page.replace("nodownload", "")
     assert "Ctrl+Space" in page and "Alt+M" in page  # shortcuts on screen
+    audio = re.search(r'<audio id="player"[^>]*>', page).group(0)
+    assert "controls" not in audio and 'id="play"' in page  # one player: the room's own transport
 
 
 def test_accidental_activation_destroys_audio_and_text_and_keeps_the_label(controller, make_reviewer, reviewer_client, settings):

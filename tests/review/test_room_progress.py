@@ -51,3 +51,28 @@ def test_work_the_policy_keeps_back_is_explained_not_hidden(controller, make_rev
     submit(rita, task.pk, "hello", "k-3", now=now)
     page = room_client(rita).post("/room/next/").content.decode()
     assert "recordings you already heard" in page and "1 snippet waiting" in page
+
+
+def test_back_after_a_submit_says_it_was_submitted_not_found(controller, make_reviewer):
+    rita = make_reviewer()
+    make_snippets(controller, 1)
+    now = timezone.now()
+    task = queue.next_task(rita, now, address="127.0.0.1")
+    submit(rita, task.pk, "hello", "k-back", now=now)
+    client = room_client(rita)
+    response = client.get(f"/room/task/{task.pk}/", follow=True)
+    assert response.status_code == 200 and response.redirect_chain[-1][0] == "/room/"
+    assert "You have already submitted that snippet." in response.content.decode()
+    # Someone else's task, or one never held, is still not found.
+    other = make_reviewer("olga")
+    assert room_client(other).get(f"/room/task/{task.pk}/").status_code == 404
+
+
+def test_waiting_counts_snippets_not_overlap_slots(controller, make_reviewer):
+    from quietroom.review.models import Task
+
+    rita = make_reviewer()
+    tasks = make_snippets(controller, 2)
+    Task.for_snippet(tasks[0].snippet, slot=1, locale="en-US").save(force_insert=True)  # an overlap slot
+    assert Task.objects.filter(status=Task.Status.QUEUED).count() == 3
+    assert "2 snippets waiting in your languages" in room_client(rita).get("/room/").content.decode()

@@ -78,14 +78,27 @@ class LanguagesForm(forms.Form):
             raise forms.ValidationError(exc.messages) from exc
 
 
+class IsoDateInput(forms.DateInput):
+    """<input type="date">, whose value must be yyyy-mm-dd whatever the site's language.
+
+    A plain DateInput renders its value in the locale's first input format (06/12/2026 in
+    en-GB); a browser empties a date input whose value is not yyyy-mm-dd, so a pre-filled
+    form was refused by its own field. The field accepts ISO dates in every locale."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class VettingForm(forms.Form):
     """A check as recorded by the vendor manager; the document itself is never uploaded."""
 
     KINDS = [(k, label) for k, label in VettingRecord.Kind.choices if k != "training"]
     kind = forms.ChoiceField(choices=KINDS)
     performed_by = forms.CharField(max_length=200, help_text="who checked or witnessed it")
-    performed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    valid_until = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    performed_on = forms.DateField(widget=IsoDateInput)
+    valid_until = forms.DateField(widget=IsoDateInput)
     document_type = forms.CharField(max_length=100, required=False, help_text="identity: e.g. passport")
     reference = forms.CharField(max_length=100, required=False, help_text="document or provider reference")
 

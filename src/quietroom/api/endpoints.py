@@ -55,6 +55,7 @@ def _batch_out(run: ImportRun, *, rows: bool = False) -> dict:
         "source": run.source, "consent_basis": run.consent_basis, "created_at": run.created_at,
         "status": run.status, "accepted": run.accepted, "rejected": run.rejected, "unchanged": run.unchanged,
         "recordings_processed": processed,
+        "label": run.batch.label if run.batch else "", "finished_at": run.batch.finished_at if run.batch else None,
     }
     if rows:
         out["rows"] = run.rows
@@ -64,7 +65,7 @@ def _batch_out(run: ImportRun, *, rows: bool = False) -> dict:
 def _options(body: ImportOptionsIn) -> ImportOptions:
     return ImportOptions(consent_basis=body.consent_basis, locale=body.locale, region=body.region.upper(),
                          source=body.recording_source, customer_column=body.customer_column or "customer_id",
-                         id_column=body.id_column)
+                         id_column=body.id_column, label=body.label)
 
 
 def _run_import(request, body: ImportOptionsIn, name: str, data: bytes, source) -> ImportRun:
@@ -91,7 +92,8 @@ def _source(label: str):
 @api.get("/batches", response={200: list[BatchOut], **ERRORS}, tags=["batches"], summary="List import batches")
 def list_batches(request):
     require(request, "batches:read")
-    runs = ImportRun.objects.filter(controller=request.auth.organisation).order_by("-created_at")[:200]
+    runs = (ImportRun.objects.filter(controller=request.auth.organisation).select_related("batch")
+            .order_by("-created_at")[:200])
     return [_batch_out(run) for run in runs]
 
 

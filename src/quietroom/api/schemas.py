@@ -29,6 +29,7 @@ class ImportOptionsIn(Schema):
     recording_source: Literal["assistant", "call"] = "assistant"
     customer_column: str = Field("customer_id", max_length=100)
     id_column: str = Field("", max_length=100)
+    label: str = Field("", max_length=100, description="a name for the batch (default: manifest name and short id)")
 
 
 class BatchCreateIn(ImportOptionsIn):
@@ -56,6 +57,8 @@ class BatchOut(Schema):
     rejected: int
     unchanged: int
     recordings_processed: int
+    label: str = Field("", description="the batch's name given at import (empty: none given)")
+    finished_at: datetime | None = Field(None, description="when the pipeline finished the batch's last recording")
 
 
 class BatchDetailOut(BatchOut):

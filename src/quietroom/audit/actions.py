@@ -18,6 +18,7 @@ SNIPPET_STREAM = "snippet.stream"
 HYPOTHESIS_VIEW = "hypothesis.view"
 DRAFT_READ = "draft.read"
 TRANSCRIPT_READ = "transcript.read"
+TRANSCRIPT_REOPEN = "transcript.reopen"
 SNIPPET_READ = "snippet.read"
 RECORDING_READ = "recording.read"
 ESCALATION_NOTE_READ = "escalation_note.read"
@@ -48,6 +49,9 @@ CONTENT_READS: dict[str, ContentRead] = {read.action: read for read in (
     ContentRead(TRANSCRIPT_READ, "Transcript read",
                 "A submitted transcript was read for an export, QuietRoom's quality scoring or a QA "
                 "lead's adjudication (the purpose says which)."),
+    ContentRead(TRANSCRIPT_REOPEN, "Own transcript reopened",
+                "The reviewer who had just submitted a transcript reopened it to correct it, within the "
+                "correction window (a correction saved is logged as transcript.edit)."),
     ContentRead(SNIPPET_READ, "Audio exported",
                 "The snippet's audio was read into an export with audio (a dataset handed on, not a "
                 "play)."),

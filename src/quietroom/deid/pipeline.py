@@ -28,6 +28,7 @@ class DeidConfig:
     vad_engine: str = "silero"
     asr_engine: str = "faster-whisper"
     asr_model_dir: str | None = None
+    asr_model: str = asr.DEFAULT_WHISPER_MODEL  # a bundled Whisper model, when asr_model_dir is unset
     voice_profile: str = anonymize.DEFAULT_PROFILE
     redaction_mode: str = "tone"
     redaction_margin: float = redaction.DEFAULT_MARGIN
@@ -37,7 +38,7 @@ class DeidConfig:
     check_pass: bool = True
 
     def engine(self) -> asr.AsrEngine:
-        return asr.get_engine(self.asr_engine, self.asr_model_dir)
+        return asr.get_engine(self.asr_engine, self.asr_model_dir, model=self.asr_model)
 
 
 @dataclass

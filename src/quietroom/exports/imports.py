@@ -11,17 +11,22 @@ import hashlib
 from quietroom.audit.log import Actor, record
 from quietroom.recordings.importers import ImportOptions, read_rows
 from quietroom.recordings.importers.sources import audio_opener
-from quietroom.recordings.ingest import ingest_rows
+from quietroom.recordings.ingest import ProgressCallback, RowOutcome, ingest_rows
 
 from .models import ImportRun
 
 
 def import_dataset(fmt: str, manifest_name: str, manifest_bytes: bytes, source, controller,
-                   options: ImportOptions, *, actor: Actor) -> ImportRun:
-    """Raises ManifestError (nothing imported) when the manifest as a whole is unusable."""
+                   options: ImportOptions, *, actor: Actor, progress: ProgressCallback | None = None) -> ImportRun:
+    """Raises ManifestError (nothing imported) when the manifest as a whole is unusable.
+
+    `progress` hears of each row and each recording's pipeline job as they happen
+    (`recordings.ingest.ingest_rows`).
+    """
     rows = read_rows(fmt, manifest_name, manifest_bytes, options)
     digest = hashlib.sha256(manifest_bytes).hexdigest()
-    report = ingest_rows(manifest_name, digest, rows, audio_opener(source), controller, actor=actor)
+    report = ingest_rows(manifest_name, digest, rows, audio_opener(source), controller, actor=actor,
+                         progress=progress, label=options.label)
     run = ImportRun.objects.create(
         controller=controller, batch_id=report.batch_id, format=fmt, manifest_name=manifest_name[:255],
         manifest_sha256=digest, source=source.label[:300], consent_basis=options.consent_basis[:300],
@@ -37,10 +42,10 @@ def import_dataset(fmt: str, manifest_name: str, manifest_bytes: bytes, source, 
     return run
 
 
-def report_lines(run: ImportRun) -> list[str]:
+def report_lines(run: ImportRun, *, rows: bool = True) -> list[str]:
+    """The run's report; `rows=False` leaves out the row lines (the command printed them live)."""
     out = [f"import {run.id} ({run.format}) of {run.manifest_name} from {run.source}"]
-    for row in run.rows:
-        label = f"row {row['line']}" + (f" ({row['recording_id']})" if row["recording_id"] else "")
-        out.append(f"  {row['status']:<9} {label}" + (f": {row['reason']}" if row["reason"] else ""))
+    if rows:
+        out += [RowOutcome(row["line"], row["recording_id"], row["status"], row["reason"]).text() for row in run.rows]
     out.append(f"accepted {run.accepted}, rejected {run.rejected}, unchanged {run.unchanged}")
     return out

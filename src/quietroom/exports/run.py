@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Callable
 
 from django.db import transaction
 
@@ -60,7 +61,11 @@ def plan_export(fmt: str, actor: Actor, *, controller=None, filters: ExportFilte
     return export
 
 
-def _render(export: Export, sink, actor: Actor, purpose: str) -> Rendering:
+# Called with (items read so far, items planned) as each item is read through the gate.
+ExportProgress = Callable[[int, int], None]
+
+
+def _render(export: Export, sink, actor: Actor, purpose: str, progress: ExportProgress | None = None) -> Rendering:
     """Write the export's recorded snippets that may still leave; count the rest by reason."""
     selection = select_submissions(ExportFilters.from_dict(export.filters), controller=export.controller,
                                    snippet_ids=export.snippet_ids)
@@ -72,6 +77,8 @@ def _render(export: Export, sink, actor: Actor, purpose: str) -> Rendering:
                                held_back=held_back):
             rendering.per_customer[item.customer_pseudonym] += 1
             rendering.snippet_ids.append(item.snippet_id)
+            if progress is not None:
+                progress(len(rendering.snippet_ids), export.item_count)
             yield item
 
     WRITERS[export.format](counted(), sink, with_audio=export.with_audio, export_id=str(export.id))
@@ -90,10 +97,10 @@ def render_export(export: Export, sink, actor: Actor, *, purpose: str = "export"
 
 
 def export_now(fmt: str, sink, actor: Actor, *, controller=None, filters: ExportFilters | None = None,
-               with_audio: bool = False) -> Export:
+               with_audio: bool = False, progress: ExportProgress | None = None) -> Export:
     """Plan and render at once (command line): the record matches exactly what was written."""
     export = plan_export(fmt, actor, controller=controller, filters=filters, with_audio=with_audio)
-    rendering = _render(export, sink, actor, "export")
+    rendering = _render(export, sink, actor, "export", progress)
     if rendering.items != export.item_count:
         # Held back between choosing and reading (a flag, an erasure): record what was written.
         with transaction.atomic():

@@ -147,7 +147,7 @@ def set_up(*, username: str = "demo-reviewer", recordings: int = 3) -> DemoSetup
     controller, site = organisations()
     with tempfile.TemporaryDirectory(prefix="quietroom-demo-audio-") as tmp:
         manifest = sample_recordings(Path(tmp), count=recordings)
-        report = ingest_manifest(manifest, Path(tmp), controller)
+        report = ingest_manifest(manifest, Path(tmp), controller, label="demo: sample speech")
     existing = User.objects.filter(username=username).first()
     if existing is not None and existing.has_second_factor:
         username = f"{username}-{secrets.token_hex(3)}"

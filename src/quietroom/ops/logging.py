@@ -12,6 +12,7 @@ import uuid
 from contextvars import ContextVar
 
 from .metrics import REQUEST_LATENCY
+from .redaction import redact
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]{8,64}$")
@@ -23,6 +24,30 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
+        return True
+
+
+class RefusalsInOneLine(logging.Filter):
+    """A refusal (a 4xx Django logs: 403, 400, 405...) is one line, with no traceback.
+
+    Django logs a PermissionDenied with the exception attached (`exc_info`), so every 403, the
+    access policy doing its job, printed a full traceback to the console and buried the errors
+    that matter. For a 4xx this keeps the message Django wrote ("Forbidden (Permission denied):
+    /path"), the status (`status_code`) and the request as method and path, without its query
+    string (search terms, ids and `next=` links live there), and drops the traceback. A 5xx
+    keeps its traceback: that is a fault to fix.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and 400 <= status < 500:
+            record.exc_info = None
+            record.exc_text = None
+            request = getattr(record, "request", None)
+            if request is not None and not isinstance(request, str):
+                # The redaction filter leaves a string alone, so the token routes are redacted here.
+                record.request = redact(f"<{type(request).__name__}: {getattr(request, 'method', '?')} "
+                                        f"{getattr(request, 'path', '?')!r}>")
         return True
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Value, When
 
-from quietroom.decisions import ALLOWED, Decision, Reason, Refusal
+from quietroom.decisions import Decision, Reason, Refusal
 from quietroom.escalation.models import Case as EscalationCase, Flag, LegalHold
 from quietroom.recordings.models import Snippet
 from quietroom.review.models import Submission, Task
@@ -100,6 +100,16 @@ def reason_held_back(snippet_id) -> str:
     return ERASED if found is None else found
 
 
+def held_back_reasons(snippet_id) -> list[Reason]:
+    """The refusal (with its code) for a snippet that may not leave now; empty when it may.
+
+    For the rules that stop at the same facts an export does: a reviewer's correction of their
+    last submission is refused once its snippet is flagged, held, withdrawn or erased.
+    """
+    reason = reason_held_back(snippet_id)
+    return [_REFUSALS[reason]] if reason else []
+
+
 def reason_of(refused) -> str | None:
     """The held-back reason behind a gate refusal (AccessDenied) of an export read, if any."""
     for reason in getattr(refused, "reasons", ()):
@@ -126,5 +136,4 @@ def export_policy(read) -> Decision:
     snippet_id = _snippet_id_of(read.subject)
     if snippet_id is None:  # exports read transcripts and snippet audio, nothing else
         return Decision.of([Reason(Refusal.NO_POLICY, "an export reads only transcripts and snippet audio")])
-    reason = reason_held_back(snippet_id)
-    return Decision.of([_REFUSALS[reason]]) if reason else ALLOWED
+    return Decision.of(held_back_reasons(snippet_id))

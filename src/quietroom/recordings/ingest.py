@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from django.db import IntegrityError, transaction
 
@@ -23,7 +23,7 @@ from quietroom.vault import VaultError
 from .audio_files import AudioOpener, local_audio_opener
 from .limits import decode_limits
 from .manifest import ManifestRow, RowError, read_manifest
-from .models import IngestBatch, Recording
+from .models import IngestBatch, Recording, Snippet
 from .pseudonyms import customer_pseudonym
 from .tasks import enqueue_processing
 
@@ -33,6 +33,30 @@ class RowOutcome:
     recording_id: str
     status: str  # accepted | rejected | unchanged
     reason: str = ""
+
+    def text(self) -> str:
+        """The row's line of the report, e.g. "  rejected  row 3 (rec-3): consent: ..."."""
+        label = f"row {self.line}" + (f" ({self.recording_id})" if self.recording_id else "")
+        return f"  {self.status:<9} {label}" + (f": {self.reason}" if self.reason else "")
+
+
+@dataclass(frozen=True)
+class PipelineStep:
+    """One recording handed to the pipeline: `done` of `total`, and where it stands now.
+
+    With jobs in-process (no broker) the job has run when this is reported: status is
+    processed, discarded or failed. With workers it is "queued" (`quietroom ingest --wait`
+    then follows the batch). One step with done 0 and status "starting" comes first.
+    """
+    done: int
+    total: int
+    recording_id: str  # the product's own recording id, as the row report names it
+    status: str
+    snippets: int = 0
+
+
+# Called with each RowOutcome as its row is decided, then with each PipelineStep.
+ProgressCallback = Callable[[object], None]
 
 
 @dataclass
@@ -46,17 +70,15 @@ class IngestReport:
         return sum(1 for row in self.rows if row.status == status)
 
     def lines(self) -> list[str]:
-        out = [f"manifest {self.manifest}"]
-        for row in self.rows:
-            label = f"row {row.line}" + (f" ({row.recording_id})" if row.recording_id else "")
-            out.append(f"  {row.status:<9} {label}" + (f": {row.reason}" if row.reason else ""))
+        out = [f"manifest {self.manifest}", *(row.text() for row in self.rows)]
         out.append(
             f"accepted {self.count('accepted')}, rejected {self.count('rejected')}, "
             f"unchanged {self.count('unchanged')}"
         )
         return out
 
-
+    def summary(self) -> str:
+        return self.lines()[-1]
 
 
 def _read_audio(open_audio: AudioOpener, row: ManifestRow) -> tuple[bytes, float]:
@@ -65,36 +87,52 @@ def _read_audio(open_audio: AudioOpener, row: ManifestRow) -> tuple[bytes, float
     return data, len(samples) / rate
 
 
-def ingest_manifest(manifest_path: Path, audio_root: Path, controller, *, actor: Actor | None = None) -> IngestReport:
+def ingest_manifest(manifest_path: Path, audio_root: Path, controller, *, actor: Actor | None = None,
+                    progress: ProgressCallback | None = None, label: str = "") -> IngestReport:
     """A QuietRoom manifest (CSV/JSONL) with its audio in a local folder."""
     manifest_path = Path(manifest_path)
     digest = hashlib.sha256(manifest_path.read_bytes()).hexdigest()
     return ingest_rows(manifest_path.name, digest, read_manifest(manifest_path),
-                       local_audio_opener(audio_root), controller, actor=actor)
+                       local_audio_opener(audio_root), controller, actor=actor, progress=progress, label=label)
 
 
 def ingest_rows(
     manifest_name: str, manifest_sha256: str, rows: Iterable[ManifestRow | RowError],
     open_audio: AudioOpener, controller, *, actor: Actor | None = None,
+    progress: ProgressCallback | None = None, label: str = "",
 ) -> IngestReport:
-    """The one ingestion path: validated rows from any importer, audio from any opener."""
+    """The one ingestion path: validated rows from any importer, audio from any opener.
+
+    `label` names the batch for people (`ingest --label`); without one it is shown by its
+    manifest's name and short id.
+
+    `progress`, if given, hears of each row as it is decided (a RowOutcome) and of each
+    recording as its pipeline job returns (a PipelineStep), so a command can show the work as
+    it happens rather than all at once at the end.
+    """
     actor = actor or Actor.system()
     report = IngestReport(manifest=manifest_name)
     digest = manifest_sha256
     batch: IngestBatch | None = None
     seen: dict[str, int] = {}
+    stored: dict[str, str] = {}  # recording pk -> the product's recording id
+    tell = progress or (lambda event: None)
+
+    def decided(outcome: RowOutcome) -> None:
+        report.rows.append(outcome)
+        tell(outcome)
 
     for item in rows:
         if isinstance(item, RowError):
-            report.rows.append(RowOutcome(item.line, item.recording_id, "rejected", item.reason))
+            decided(RowOutcome(item.line, item.recording_id, "rejected", item.reason))
             continue
         if item.recording_id in seen:
-            report.rows.append(RowOutcome(item.line, item.recording_id, "rejected",
-                                          f"recording_id: duplicate of row {seen[item.recording_id]}"))
+            decided(RowOutcome(item.line, item.recording_id, "rejected",
+                               f"recording_id: duplicate of row {seen[item.recording_id]}"))
             continue
         seen[item.recording_id] = item.line
         if Recording.objects.filter(controller=controller, external_id=item.recording_id).exists():
-            report.rows.append(RowOutcome(item.line, item.recording_id, "unchanged", "already ingested"))
+            decided(RowOutcome(item.line, item.recording_id, "unchanged", "already ingested"))
             continue
         try:
             data, duration = _read_audio(open_audio, item)
@@ -105,20 +143,22 @@ def ingest_rows(
             else:
                 kind = "could not decode" if isinstance(exc, AudioDecodeError) else "audio_path"
                 reason = f"{kind} {item.audio_path!r}: {reason}"
-            report.rows.append(RowOutcome(item.line, item.recording_id, "rejected", reason))
+            decided(RowOutcome(item.line, item.recording_id, "rejected", reason))
             continue
         try:
             with transaction.atomic():
                 if batch is None:
-                    batch = IngestBatch.objects.create(manifest_name=manifest_name[:255], manifest_sha256=digest)
+                    batch = IngestBatch.objects.create(controller=controller, manifest_name=manifest_name[:255],
+                                                       manifest_sha256=digest, label=label.strip()[:100])
                     report.batch_id = str(batch.id)
                 recording = _store_recording(controller, batch, item, data, duration)
         except (IntegrityError, VaultError) as exc:
             reason = "already ingested concurrently" if isinstance(exc, IntegrityError) else str(exc)
-            report.rows.append(RowOutcome(item.line, item.recording_id, "rejected", reason))
+            decided(RowOutcome(item.line, item.recording_id, "rejected", reason))
             continue
-        report.rows.append(RowOutcome(item.line, item.recording_id, "accepted"))
+        decided(RowOutcome(item.line, item.recording_id, "accepted"))
         report.recording_ids.append(str(recording.id))
+        stored[str(recording.id)] = item.recording_id
 
     if batch is not None:
         IngestBatch.objects.filter(pk=batch.pk).update(
@@ -129,9 +169,23 @@ def ingest_rows(
             "accepted": report.count("accepted"), "rejected": report.count("rejected"),
             "unchanged": report.count("unchanged"),
         })
-    for recording_id in report.recording_ids:
+    if progress is not None and report.recording_ids:
+        tell(PipelineStep(0, len(report.recording_ids), "", "starting"))
+    for done, recording_id in enumerate(report.recording_ids, start=1):
         enqueue_processing(recording_id)
+        if progress is not None:
+            # In-process (no broker) the job has run by now; with workers it is queued.
+            status, snippets = _pipeline_state(recording_id)
+            tell(PipelineStep(done, len(report.recording_ids), stored[recording_id], status, snippets))
     return report
+
+
+def _pipeline_state(recording_id: str) -> tuple[str, int]:
+    """(status, snippets) of a recording just handed to the pipeline; "queued" if a worker has it."""
+    status = Recording.objects.filter(pk=recording_id).values_list("status", flat=True).first()
+    if status == Recording.Status.RECEIVED:
+        return "queued", 0
+    return status, Snippet.objects.filter(recording_id=recording_id).count()
 
 
 def _store_recording(controller, batch, row: ManifestRow, data: bytes, duration: float) -> Recording:

@@ -22,9 +22,16 @@ class CustomerKey(models.Model):
 
 class IngestBatch(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Whose recordings these are (known at ingestion; null only on a batch that never held any).
+    controller = models.ForeignKey("accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
     manifest_name = models.CharField(max_length=255)
     manifest_sha256 = models.CharField(max_length=64)
+    # The operator's name for the batch (`ingest --label`), else shown as manifest name + short id.
+    label = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the pipeline finished its last waiting recording (recordings.pipeline).
+    finished_at = models.DateTimeField(null=True, blank=True)
     accepted = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
@@ -89,6 +96,10 @@ class DeidProfile(models.Model):
 
     organisation = models.OneToOneField("accounts.Organisation", on_delete=models.CASCADE, related_name="deid_profile")
     voice_strength = models.CharField(max_length=16, choices=Strength.choices, default=Strength.STANDARD)
+    # Which bundled Whisper model writes the hypothesis (quietroom.deid.asr.WHISPER_MODELS);
+    # empty: the server's QUIETROOM_ASR_MODEL. Base hears more but costs more CPU per snippet.
+    asr_model = models.CharField(max_length=16, blank=True, default="",
+                                 choices=[("", "server default"), ("tiny.en", "Whisper tiny.en"), ("base", "Whisper base")])
     # Accidental activations are deleted unheard unless the organisation opts in.
     transcribe_accidental = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)

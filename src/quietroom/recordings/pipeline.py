@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from quietroom import content, gate
 from quietroom.audit.log import Actor, record
@@ -25,7 +26,7 @@ from quietroom.escalation.care import record_score
 from quietroom.review.queueing import queue_snippet
 
 from .limits import decode_limits
-from .models import DeidProfile, Recording, Snippet
+from .models import DeidProfile, IngestBatch, Recording, Snippet
 
 PIPELINE_VERSION = deid.PIPELINE_VERSION
 _DONE = (Recording.Status.PROCESSED, Recording.Status.DISCARDED)
@@ -37,9 +38,18 @@ def deid_config(profile: DeidProfile) -> deid.DeidConfig:
         vad_engine=conf.get("DEID_VAD_ENGINE", "silero"),
         asr_engine=conf.get("DEID_ASR_ENGINE", "faster-whisper"),
         asr_model_dir=conf.get("DEID_ASR_MODEL_DIR") or None,
+        asr_model=profile.asr_model or conf.get("DEID_ASR_MODEL", "tiny.en"),
         voice_profile=profile.voice_strength,
         max_snippet_seconds=conf["SNIPPET_MAX_SECONDS"],
     )
+
+
+def _finish_batch_if_done(batch_id) -> None:
+    """Stamp the batch finished once none of its recordings waits. Run after the recording's
+    transaction commits, so of two workers finishing a batch's last two recordings at once the
+    later one sees both done."""
+    if not Recording.objects.filter(batch_id=batch_id, status=Recording.Status.RECEIVED).exists():
+        IngestBatch.objects.filter(pk=batch_id, finished_at__isnull=True).update(finished_at=timezone.now())
 
 
 def _discard_accidental(recording_id: str) -> int:
@@ -53,6 +63,7 @@ def _discard_accidental(recording_id: str) -> int:
         recording.save()
         record(Actor.system(), "recording.discarded", object_type="recording", object_id=recording.id,
                customer=recording.customer_key.pseudonym, details={"reason": "accidental_activation"})
+    _finish_batch_if_done(recording.batch_id)
     return 0
 
 
@@ -99,4 +110,5 @@ def process_recording(recording_id: str) -> int:
             details={"snippets": len(results), "pipeline": PIPELINE_VERSION,
                      "redactions": sum(len(r.redactions) for r in results)},
         )
+    _finish_batch_if_done(recording.batch_id)
     return len(results)

@@ -27,10 +27,19 @@ class BatchProgress:
     created_at: datetime | None = None
     rejected: int = 0
     unchanged: int = 0
+    controller: str = ""
+    label: str = ""
+    finished_at: datetime | None = None
 
     @property
     def short_id(self) -> str:
         return self.batch_id[:SHORT_ID]
+
+    @property
+    def name(self) -> str:
+        """What people call the batch: its label, else its manifest's name and short id (every
+        demo manifest is called manifest.csv)."""
+        return self.label or f"{self.manifest} ({self.short_id})"
 
     @property
     def finished(self) -> int:
@@ -50,10 +59,12 @@ class BatchProgress:
                 f"(processed {self.processed}, discarded {self.discarded}, failed {self.failed})")
 
     def line(self) -> str:
-        """One line for the CLI: short id, date, manifest, row counts, then the bar."""
-        when = f"{self.created_at:%Y-%m-%d %H:%M} UTC" if self.created_at else "?"
-        return (f"{self.short_id} {when} {self.manifest}: rows accepted {self.accepted}, rejected {self.rejected}, "
-                f"unchanged {self.unchanged}; pipeline {self.bar()}")
+        """One line for the CLI: short id, name, controller, dates, row counts, then the bar."""
+        received = f"{self.created_at:%Y-%m-%d %H:%M} UTC" if self.created_at else "?"
+        finished = f"finished {self.finished_at:%Y-%m-%d %H:%M} UTC" if self.finished_at else "not finished"
+        return (f"{self.short_id} {self.name} [{self.controller or 'no controller'}] received {received}, {finished}: "
+                f"rows accepted {self.accepted}, rejected {self.rejected}, unchanged {self.unchanged}; "
+                f"pipeline {self.bar()}")
 
 
 def batch_progress(batches) -> list[BatchProgress]:
@@ -63,10 +74,12 @@ def batch_progress(batches) -> list[BatchProgress]:
         n_processed=Count("recordings", filter=Q(recordings__status="processed")),
         n_discarded=Count("recordings", filter=Q(recordings__status="discarded")),
         n_failed=Count("recordings", filter=Q(recordings__status="failed")),
-    ).order_by("-created_at")
+    ).select_related("controller").order_by("-created_at")
     return [
         BatchProgress(str(b.id), b.manifest_name, b.n_accepted, b.n_processed, b.n_discarded, b.n_failed,
-                      created_at=b.created_at, rejected=b.rejected, unchanged=b.unchanged)
+                      created_at=b.created_at, rejected=b.rejected, unchanged=b.unchanged,
+                      controller=b.controller.name if b.controller else "", label=b.label,
+                      finished_at=b.finished_at)
         for b in rows
     ]
 
@@ -87,4 +100,23 @@ def find_batch(batches, given: str):
 
 
 def batches_of_controller(controller_id: int):
-    return IngestBatch.objects.filter(recordings__controller_id=controller_id).distinct()
+    return IngestBatch.objects.filter(controller_id=controller_id)
+
+
+@dataclass(frozen=True)
+class FinishedRecording:
+    recording_id: str  # the product's own id (unique within a batch: a batch has one controller)
+    status: str
+    snippets: int
+
+
+def finished_recordings(batch_id: str, already: set[str]) -> tuple[list[FinishedRecording], int]:
+    """(the batch's recordings the pipeline has finished whose ids are not in `already`, how
+    many still wait): what `ingest --wait` reports as workers finish them."""
+    from .models import Recording
+
+    recordings = Recording.objects.filter(batch_id=batch_id)
+    finished = (recordings.exclude(status=Recording.Status.RECEIVED).exclude(external_id__in=list(already))
+                .annotate(n_snippets=Count("snippets")).order_by("received_at", "external_id"))
+    return ([FinishedRecording(r.external_id, r.status, r.n_snippets) for r in finished],
+            recordings.filter(status=Recording.Status.RECEIVED).count())

@@ -10,8 +10,11 @@ class ReviewConfig(AppConfig):
         # start-up, so no module of the app imports the gate from below.
         from quietroom import gate
 
+        from .corrections import correction_policy
         from .policy import adjudication_policy, transcription_policy
 
         gate.register_policy("transcription", transcription_policy)
         gate.register_policy("adjudication", adjudication_policy)
         gate.register_policy("quality", gate.allow_all)  # agreement and gold scores: QuietRoom's own read
+        # A reviewer reopening their own last submission to correct it (within the window).
+        gate.register_policy("correction", correction_policy)

@@ -15,7 +15,7 @@ needs a live lease (`lease_reasons`, the one place that rule is written). Every 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Mapping
 
@@ -142,6 +142,44 @@ def standing(reviewer, site, task, now: datetime, *, needs_lease: bool = False) 
         reasons.append(Reason(Refusal.TASK_WITHDRAWN, "snippet was withdrawn from review"))
     if needs_lease:
         reasons.extend(lease_reasons(reviewer, task, now))
+    return reasons
+
+
+def correction_reasons(reviewer, site, submission, now: datetime, *, window: timedelta,
+                       latest: bool) -> list[Reason]:
+    """Why `reviewer`, working at `site`, may not correct `submission` at `now` (empty: they may).
+
+    A correction reopens the reviewer's own transcript, just handed in, to fix a slip of the
+    keys: only their most recent review (`latest`, read by the caller), only within `window`
+    of handing it in (zero: corrections are off), and only while it is still theirs to touch.
+    The person and site rules are `standing`'s (a done task is the point here, not a refusal;
+    a withdrawn one is); whether the snippet has since been flagged, held, withdrawn or erased
+    is `privacy.outbound`'s, which the caller adds. Residency, caps and exposure are not asked
+    again: nothing new is disclosed, only the words the reviewer wrote minutes ago, at a site
+    whose rules the full decision checked when the lease was granted.
+    """
+    task = submission.task
+    reasons = [r for r in standing(reviewer, site, task, now) if r.code is not Refusal.TASK_DONE]
+    if task.status not in ("done", "withdrawn"):
+        reasons.append(Reason(Refusal.NOT_CORRECTABLE, "the snippet has not been handed in"))
+    if submission.reviewer_id != reviewer.id:
+        reasons.append(Reason(Refusal.NOT_ASSIGNED, "the submission is another reviewer's"))
+    if submission.kind != "review":
+        reasons.append(Reason(Refusal.NOT_CORRECTABLE,
+                              "only a reviewer's transcript can be corrected (not a gold reference or an adjudication)"))
+    labels = submission.labels or {}
+    if labels.get("activation") == "accidental" or submission.transcript_ciphertext is None:
+        reasons.append(Reason(Refusal.NOT_CORRECTABLE,
+                              "an accidental activation: its transcript was destroyed with the snippet"))
+    if labels.get("sensitive"):
+        reasons.append(Reason(Refusal.ESCALATED, "flagged as sensitive content: the snippet has left review"))
+    if window <= timedelta(0):
+        reasons.append(Reason(Refusal.CORRECTION_CLOSED, "corrections are turned off"))
+    elif now >= submission.submitted_at + window:
+        reasons.append(Reason(Refusal.CORRECTION_CLOSED,
+                              f"the {window.total_seconds() / 60:g}-minute correction window has closed"))
+    if not latest:
+        reasons.append(Reason(Refusal.CORRECTION_CLOSED, "only your most recent submission can be corrected"))
     return reasons
 
 

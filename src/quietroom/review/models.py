@@ -118,6 +118,16 @@ class Submission(models.Model):
     #  "pii_spans": [{"start": s, "end": s}], "sensitive": category or ""} — never content.
     labels = models.JSONField(default=dict)
     submitted_at = models.DateTimeField(auto_now_add=True)
+    # Set when the reviewer corrected it within the correction window (review.corrections): the
+    # transcript and labels are then the corrected ones; the earlier text is not kept (the audit
+    # log's "transcript.edit" event is the record that it changed, never what it said).
+    corrected_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # "Your most recent submission" (the correction window): one index probe per page.
+            models.Index(fields=["reviewer", "-submitted_at"], name="review_sub_reviewer_latest_idx"),
+        ]
 
     @property
     def object_id(self) -> str:

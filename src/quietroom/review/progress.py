@@ -35,7 +35,9 @@ def day_of(user, now: datetime) -> ReviewerDay:
     heard = policy.seconds_heard_today(user, now)
     done = Submission.objects.filter(reviewer=user, kind=Submission.Kind.REVIEW,
                                      submitted_at__gte=policy.start_of_day(now)).count()
-    waiting = Task.objects.filter(status=Task.Status.QUEUED, locale__in=user.locales or [])[:WAITING_SHOWN].count()
+    # Snippets, not queue slots: with overlap a snippet waits as two tasks, and one person takes one.
+    waiting = (Task.objects.filter(status=Task.Status.QUEUED, locale__in=user.locales or [])
+               .values("snippet_id").distinct()[:WAITING_SHOWN].count())
     return ReviewerDay(done, heard / 60, limits.daily_cap_seconds / 60, waiting)
 
 

@@ -38,12 +38,12 @@ class SubmissionRefused(Exception):
         super().__init__("; ".join(self.reasons))
 
 
-def _locked_task(task_id) -> Task:
+def locked_task(task_id) -> Task:
     # The task carries its customer's key row (denormalised at creation): one join, not three.
     return Task.objects.select_for_update(of=("self",)).select_related("customer_key").get(pk=task_id)
 
 
-def _customer_key_of(task: Task):
+def customer_key_of(task: Task):
     return task.customer_key if task.customer_key_id else task.snippet.recording.customer_key
 
 
@@ -67,16 +67,9 @@ def _shred_for_accidental_activation(task: Task, actor: Actor) -> None:
            customer=snippet.recording.customer_key.pseudonym, purpose="accidental_activation")
 
 
-def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address: str = "",
-           labels: dict | None = None, sensitive_note: str = "") -> Submission:
-    """Store the reviewer's result once; a repeat with the same key returns the first.
-
-    No lookup of the key first (this is the busiest write): a repeat finds its task done and
-    gets the stored result (see the end), and a key used by someone else fails the unique
-    constraint.
-    """
-    if not idempotency_key or len(idempotency_key) > 64:
-        raise SubmissionRefused(["missing or malformed idempotency key"])
+def checked_work(transcript: str, labels: dict | None, sensitive_note: str) -> dict:
+    """The clean labels of a transcript about to be handed in (or corrected), or SubmissionRefused
+    naming every problem: too long, a bad label, a bad note, a note without a category."""
     if _too_long(transcript):
         raise SubmissionRefused(_too_long(transcript))
     try:
@@ -87,16 +80,47 @@ def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address
         raise SubmissionRefused(escalation_cases.note_problems(sensitive_note))
     if sensitive_note.strip() and not labels.get("sensitive"):
         raise SubmissionRefused(["a note for the escalation team needs a sensitive-content category"])
+    return labels
+
+
+def shreds(task: Task, labels: dict) -> bool:
+    """An accidental activation destroys the snippet (a gold check's is only a label)."""
+    return labels.get("activation") == "accidental" and not task.is_gold
+
+
+def act_on_labels(user, task: Task, labels: dict, actor: Actor, *, note: str, now) -> None:
+    """The two labels with consequences, inside the caller's transaction (task row locked):
+    an accidental activation shreds the snippet; sensitive content opens an escalation case."""
+    if shreds(task, labels):
+        _shred_for_accidental_activation(task, actor)
+    elif labels.get("sensitive"):
+        # Withdraws the snippet from every queue and lease, seals the note, audits
+        # "escalation.created" and e-mails on-call staff after commit.
+        flag = Flag.objects.create(snippet=task.snippet, reviewer=user, category=labels["sensitive"])
+        exposure.exclude_recording(user, task)  # none of this recording for them again
+        escalation_cases.open_case(flag, task, actor, note=note, now=now)
+
+
+def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address: str = "",
+           labels: dict | None = None, sensitive_note: str = "") -> Submission:
+    """Store the reviewer's result once; a repeat with the same key returns the first.
+
+    No lookup of the key first (this is the busiest write): a repeat finds its task done and
+    gets the stored result (see the end), and a key used by someone else fails the unique
+    constraint.
+    """
+    if not idempotency_key or len(idempotency_key) > 64:
+        raise SubmissionRefused(["missing or malformed idempotency key"])
+    labels = checked_work(transcript, labels, sensitive_note)
     actor = Actor.for_user(user, address)
     try:
         with transaction.atomic():
-            task = _locked_task(task_id)
-            customer_key = _customer_key_of(task)
+            task = locked_task(task_id)
+            customer_key = customer_key_of(task)
             reasons = _hand_in_reasons(user, task, now, address)
             if not reasons:
                 submission = Submission(task=task, reviewer=user, idempotency_key=idempotency_key, labels=labels)
-                accidental = labels.get("activation") == "accidental" and not task.is_gold
-                if not accidental:
+                if not shreds(task, labels):
                     content.seal_transcript(submission, customer_key, transcript.strip())
                 submission.save(force_insert=True)
                 task.status = Task.Status.DONE
@@ -107,14 +131,7 @@ def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address
                 record(actor, "transcript.submit", object_type="snippet", object_id=task.snippet_id,
                        customer=customer_key.pseudonym, purpose="transcription",
                        details={"submission": str(submission.id), "labels": sorted(k for k, v in labels.items() if v)})
-                if accidental:
-                    _shred_for_accidental_activation(task, actor)
-                elif labels.get("sensitive"):
-                    # Withdraws the snippet from every queue and lease, seals the note, audits
-                    # "escalation.created" and e-mails on-call staff after commit.
-                    flag = Flag.objects.create(snippet=task.snippet, reviewer=user, category=labels["sensitive"])
-                    exposure.exclude_recording(user, task)  # none of this recording for them again
-                    escalation_cases.open_case(flag, task, actor, note=sensitive_note, now=now)
+                act_on_labels(user, task, labels, actor, note=sensitive_note, now=now)
     except IntegrityError:
         # The key is taken: by a concurrent retry of this reviewer (return its result) or by
         # someone else's submission (refuse; never reveal or touch theirs).
@@ -151,7 +168,7 @@ def skip(user, task_id, reason: str, *, now, address: str = "") -> Skip:
         raise SubmissionRefused([f"skip reason must be one of: {', '.join(Skip.Reason.values)}"])
     with transaction.atomic():
         try:
-            task = _locked_task(task_id)
+            task = locked_task(task_id)
         except Task.DoesNotExist:
             raise SubmissionRefused(["no such snippet"]) from None
         refusals = lease_reasons(user, task, now)
@@ -168,7 +185,7 @@ def skip(user, task_id, reason: str, *, now, address: str = "") -> Skip:
         task.lease_expires_at = None
         task.save(update_fields=["status", "lease_owner", "assigned_at", "lease_expires_at", "withdrawn_reason"])
         record(Actor.for_user(user, address), "task.skip", object_type="snippet", object_id=task.snippet_id,
-               customer=_customer_key_of(task).pseudonym, purpose="transcription", details={"reason": reason})
+               customer=customer_key_of(task).pseudonym, purpose="transcription", details={"reason": reason})
     return skipped
 
 
@@ -182,14 +199,14 @@ def save_draft(user, task_id, text: str, labels: dict, *, now, address: str = ""
         raise SubmissionRefused(bad.problems) from None
     with transaction.atomic():
         try:
-            task = _locked_task(task_id)
+            task = locked_task(task_id)
         except Task.DoesNotExist:
             raise SubmissionRefused(["no such snippet"]) from None
         reasons = _hand_in_reasons(user, task, now, address)
         if reasons:
             raise SubmissionRefused(reasons)
         draft = Draft.objects.filter(task=task, reviewer=user).first() or Draft(task=task, reviewer=user)
-        content.seal_draft(draft, _customer_key_of(task), text)
+        content.seal_draft(draft, customer_key_of(task), text)
         draft.labels = labels
         draft.save()
     return draft

@@ -9,6 +9,7 @@ urlpatterns = [
     path("task/<uuid:task_id>/", views.task_view, name="task"),
     path("task/<uuid:task_id>/skip/", views.skip_view, name="skip"),
     path("task/<uuid:task_id>/draft/", views.draft_view, name="draft"),
+    path("correct/<uuid:submission_id>/", views.correct_view, name="correct"),
     path("done/", views.done, name="done"),
     path("stream/<str:token>", views.stream, name="stream"),
     path("guidelines/", oversight_views.guidelines_view, name="guidelines"),

@@ -1,4 +1,5 @@
-"""The reviewer room: next snippet, the transcription page, stream, submit, skip, autosave.
+"""The reviewer room: next snippet, the transcription page, stream, submit, skip, autosave,
+and correcting the last submission for a few minutes after it.
 
 Thin views: the queue, the policy, the gate and submissions.py do the work. After a submit or
 a skip the next snippet is leased at once and its page opened, so a reviewer moves through
@@ -21,10 +22,11 @@ from quietroom import gate
 from quietroom.accounts.addresses import client_address
 from quietroom.audit import actions
 from quietroom.audit.log import Actor, record
+from quietroom.decisions import Reason
 from quietroom.escalation import care
 
 from . import labels as label_choices
-from . import exposure, progress, queue, streaming
+from . import corrections, exposure, progress, queue, streaming
 from .labels import labels_from_form
 from .models import Guidelines, Skip, Submission, Task
 from .submissions import SubmissionRefused, load_draft, save_draft, skip, submit
@@ -32,6 +34,7 @@ from .submissions import SubmissionRefused, load_draft, save_draft, skip, submit
 SHORTCUTS = (
     ("Ctrl+Space", "play / pause"),
     ("Alt+←", "back 2 s"),
+    ("← / → on the waveform", "1 s back / forward (Home / End: start / end)"),
     ("Alt+↓ / Alt+↑", "slower / faster (0.5×–2×)"),
     ("Alt+M", "mark personal data: start, then end (or drag on the waveform)"),
     ("Alt+I / Alt+A", "intended for the device / accidental activation"),
@@ -41,6 +44,10 @@ SHORTCUTS = (
     ("Alt+S", "skip (choose a reason, then Ctrl+Enter)"),
     ("Ctrl+Enter", "submit"),
 )
+
+SPEEDS = ("0.5", "0.75", "1", "1.25", "1.5", "1.75", "2")  # room.js steps by 0.25 between these
+LABEL_CHOICES = {"activation": label_choices.ACTIVATION, "domain": label_choices.DOMAINS,
+                 "quality": label_choices.QUALITY, "sensitive": label_choices.SENSITIVE}
 
 
 def _go_next(request):
@@ -57,7 +64,13 @@ def _room(request, *, empty: bool = False, **extra):
     day = progress.day_of(request.user, now)
     return render(request, "review/room.html", {
         "day": day, "empty": empty, "empty_reason": progress.why_nothing(request.user, now, day) if empty else "",
-        "guidelines_url": _guidelines_exist(request.user), **extra})
+        "guidelines_url": _guidelines_exist(request.user), **_correction_offer(request, now), **extra})
+
+
+def _correction_offer(request, now) -> dict:
+    """"Correct your last submission" on the room and task pages, while it could be opened."""
+    last = corrections.offer(request.user, now, client_address(request))
+    return {"correctable": last, "correctable_until": corrections.closes_at(last) if last else None}
 
 
 def _guidelines_exist(user) -> bool:
@@ -89,9 +102,17 @@ def _held_task(request, task_id, submitted_key: str = "") -> Task | None:
     if task is None and submitted_key and Submission.objects.filter(
             idempotency_key=submitted_key, reviewer=request.user).exists():
         return None
+    if task is None and Submission.objects.filter(task_id=task_id, reviewer=request.user).exists():
+        # Back (or a bookmark) after a submit: not an error. The room says so and, inside the
+        # window, offers to correct it.
+        raise AlreadySubmitted()
     if task is None:
         raise Http404("No such task in your queue.")
     return task
+
+
+class AlreadySubmitted(Exception):
+    """The task page of a snippet this reviewer has already handed in."""
 
 
 @login_required
@@ -120,7 +141,11 @@ def task_view(request, task_id):
             else:
                 messages.success(request, "Saved. Thank you.")
             return _go_next(request)
-    task = _held_task(request, task_id, submitted_key=key if request.method == "POST" else "")
+    try:
+        task = _held_task(request, task_id, submitted_key=key if request.method == "POST" else "")
+    except AlreadySubmitted:
+        messages.info(request, "You have already submitted that snippet.")
+        return redirect("review:room")
     if task is None:
         return _go_next(request)  # a double click or a retry: already stored once
     transcript = request.POST.get("transcript") if request.method == "POST" else None
@@ -153,17 +178,70 @@ def task_view(request, task_id):
         "redactions_json": json.dumps(task.snippet.redactions or []),
         "error": error,
         "shortcuts": SHORTCUTS,
-        "choices": {
-            "activation": label_choices.ACTIVATION, "domain": label_choices.DOMAINS,
-            "quality": label_choices.QUALITY, "sensitive": label_choices.SENSITIVE,
-        },
+        "speeds": SPEEDS,
+        "choices": LABEL_CHOICES,
         "skip_reasons": Skip.Reason.choices,
         "guidelines_url": _guidelines_exist(request.user),
         "care_warning": care_warning,
         "sensitive_note": request.POST.get("sensitive_note", "") if request.method == "POST" else "",
         "care_categories": care.category_labels(care_warning),
         "break_minutes": care.break_minutes(),
+        **_correction_offer(request, now),
     }, status=400 if error else 200)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def correct_view(request, submission_id):
+    """The reviewer's last submission, reopened to correct it within the correction window.
+
+    No audio: the lease ended with the submit. The transcript is read back through the gate
+    (audited, refused once the window has closed or the snippet has left review); a saved
+    correction goes back to the snippet in hand, or to the room.
+    """
+    now = timezone.now()
+    address = client_address(request)
+    if request.method == "POST":
+        form_labels = labels_from_form(request.POST)
+        try:
+            corrections.correct(request.user, submission_id, request.POST.get("transcript", ""), form_labels,
+                                now=now, address=address, sensitive_note=request.POST.get("sensitive_note", ""))
+        except corrections.NoSuchSubmission:
+            raise Http404("No such submission.") from None
+        except SubmissionRefused as refused:
+            error = "Not saved: " + "; ".join(refused.reasons)
+            if any(isinstance(reason, Reason) for reason in refused.reasons):
+                return _correction_page(request, error=error, status=403)  # a rule, not a typo in the form
+            # A problem with what was typed (too long, a note without a category): keep it to fix.
+            return _correction_page(request, transcript=request.POST.get("transcript", ""), error=error, status=400,
+                                    labels={**form_labels, "other_language": bool(form_labels["other_language"])},
+                                    note=request.POST.get("sensitive_note", ""))
+        messages.success(request, "Your correction is saved.")
+        held = queue.current_lease(request.user, now)
+        return redirect("review:task", task_id=held.id) if held else redirect("review:room")
+    try:
+        submission, transcript = corrections.reopen(request.user, submission_id, now=now, address=address)
+    except corrections.NoSuchSubmission:
+        raise Http404("No such submission.") from None
+    except gate.AccessDenied as denied:
+        return _correction_page(request, status=403,
+                                error="This submission cannot be corrected: " + "; ".join(denied.reasons))
+    except gate.ContentGone:
+        return _correction_page(request, status=410,
+                                error="This submission cannot be corrected: its transcript was destroyed.")
+    return _correction_page(request, transcript=transcript, labels=submission.labels,
+                            until=corrections.closes_at(submission))
+
+
+def _correction_page(request, *, transcript: str | None = None, labels: dict | None = None, until=None,
+                     error: str = "", status: int = 200, note: str = ""):
+    """The correction form (when there is a transcript to show), or why there is none."""
+    return render(request, "review/correct.html", {
+        "transcript": transcript, "labels": labels or {}, "error": error, "until": until, "sensitive_note": note,
+        "held": queue.current_lease(request.user, timezone.now()),
+        "choices": LABEL_CHOICES,
+    }, status=status)
 
 
 @login_required

@@ -18,6 +18,13 @@ WRITERS = {
 FORMATS = tuple(WRITERS)
 
 
+# What a format holds when the audio is left out (no path in it names a file not written).
+WITHOUT_AUDIO = {
+    "kaldi": "text, utt2spk and spk2utt only: no wav.scp, since no audio was written",
+    "nemo": "a text-only manifest: no audio_filepath, since no audio was written",
+}
+
+
 def single_file(fmt: str, with_audio: bool) -> bool:
     if fmt == "hf":
         return True

@@ -2,7 +2,8 @@
 
 file_name is relative to the metadata file's folder (the source root). The speaker column is
 configurable (`customer_column`, e.g. speaker_id); the recording id is a configured id column
-or the file name. A `locale` column is used if present, else the batch default.
+or the file name. A `locale` column is used if present, else the batch default. A file in which
+no row has the speaker column is refused as a whole, saying so.
 """
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from pathlib import PurePosixPath
 
 from quietroom.recordings.manifest import ManifestError, decode_text, jsonl_records
 
-from .common import ImportOptions, base_record, locale_problems, resolve_locale, validate_mapped
+from .common import (ImportOptions, base_record, locale_problems, require_speaker_field, resolve_locale,
+                     validate_mapped)
 
 
 def _records(name: str, text: str):
@@ -36,8 +38,12 @@ def read_rows(name: str, data: bytes, options: ImportOptions):
     field_names = {"customer_id": speaker, "audio_path": "file_name",
                    "recording_id": options.id_column or "file_name"}
 
+    rows = list(_records(name, text))
+    require_speaker_field(name, "audiofolder", speaker, speaker, [row for _, row in rows if isinstance(row, dict)],
+                          "row")
+
     def records():
-        for line, row in _records(name, text):
+        for line, row in rows:
             if isinstance(row, Exception):
                 yield line, row
                 continue

@@ -1,6 +1,7 @@
 """What every importer shares: batch-wide defaults and the mapping back to source column names."""
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -22,6 +23,7 @@ class ImportOptions:
     captured_at: datetime | None = None   # default capture time when the format has none
     customer_column: str = "customer_id"  # audiofolder / Label Studio: which column names the speaker
     id_column: str = ""                   # audiofolder: a column with a stable recording id
+    label: str = ""                       # the batch's name for people (else manifest name + short id)
     extra: dict = field(default_factory=dict)
 
     def require_consent_basis(self, fmt: str) -> None:
@@ -77,3 +79,28 @@ def base_record(options: ImportOptions) -> dict:
         "region": options.region, "source": options.source, "activation": options.activation,
         "consent": True, "captured_at": options.captured_at_iso(),
     }
+
+
+SPEAKER_WORDS = ("customer", "speaker", "client", "user", "caller", "spk")
+
+
+def require_speaker_field(name: str, fmt: str, shown: str, speaker: str, records: list[dict], unit: str) -> None:
+    """Refuse the whole file, once, when no record has the speaker field at all.
+
+    Other tools keep the customer (speaker) id under a field of the exporter's choosing; by
+    default QuietRoom looks for `customer_id`. Without this, every row of a plain export was
+    refused with "data.customer_id: missing" and nothing said what to do. The message names
+    the option, the record fields that are there (names only, never values) and the likeliest.
+    """
+    if not records or any(speaker in record for record in records):
+        return
+    fields = sorted({str(key)[:40] for record in records for key in record})
+    likely = [f for f in fields if any(word in f.lower() for word in SPEAKER_WORDS)]
+    likely = likely or difflib.get_close_matches(speaker, fields, n=1, cutoff=0.5)
+    hint = f" (here perhaps --customer-column {likely[0]})" if likely else ""
+    shown_fields = ", ".join(fields[:15]) + (", ..." if len(fields) > 15 else "")
+    raise ManifestError(
+        f"{name}: {shown}: missing in every {unit}; nothing was imported. A {fmt} export keeps the customer id "
+        f"under a field of your choosing: pass --customer-column NAME (API: customer_column){hint}. "
+        f"Fields found: {shown_fields or 'none'}"
+    )

@@ -3,6 +3,7 @@
 data.audio is a path relative to the source root or an http(s) URL (fetched only from hosts on
 the allow-list, see sources.py). The speaker is data[customer_column]; a task's id (or its
 audio reference) is the recording id. data.locale is used if present, else the batch default.
+A file in which no task has data[customer_column] is refused as a whole, with the hint.
 """
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import json
 
 from quietroom.recordings.manifest import ManifestError, decode_text
 
-from .common import ImportOptions, base_record, locale_problems, resolve_locale, validate_mapped
+from .common import (ImportOptions, base_record, locale_problems, require_speaker_field, resolve_locale,
+                     validate_mapped)
 
 
 def read_rows(name: str, data: bytes, options: ImportOptions):
@@ -22,6 +24,8 @@ def read_rows(name: str, data: bytes, options: ImportOptions):
     if not isinstance(tasks, list):
         raise ManifestError(f"{name}: expected a JSON list of Label Studio tasks")
     speaker = options.customer_column or "customer_id"
+    bodies = [task["data"] for task in tasks if isinstance(task, dict) and isinstance(task.get("data"), dict)]
+    require_speaker_field(name, "Label Studio", f"data.{speaker}", speaker, bodies, "task")
     field_names = {"customer_id": f"data.{speaker}", "audio_path": "data.audio", "recording_id": "id",
                    "locale": "data.locale"}
 

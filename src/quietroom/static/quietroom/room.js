@@ -13,30 +13,94 @@ document.addEventListener("DOMContentLoaded", () => {
       if (button) button.disabled = true;
     });
   }
+
+  // --- the correction window ------------------------------------------------------------
+  // "Correct your last submission" shows the closing time in the reader's own clock, and goes
+  // away when the window closes (the server refuses after it anyway).
+  document.querySelectorAll("[data-closes-at]").forEach((el) => {
+    const closes = Date.parse(el.dataset.closesAt);
+    if (Number.isNaN(closes)) return;
+    const time = el.querySelector("time");
+    if (time) time.textContent = new Date(closes).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    window.setTimeout(() => { el.hidden = true; }, Math.max(0, closes - Date.now()));
+  });
+  const correction = document.getElementById("correction");
+  if (correction) {
+    document.addEventListener("keydown", (event) => {
+      if (event.ctrlKey && !event.altKey && event.key === "Enter") {
+        event.preventDefault();
+        correction.requestSubmit();
+      }
+    });
+  }
+
   if (!player || !form) {
     return;
   }
   player.addEventListener("contextmenu", (event) => event.preventDefault());
 
-  // --- transport -----------------------------------------------------------------------
+  // --- transport: the one player (the <audio> element has no native controls) ------------
   const playButton = document.getElementById("play");
-  const speedOut = document.getElementById("speed");
+  const speedSelect = document.getElementById("speed");
   const clock = document.getElementById("clock");
-  const togglePlay = () => { if (player.paused) player.play(); else player.pause(); };
-  const back = () => { player.currentTime = Math.max(0, player.currentTime - 2); };
+  const playerStatus = document.getElementById("player-status");
+  const canvas = document.getElementById("wave");
+  const length = () => (Number.isFinite(player.duration) && player.duration > 0 ? player.duration
+    : parseFloat(canvas ? canvas.dataset.duration : "0") || 0);
+  const showPosition = () => {
+    const at = player.currentTime || 0;
+    if (clock) clock.textContent = at.toFixed(1) + " / " + length().toFixed(1) + " s";
+    if (canvas) {
+      canvas.setAttribute("aria-valuenow", at.toFixed(1));
+      canvas.setAttribute("aria-valuemax", length().toFixed(1));
+      canvas.setAttribute("aria-valuetext", at.toFixed(1) + " of " + length().toFixed(1) + " seconds");
+    }
+  };
+  const togglePlay = () => {
+    if (player.paused) {
+      const started = player.play();
+      if (started && started.catch) started.catch(() => {});  // refused: the "error" event says why
+    } else {
+      player.pause();
+    }
+  };
+  const seekTo = (seconds) => { player.currentTime = Math.min(length(), Math.max(0, seconds)); showPosition(); };
+  const back = () => seekTo(player.currentTime - 2);
   const setSpeed = (delta) => {
     const rate = Math.min(2, Math.max(0.5, Math.round((player.playbackRate + delta) * 4) / 4));
     player.playbackRate = rate;
-    if (speedOut) speedOut.textContent = rate.toFixed(2) + "×";
+    if (speedSelect) speedSelect.value = String(rate);
   };
   if (playButton) playButton.addEventListener("click", togglePlay);
   const backButton = document.getElementById("back");
   if (backButton) backButton.addEventListener("click", back);
+  if (speedSelect) speedSelect.addEventListener("change", () => { player.playbackRate = parseFloat(speedSelect.value) || 1; });
   player.addEventListener("play", () => { if (playButton) playButton.textContent = "Pause"; });
   player.addEventListener("pause", () => { if (playButton) playButton.textContent = "Play"; });
+  player.addEventListener("ended", () => { if (playButton) playButton.textContent = "Play"; });
+  player.addEventListener("loadedmetadata", showPosition);
+  player.addEventListener("timeupdate", showPosition);
+  player.addEventListener("error", () => {
+    if (playerStatus) playerStatus.textContent = "Audio unavailable (the link may have expired: reload the page)";
+  });
+  // The waveform is also the position slider: arrow keys move 1 s, Home / End go to the ends,
+  // Space or Enter play and pause (a click on it seeks: waveform.js).
+  if (canvas) {
+    canvas.addEventListener("keydown", (event) => {
+      if (event.altKey || event.ctrlKey || event.metaKey) return;
+      switch (event.key) {
+        case "ArrowLeft": case "ArrowDown": seekTo(player.currentTime - 1); break;
+        case "ArrowRight": case "ArrowUp": seekTo(player.currentTime + 1); break;
+        case "Home": seekTo(0); break;
+        case "End": seekTo(length()); break;
+        case " ": case "Enter": togglePlay(); break;
+        default: return;
+      }
+      event.preventDefault();
+    });
+  }
 
   // --- waveform and personal-data spans --------------------------------------------------
-  const canvas = document.getElementById("wave");
   const spansInput = document.getElementById("pii-spans");
   const spansList = document.getElementById("pii-list");
   let wave = null;
@@ -68,7 +132,7 @@ document.addEventListener("DOMContentLoaded", () => {
     }
     const tick = () => {
       wave.draw();
-      if (clock) clock.textContent = (player.currentTime || 0).toFixed(1) + " s";
+      showPosition();
       if (!player.paused) window.requestAnimationFrame(tick);
     };
     player.addEventListener("play", () => window.requestAnimationFrame(tick));
@@ -124,8 +188,9 @@ document.addEventListener("DOMContentLoaded", () => {
     if (event.ctrlKey && !event.altKey && event.code === "Space") {
       togglePlay();
     } else if (event.ctrlKey && !event.altKey && event.key === "Enter") {
+      // The skip controls sit in the action row but belong to the skip form (form="skip").
       const active = document.activeElement;
-      const target = active && skipForm && skipForm.contains(active) ? skipForm : form;
+      const target = active && skipForm && active.form === skipForm ? skipForm : form;
       target.requestSubmit();
     } else if (event.altKey && !event.ctrlKey && !event.metaKey) {
       switch (event.code) {

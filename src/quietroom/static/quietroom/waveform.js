@@ -14,13 +14,29 @@
       this.duration = parseFloat(canvas.dataset.duration) || 0;
       this.redactions = JSON.parse(canvas.dataset.redactions || "[]");
       this.peaks = null;
+      this.samples = null;   // the decoded channel, kept in memory to redraw at a new width
       this.spans = [];
       this.pending = null;   // start of a span being marked with the keyboard
       this.dragFrom = null;  // start of a span being dragged with the mouse
       this.dragTo = null;
       this.onChange = () => {};
       this.bindMouse();
+      this.fit();
+      window.addEventListener("resize", () => { if (this.fit()) this.draw(); });
       this.draw();
+    }
+
+    // One canvas pixel per device pixel at the size the page lays it out, so the waveform stays
+    // sharp however wide the room is. True when the size changed.
+    fit() {
+      const ratio = window.devicePixelRatio || 1;
+      const width = Math.round((this.canvas.clientWidth || this.canvas.width) * ratio);
+      const height = Math.round((this.canvas.clientHeight || this.canvas.height) * ratio);
+      if (width === this.canvas.width && height === this.canvas.height) return false;
+      this.canvas.width = width;
+      this.canvas.height = height;
+      if (this.samples) this.peaks = Waveform.peaksOf(this.samples, width);
+      return true;
     }
 
     async load() {
@@ -34,7 +50,8 @@
         const audio = await audioCtx.decodeAudioData(bytes);
         audioCtx.close();
         this.duration = audio.duration;
-        this.peaks = Waveform.peaksOf(audio.getChannelData(0), this.canvas.width);
+        this.samples = audio.getChannelData(0);
+        this.peaks = Waveform.peaksOf(this.samples, this.canvas.width);
         this.canvas.dataset.decoded = "1";
         this.draw();
       } catch (err) {
@@ -92,7 +109,7 @@
       if (this.pending !== null) this.shade(this.pending, this.pending + 0.01, "rgba(230, 145, 0, 0.9)");
       const head = this.x(this.player.currentTime || 0);
       ctx.fillStyle = "#1d232a";
-      ctx.fillRect(head, 0, 2, canvas.height);
+      ctx.fillRect(head, 0, Math.max(2, Math.round(window.devicePixelRatio || 1) * 2), canvas.height);
     }
 
     addSpan(start, end) {
@@ -127,7 +144,11 @@
     }
 
     bindMouse() {
-      this.canvas.addEventListener("mousedown", (e) => { this.dragFrom = this.timeAt(e.clientX); this.dragTo = null; });
+      this.canvas.addEventListener("mousedown", (e) => {
+        e.preventDefault();  // a click seeks or marks; the focus stays in the transcript being typed
+        this.dragFrom = this.timeAt(e.clientX);
+        this.dragTo = null;
+      });
       this.canvas.addEventListener("mousemove", (e) => {
         if (this.dragFrom === null) return;
         this.dragTo = this.timeAt(e.clientX);

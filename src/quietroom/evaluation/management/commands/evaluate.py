@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from quietroom.evaluation import report
 from quietroom.evaluation.run import EvalScale, evaluate, evaluate_pii
+from quietroom.ops.progress import Stages
 
 
 class Command(BaseCommand):
@@ -31,8 +32,13 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         scale = EvalScale(opts["speakers"], opts["per_speaker"], opts["pii_sentences"], opts["leak_sentences"], opts["seed"],
                           opts["wer_grouped"])
+        # It runs for minutes: each stage shows its progress (a bar on a terminal, else lines).
+        progress = Stages(self.stderr)
         if opts["pii_only"]:
-            figures = evaluate_pii(scale)
+            try:
+                figures = evaluate_pii(scale, progress=progress)
+            finally:
+                progress.close()
             Path(opts["json"]).write_text(json.dumps(figures, indent=2) + "\n")
             if opts["report"]:
                 Path(opts["report"]).mkdir(parents=True, exist_ok=True)
@@ -40,9 +46,11 @@ class Command(BaseCommand):
             self.stdout.write("\n".join(report.pii_table(figures["pii"])))
             return
         try:
-            figures, extras = evaluate(scale, opts["profile"])
+            figures, extras = evaluate(scale, opts["profile"], progress=progress)
         except (RuntimeError, ValueError) as exc:
             raise CommandError(str(exc)) from None
+        finally:
+            progress.close()
         Path(opts["json"]).write_text(json.dumps(figures, indent=2) + "\n")
         if opts["report"]:
             report.write(Path(opts["report"]), figures, extras)

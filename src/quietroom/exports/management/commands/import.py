@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from quietroom.accounts.models import Organisation
 from quietroom.audit.log import Actor
 from quietroom.exports.imports import import_dataset, report_lines
+from quietroom.ops.progress import IngestProgress
 from quietroom.recordings.importers import IMPORTERS, ImportOptions
 from quietroom.recordings.importers.sources import SourceError, open_source, safe_relative_key
 from quietroom.recordings.manifest import ManifestError
@@ -29,6 +30,8 @@ class Command(BaseCommand):
         parser.add_argument("--captured-at", type=datetime.fromisoformat, help="capture time when the format has none (ISO 8601 with zone)")
         parser.add_argument("--customer-column", default="customer_id", help="audiofolder/Label Studio: the speaker column")
         parser.add_argument("--id-column", default="", help="audiofolder: a column holding a stable recording id")
+        parser.add_argument("--label", default="", help="a name for the batch on the batches page and in batch_status "
+                            "(default: the manifest's file name and the batch's short id)")
 
     def handle(self, *args, **opts):
         try:
@@ -53,11 +56,20 @@ class Command(BaseCommand):
             options = ImportOptions(
                 consent_basis=opts["consent_basis"], locale=opts["locale"], region=opts["region"].upper(),
                 source=opts["recording_source"], captured_at=opts["captured_at"],
-                customer_column=opts["customer_column"], id_column=opts["id_column"],
+                customer_column=opts["customer_column"], id_column=opts["id_column"], label=opts["label"],
             )
-            run = import_dataset(opts["format"], Path(name).name, data, source, controller, options,
-                                 actor=Actor(name="cli", role="controller_admin"))
+            # Rows are printed as they are decided, recordings as the pipeline finishes them.
+            self.stdout.write(f"{opts['format']} manifest {Path(name).name}")
+            progress = IngestProgress(self.stdout)
+            try:
+                run = import_dataset(opts["format"], Path(name).name, data, source, controller, options,
+                                     actor=Actor(name="cli", role="controller_admin"), progress=progress)
+            finally:
+                progress.close()
         except (ManifestError, SourceError, ValueError, OSError) as exc:
             raise CommandError(str(exc)) from exc
-        for line in report_lines(run):
+        for line in report_lines(run, rows=False):
             self.stdout.write(line)
+        if progress.queued:
+            self.stdout.write(f"{progress.queued} recording(s) queued for the workers; follow them with "
+                              f"quietroom batch_status {str(run.batch_id)[:8]} --follow")

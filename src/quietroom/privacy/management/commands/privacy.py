@@ -2,7 +2,7 @@
 
   quietroom privacy access-report --controller NAME --customer-id ID --format json|html|pdf --out FILE
   quietroom privacy verify-report FILE.json --public-key KEY      (offline: no database)
-  quietroom privacy erase --controller NAME --customer-id ID     (resumes a killed erasure)
+  quietroom privacy erase --controller NAME --customer-id ID [--yes]  (asks for "yes"; resumes a killed erasure)
   quietroom privacy finish-erasures                              (cron; Celery beat does the same)
   quietroom privacy retention                                    (cron; Celery beat does the same)
   quietroom privacy transparency --from DATE --to DATE --format html|csv --out FILE
@@ -10,16 +10,29 @@
 """
 from __future__ import annotations
 
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+# What each step of an erasure means (privacy.erasure), for its progress lines.
+ERASURE_STEPS = {
+    "key_destroyed": "customer key destroyed: nothing of theirs can be decrypted any more, backups included",
+    "content_removed": "recordings, snippets, transcripts, tasks and blobs removed",
+    "exports_listed": "deletion list of the exports that held their items made",
+}
+ERASURE_NOTES = {
+    "content_batch": "removed a batch of recordings with their snippets and blobs",
+    "held_key_destroyed": "a legal hold has ended: what it kept is destroyed",
+}
 ACTIONS = ["access-report", "verify-report", "erase", "finish-erasures", "retention", "transparency", "records"]
 
 
 class Command(BaseCommand):
     help = "Privacy: access-report, verify-report, erase, finish-erasures, retention, transparency, records."
+    # call_command("privacy", "erase", ..., stdin=...) reads the confirmation from there (tests).
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=ACTIONS, help="what to do (see the list above)")
@@ -29,8 +42,10 @@ class Command(BaseCommand):
         parser.add_argument("--format", default="json", help="access-report: json, html or pdf; transparency: html or csv (default %(default)s)")
         parser.add_argument("--out", help="write the report to this file (default: standard output)")
         parser.add_argument("--public-key", help="verify-report: the audit verifier key (text or file)")
-        parser.add_argument("--from", dest="start", help="transparency: first day, YYYY-MM-DD (included)")
+        parser.add_argument("--from", dest="start", help="transparency: first day, YYYY-MM-DD (included; days are UTC)")
         parser.add_argument("--to", dest="end", help="transparency: last day, YYYY-MM-DD (included)")
+        parser.add_argument("--yes", action="store_true",
+                            help="erase: confirm without the typed 'yes' (needed when standard input is not a terminal)")
 
     def handle(self, *args, **opts):
         getattr(self, "_" + opts["action"].replace("-", "_"))(opts)
@@ -83,10 +98,25 @@ class Command(BaseCommand):
             raise CommandError(f"{opts['file']}: report NOT verified")
 
     def _erase(self, opts):
+        from quietroom.ops.confirm import confirm_or_refuse
+        from quietroom.ops.progress import Progress
         from quietroom.privacy.erasure import describe_hold, erase_customer, held_report
 
         controller = self._controller(opts)
-        request = erase_customer(controller, opts["customer_id"], self._actor(controller))
+        confirm_or_refuse(
+            "privacy erase",
+            f"this destroys the key of this customer of {controller.name} and removes their recordings, snippets "
+            "and transcripts (what a legal hold keeps stays until the hold ends)",
+            stdin=opts.get("stdin") or sys.stdin, stdout=self.stdout, yes=opts["yes"])
+        # Each step commits before the next: show each as it is done (a bar on a terminal).
+        with Progress(self.stdout, len(ERASURE_STEPS), "erasure", unit="step") as progress:
+            def after_step(step: str) -> None:
+                if step in ERASURE_STEPS:
+                    progress.step(ERASURE_STEPS[step])
+                else:
+                    progress.note(f"erasure: {ERASURE_NOTES.get(step, step)}")
+
+            request = erase_customer(controller, opts["customer_id"], self._actor(controller), after_step=after_step)
         self.stdout.write(f"erasure {request.id}: {request.step}; removed {request.removed}")
         for export in request.exports:
             self.stdout.write(f"deletion list: export {export['export_id']} ({export['format']}, "
