@@ -49,3 +49,13 @@ def test_deid_file_names_a_bad_input(tmp_path):
     proc = _run(["deid-file", str(tmp_path / "bad.wav"), "--out-dir", str(tmp_path / "out")], tmp_path)
     assert proc.returncode != 0 and "bad.wav" in proc.stderr and "not a recognised audio format" in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_evaluate_pii_only_reports_recall_per_entity_and_style(tmp_path):
+    proc = _run(["evaluate", "--pii-only", "--pii-sentences", "30", "--json", str(tmp_path / "pii.json"),
+                 "--report", str(tmp_path / "report")], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    figures = json.loads((tmp_path / "pii.json").read_text())
+    assert set(figures["pii"]) == {"written", "spoken"} and figures["setup"]["pii_sentences"] == 60
+    assert 0 <= figures["pii"]["spoken"]["entities"]["PERSON"]["recall"] <= 1
+    assert "| PERSON |" in proc.stdout and "| precision |" in (tmp_path / "report" / "report.md").read_text()

