@@ -191,7 +191,7 @@ def test_the_task_page_and_an_escalation_case_have_no_serious_accessibility_viol
     reviewer = new_page()
     sign_in(reviewer, live_server, world["reviewer"])
     reviewer.click("#next")
-    reviewer.wait_for_selector("#player")
+    reviewer.wait_for_selector("#player", state="attached")  # the one player: no native controls shown
     reviewer.wait_for_function("() => document.getElementById('wave').dataset.decoded === '1'", timeout=15000)
     assert_accessible(reviewer, "review-task", artifacts)
 

@@ -38,7 +38,9 @@ def test_the_custom_player_plays_seeks_and_shows_where_it_is(live_server, page, 
     box = page.locator("#wave").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] / 2)  # a click seeks
     assert page.evaluate(POSITION) == pytest.approx(3.0, abs=0.1)
-    assert page.inner_text("#clock").startswith("3.0 / 4.0")
+    # The clock follows the media element's timeupdate event: asynchronous, so wait for it.
+    page.wait_for_function("() => document.getElementById('clock').textContent.startsWith('3.0 / 4.0')",
+                           timeout=10000)
     assert page.evaluate("document.activeElement.id") == "transcript"  # the click kept the typing focus
 
     page.focus("#wave")
