@@ -21,6 +21,7 @@ SRC = Path(quietroom.__file__).parent.parent
 LEVELS: list[tuple[str, list[str]]] = [
     ("foundations", [  # plain Python (and Django's settings): no model, no app
         "quietroom", "quietroom.vault", "quietroom.vault.*", "quietroom.deid", "quietroom.deid.*",
+        "quietroom.watermark", "quietroom.watermark.*",
         "quietroom.decisions", "quietroom.config", "quietroom.settings", "quietroom.celery",
         "quietroom.testspeech", "quietroom.audit.chain", "quietroom.audit.notes", "quietroom.audit.merkle",
     ]),
@@ -202,6 +203,7 @@ def test_an_upward_import_is_found(tmp_path):
     ("quietroom.review.oversight_views", "edges"), ("quietroom.review.policy", "review"),
     ("quietroom.review.submissions", "workflows"), ("quietroom.content.keys", "content"),
     ("quietroom.vault.envelope", "foundations"), ("quietroom.escalation.apps", "edges"),
+    ("quietroom.watermark.detection", "foundations"),
 ])
 def test_levels_of_known_modules(module, level):
     assert level_of(module) == level

@@ -18,6 +18,7 @@ def start(env_over: dict, code: str = "import django; django.setup(); print('sta
 COMPLETE = {
     "QUIETROOM_SECRET_KEY": GOOD_SECRET,
     "QUIETROOM_PSEUDONYM_KEY": GOOD_SECRET[::-1],
+    "QUIETROOM_WATERMARK_KEY": "w" + GOOD_SECRET[1:],
     "DATABASE_URL": "postgres://quietroom@127.0.0.1:5432/quietroom",
     "QUIETROOM_KEY_PROVIDER": "file:///etc/quietroom/master.key",
     "QUIETROOM_AUDIT_SIGNING_KEY": "/etc/quietroom/audit-signing.key",

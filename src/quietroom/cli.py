@@ -27,7 +27,7 @@ COMMAND_GROUPS: list[tuple[str, list[str]]] = [
     ("People and access", ["createinvite", "createtoken", "eligibility"]),
     ("Recordings in", ["ingest", "import", "batch_status", "requeue"]),
     ("Escalation", ["escalation"]),
-    ("Privacy and data out", ["privacy", "export"]),
+    ("Privacy and data out", ["privacy", "export", "trace"]),
     ("Audit log", ["audit"]),
     ("Keys", ["createmasterkey", "rotate_master_key"]),
     ("Evaluation", ["evaluate", "deid-file", "pii-scan"]),

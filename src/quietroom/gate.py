@@ -25,7 +25,7 @@ from datetime import datetime
 from django.db import connection, transaction
 
 from quietroom import content, vault
-from quietroom.audit import actions
+from quietroom.audit import actions, deliveries
 from quietroom.audit.log import Actor, record
 from quietroom.audit.models import AuditEvent
 from quietroom.content import ContentGone, SealedContent
@@ -81,10 +81,13 @@ def decide(read: Read) -> Decision:
 
 
 def open_audited(read: Read, action: str, sealed: SealedContent, decision: Decision, *,
-                 details: dict | None = None, denied_details: dict | None = None) -> bytes | None:
+                 details: dict | None = None, denied_details: dict | None = None,
+                 deliver: Callable[[AuditEvent, bytes], bytes] | None = None) -> bytes | None:
     """The one decrypt: refused → audited "denied" and AccessDenied; destroyed → audited
     "failed" and ContentGone; else decrypted and audited in one transaction.
 
+    `deliver(event, plaintext)` turns what was read into what is handed out, in the same
+    transaction (audio to a person: its delivery recorded and the delivery's watermark embedded).
     An `empty` object (no hypothesis, an empty draft) gives None, after the decision, with
     nothing to audit.
     """
@@ -109,7 +112,9 @@ def open_audited(read: Read, action: str, sealed: SealedContent, decision: Decis
     with transaction.atomic():
         ciphertext = sealed.ciphertext if sealed.ciphertext is not None else content.blob_store().get(sealed.blob_key)
         plaintext = vault.decrypt_object(ciphertext, sealed.wrapped_dek, sealed.aad, key)
-        record(read.actor, action, purpose=read.purpose, details=details or {}, **subject)
+        event = record(read.actor, action, purpose=read.purpose, details=details or {}, **subject)
+        if deliver is not None:
+            plaintext = deliver(event, plaintext)
     return plaintext
 
 
@@ -142,7 +147,7 @@ def _play_or_stream(read: Read, sealed: SealedContent, view: str, *, details: di
     decision = decide(read)
     if not view:
         return open_audited(read, actions.SNIPPET_PLAY, sealed, decision, details=details,
-                            denied_details=denied_details)
+                            denied_details=denied_details, deliver=_marked_delivery(view))
     details, denied_details = {**details, "view": view}, {**(denied_details or {}), "view": view}
     with transaction.atomic():
         _lock_view(view)
@@ -152,11 +157,26 @@ def _play_or_stream(read: Read, sealed: SealedContent, view: str, *, details: di
         ).exists()
         action = actions.SNIPPET_STREAM if played else actions.SNIPPET_PLAY
         try:
-            return open_audited(read, action, sealed, decision, details=details, denied_details=denied_details)
+            return open_audited(read, action, sealed, decision, details=details, denied_details=denied_details,
+                                deliver=_marked_delivery(view))
         except (AccessDenied, ContentGone) as exc:
             # Leave the block normally so the "denied"/"failed" event commits, then raise.
             refused = exc
     raise refused
+
+
+def _marked_delivery(view: str):
+    """Audio to a person carries its delivery's watermark (issue 19): a play is a new delivery;
+    a further request of the same page view (range requests, the waveform) finds the play's
+    delivery and gets the same bytes, so ranges of one play fit together."""
+    def deliver(event: AuditEvent, audio: bytes) -> bytes:
+        delivery = None
+        if event.action == actions.SNIPPET_STREAM:
+            delivery = deliveries.of_view(view, event.object_id)
+        if delivery is None:
+            delivery = deliveries.record(event, view=view)
+        return deliveries.mark_wav(audio, delivery)
+    return deliver
 
 
 def _lock_view(view: str) -> None:
@@ -234,7 +254,8 @@ def transcripts_for_export(actor: Actor, submissions, *, purpose: str = "export"
 
 
 def snippet_audio_for_export(actor: Actor, snippet, *, purpose: str = "export", user=None) -> bytes | None:
-    """The anonymized snippet audio for an export the operator asked for; one audit event.
+    """The anonymized snippet audio for an export the operator asked for; one audit event, and
+    one watermarked delivery (the exported copy names this read of this export).
 
     None when the snippet or its customer has been erased (the export simply leaves it out).
     """
@@ -242,7 +263,7 @@ def snippet_audio_for_export(actor: Actor, snippet, *, purpose: str = "export", 
     if sealed.gone:
         return None
     try:
-        return _read(Read(purpose, actor, snippet, user), "snippet.read", sealed)
+        return _read(Read(purpose, actor, snippet, user), "snippet.read", sealed, deliver=_marked_delivery(""))
     except ContentGone:
         return None
 

@@ -23,6 +23,11 @@ SECRET_KEY = config.secret("QUIETROOM_SECRET_KEY", demo_file="django-secret-key"
 # Keyed hash for customer ids: a separate secret so rotating the session key never changes
 # pseudonyms, and so the pseudonymisation key can live with the controller only.
 PSEUDONYM_KEY = config.secret("QUIETROOM_PSEUDONYM_KEY", demo_file="pseudonym-key")
+# Forensic watermark of every audio delivery to a person (issue 19): a secret kept outside the
+# database, like the audit keys, so the database alone can neither read nor forge a mark.
+# Retired secrets (comma-separated) still trace the deliveries they marked.
+WATERMARK_KEY = config.secret("QUIETROOM_WATERMARK_KEY", demo_file="watermark-key")
+WATERMARK_RETIRED_KEYS = config.csv_env("QUIETROOM_WATERMARK_RETIRED_KEYS")
 KEY_PROVIDER_URL = config.master_key_url()
 BLOB_URL = config.blob_url()
 # Audit checkpoints: origin line and Ed25519 signing key file (required in production).

@@ -43,6 +43,9 @@ MENU: tuple[Link, ...] = (
     Link("Escalations", "escalation:queue", lambda user, perms: is_escalation_staff(user), "nav-escalation"),
     Link("Access reports", "privacy:access_report", _holds(permissions.PRIVACY), "nav-access-report"),
     Link("Audit log", "audit:log", _holds(permissions.VIEW_AUDIT), "nav-audit"),
+    # A leaked clip names its listener (issue 19): identities only for PRIVACY holders.
+    Link("Trace a leak", "privacy:trace", lambda user, perms: bool(perms & {permissions.PRIVACY, permissions.VIEW_AUDIT}),
+         "nav-trace"),
     Link("Training", "accounts:training", _holds(permissions.TAKE_TRAINING), "nav-training"),
     Link("Security", "accounts:security", _holds(permissions.OWN_SECURITY), "nav-security"),
 )

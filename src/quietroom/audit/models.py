@@ -99,3 +99,22 @@ class AuditPrune(models.Model):
     checkpoint_size = models.BigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
     cutoff = models.DateTimeField()
+
+
+class Delivery(models.Model):
+    """One audio delivery to a person (a play, an escalation play, an exported snippet): the
+    watermark serial its audio carries, under which key, and the audit event it belongs to.
+
+    `quietroom trace` and the privacy officer's page read a serial out of a leaked copy and
+    find the delivery here. Written in the same transaction as the audit event; never changed.
+    """
+
+    key_id = models.CharField(max_length=16)
+    serial = models.PositiveIntegerField()
+    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="delivery")
+    # The page view whose further requests (range requests, the waveform) get the same bytes.
+    view = models.CharField(max_length=64, blank=True, db_index=True)
+    object_id = models.CharField(max_length=64)  # the snippet
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key_id", "serial"], name="delivery_serial_once_per_key")]

@@ -1,0 +1,77 @@
+"""Watermarked deliveries (issue 19): the audio of every play and every export carries its own
+serial, so a leaked copy names the delivery it came from.
+
+The gate calls `record` in the transaction of the audit event that releases the audio, and
+`mark_wav` on the bytes it hands out. Serials count up per key; they are taken after the audit
+append has locked the log's head, so two deliveries never take the same one. The watermark
+key is a secret of the settings (QUIETROOM_WATERMARK_KEY, kept outside the database like the
+audit keys): the database alone can neither read nor forge a mark.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db.models import Max
+
+from quietroom import watermark
+from quietroom.deid import audio_io
+
+from .models import AuditEvent, Delivery
+
+
+class KeyExhausted(RuntimeError):
+    """Every serial of the current watermark key is taken: the operator starts a new key."""
+
+
+def _key(secret: str) -> watermark.WatermarkKey:
+    raw = secret.encode("utf-8")
+    return watermark.WatermarkKey(hashlib.sha256(b"quietroom/watermark/secret\n" + raw).digest(),
+                                  key_id=hashlib.sha256(b"quietroom/watermark/key-id\n" + raw).hexdigest()[:12])
+
+
+def current_key() -> watermark.WatermarkKey:
+    return _key(settings.WATERMARK_KEY)
+
+
+def keys() -> list[watermark.WatermarkKey]:
+    """The current key, then the retired ones (they still trace what they marked)."""
+    return [current_key(), *(_key(secret) for secret in settings.WATERMARK_RETIRED_KEYS)]
+
+
+def _key_by_id(key_id: str) -> watermark.WatermarkKey:
+    for key in keys():
+        if key.key_id == key_id:
+            return key
+    raise KeyError("the watermark key of this delivery is no longer configured")
+
+
+def record(event: AuditEvent, *, view: str = "") -> Delivery:
+    """A new delivery for `event` (inside its transaction, after the append locked the head)."""
+    key = current_key()
+    last = Delivery.objects.filter(key_id=key.key_id).aggregate(last=Max("serial"))["last"] or 0
+    if last >= watermark.MAX_SERIAL:
+        raise KeyExhausted("every watermark serial of QUIETROOM_WATERMARK_KEY is used: set a new key and move "
+                           "the old one to QUIETROOM_WATERMARK_RETIRED_KEYS")
+    return Delivery.objects.create(key_id=key.key_id, serial=last + 1, event=event, view=view[:64],
+                                   object_id=event.object_id)
+
+
+def of_view(view: str, object_id: str) -> Delivery | None:
+    """The delivery of a page view's play: its further requests get the same marked bytes."""
+    if not view:
+        return None
+    return Delivery.objects.filter(view=view[:64], object_id=str(object_id)).order_by("id").first()
+
+
+def mark_wav(audio: bytes, delivery: Delivery) -> bytes:
+    """The snippet's WAV with the delivery's serial in it (the same bytes for the same delivery)."""
+    samples, rate = audio_io.decode_audio(audio, limits=None)  # our own sealed snippet: trusted
+    marked = watermark.embed(audio_io.to_pipeline_format(samples, rate), _key_by_id(delivery.key_id), delivery.serial)
+    return audio_io.encode_wav(marked)
+
+
+def find(finding: watermark.Finding) -> Delivery | None:
+    if not finding.found:
+        return None
+    return Delivery.objects.select_related("event").filter(key_id=finding.key_id, serial=finding.serial).first()
