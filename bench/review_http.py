@@ -13,8 +13,11 @@ processes and threads, each on its own PostgreSQL database with `--queued` tasks
   page + submit (QuietRoom) and next + submit (Label Studio);
 - `--clients` clients, each its own reviewer with a real session on a kept-alive connection,
   for `--seconds` after a `--warmup`: requests and round trips per second, the same per-step
-  percentiles, errors, double assignments, duplicated submissions, and the requests each gunicorn
-  worker served (its pid in the access log of the measured window);
+  percentiles, errors, double assignments (a task handed to two people within the run, beyond
+  its overlap: a lease left over from the previous run expires while the other system runs, and
+  its task is rightly handed out again), duplicated submissions (two for one task, or one person
+  twice on a snippet, over the whole database), and the requests each gunicorn worker served (its
+  pid in the access log of the measured window);
 - the 1-minute load average beside every figure (the machine is shared).
 
 QuietRoom runs as production has it: gold checks mixed in (REVIEW_GOLD_RATE) with gold snippets
@@ -146,14 +149,23 @@ class QuietRoom:
             people.append(Reviewer(Client(self.port, {k: v.value for k, v in browser.cookies.items()})))
         return people
 
-    def outcome(self, people) -> dict:
+    def run_marker(self) -> int:
+        from quietroom.audit.models import AuditEvent
+
+        return AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+
+    def outcome(self, people, since: int) -> dict:
+        """Double assignments among this run's leases (a lease left over from the previous
+        run expires while the other system runs, and its task is rightly handed out again),
+        duplicated submissions over the whole database."""
         from django.db.models import Count
 
         from quietroom.audit.models import AuditEvent
         from quietroom.review.models import Submission
 
         holders = defaultdict(set)
-        for actor, details in AuditEvent.objects.filter(action="task.assign").values_list("actor", "details").iterator():
+        for actor, details in AuditEvent.objects.filter(action="task.assign", seq__gt=since) \
+                .values_list("actor", "details").iterator():
             holders[details.get("task")].add(actor)
         reviewed = Submission.objects.exclude(kind=Submission.Kind.GOLD_REFERENCE)
         return {
@@ -254,6 +266,7 @@ def measure(system, args, log_dir: str) -> dict:
     """One run of one system: one client, then `clients` together; the server is started for it
     and stopped after, so the other system's run has the machine to itself."""
     access_log = os.path.join(log_dir, f"{system.name.replace(' ', '')}-{time.time_ns()}.log")
+    since = system.run_marker()
     system.start(access_log)
     result = {"load_start": loadavg()}
     try:
@@ -288,7 +301,7 @@ def measure(system, args, log_dir: str) -> dict:
         }
     finally:
         system.stop()
-    result.update(system.outcome(people))
+    result.update(system.outcome(people, since))
     return result
 
 
@@ -311,7 +324,8 @@ def print_run(number: int, system, r: dict, clients: int) -> None:
           + (f"; {many['retries']} requests re-sent after the server closed an idle connection" if many["retries"] else ""))
     kinds = {**one["error_kinds"], **many["error_kinds"]}
     print(f"  errors {one['errors'] + many['errors']}{' ' + str(kinds) if kinds else ''}; double assignments "
-          f"{r['double_assigned']}; duplicated submissions {r['double_submitted']} ({r['submissions']} submissions so far)",
+          f"{r['double_assigned']} (this run); duplicated submissions {r['double_submitted']} ({r['submissions']} "
+          "submissions so far)",
           flush=True)
 
 
@@ -390,14 +404,17 @@ class LabelStudioSide:
         self.studio.stop()
 
     def people(self):
-        annotators = self.studio.annotators()
-        self.all_annotators = getattr(self, "all_annotators", []) + annotators
-        return annotators
+        return self.studio.annotators()
 
-    def outcome(self, people):
+    def run_marker(self) -> int:
+        return 0
+
+    def outcome(self, people, since: int):
+        """Double assignments among this run's hand-outs (as QuietRoom's), duplicated
+        annotations over the whole database."""
         import _labelstudio
 
-        return self.studio.outcome(_labelstudio.handed_out(self.all_annotators))
+        return self.studio.outcome(_labelstudio.handed_out(people))
 
 
 def summarise(results: dict, args) -> bool:
