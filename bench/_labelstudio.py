@@ -85,6 +85,13 @@ class LabelStudio:
     def __enter__(self):
         ensure_installed(self.log)
         self.data_dir = Path(tempfile.mkdtemp(prefix="ls-bench-"))
+        try:
+            return self._set_up()
+        except BaseException:
+            self.__exit__(None, None, None)  # a half-made instance is dropped too
+            raise
+
+    def _set_up(self):
         clips = self.data_dir / "files" / "clips"
         clips.mkdir(parents=True)
         # A synthetic clip (generated speech, nobody's voice): Label Studio serves files as they are.

@@ -31,8 +31,10 @@ of issue 20 is met.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -348,34 +350,42 @@ def main(argv=None) -> int:
     shape = serving.shape_args() + extra
     print(f"review round trip over HTTP: {args.queued} queued per system, {args.clients} clients, gunicorn "
           f"{' '.join(shape)}; load {loadavg():.2f}", flush=True)
-    log_dir = tempfile.mkdtemp(prefix="review-http-")
+    log_dir = tempfile.mkdtemp(prefix="review-http-")  # the servers' access logs (pids only)
+    try:
+        return _run(args, extra, log_dir)
+    finally:
+        shutil.rmtree(log_dir, ignore_errors=True)
+
+
+def _run(args, extra: list[str], log_dir: str) -> int:
+    from quietroom.ops import serving
+
+    shape = serving.shape_args() + extra
     with _support.bench_environment("http"):
         t0 = time.time()
         quietroom = QuietRoom(set_up_quietroom(args.queued, args.clients), extra)
         print(f"QuietRoom: {args.queued} queued loaded in {time.time() - t0:.0f} s; load {loadavg():.2f}", flush=True)
-        studio_context = None
-        if not args.no_label_studio:
-            import _labelstudio
+        with contextlib.ExitStack() as stack:
+            systems = [quietroom]
+            if not args.no_label_studio:
+                import _labelstudio
 
-            t0 = time.time()
-            studio_context = _labelstudio.LabelStudio(_support.PG, args.queued, args.clients, clip(), shape)
-            studio = studio_context.__enter__()
-            print(f"Label Studio: {args.queued} tasks imported in {time.time() - t0:.0f} s; load {loadavg():.2f}", flush=True)
-        try:
+                t0 = time.time()
+                studio = stack.enter_context(_labelstudio.LabelStudio(_support.PG, args.queued, args.clients, clip(), shape))
+                systems.insert(0, LabelStudioSide(studio))
+                print(f"Label Studio: {args.queued} tasks imported in {time.time() - t0:.0f} s; load {loadavg():.2f}",
+                      flush=True)
             results = defaultdict(list)
             per_run_loops = args.loops + 20 + int((args.seconds + args.warmup) * 120)
             number = 0
             for _ in range(args.runs):
-                for system in ([] if studio_context is None else [LabelStudioSide(studio)]) + [quietroom]:
+                for system in systems:
                     if system is quietroom:
                         quietroom.prepare(per_run_loops)
                     number += 1
                     r = measure(system, args, log_dir)
                     results[system.name].append(r)
                     print_run(number, system, r, args.clients)
-        finally:
-            if studio_context is not None:
-                studio_context.__exit__(None, None, None)
         ok = summarise(results, args)
         if args.profile:
             import _profile_room
