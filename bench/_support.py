@@ -25,6 +25,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for_port(port: int, proc: subprocess.Popen | None = None, seconds: float = 60) -> None:
+    """Until something accepts connections on 127.0.0.1:port (a server that exits first fails)."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise SystemExit(f"server exited with status {proc.returncode} before listening on {port}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit(f"nothing listening on 127.0.0.1:{port} after {seconds:.0f} s")
+
+
 @contextmanager
 def bench_environment(tag: str):
     """Configure Django on a fresh database + data folder; drop both afterwards."""

@@ -7,8 +7,8 @@ Uses a dedicated database (BENCH_DATABASE_URL, default postgres://postgres@127.0
 qr_review_bench), dropped and re-created on each run, and a temporary data folder for the
 master key. Synthetic rows are bulk-loaded with COPY (4 snippets per recording, 200 customers,
 audio not needed: nothing is played); the controller's caps are raised so the bench measures the
-queue, not the policy refusing a tireless robot. Ratios are printed against the Label Studio 1.23
-reference from issue 5 (next+annotate p50 44 ms / p95 84 ms at 10k tasks; 12.7 req/s, 8 clients).
+queue, not the policy refusing a tireless robot. Figures are absolute: the comparison with Label
+Studio, measured in the same run over HTTP, is bench/review_http.py's.
 """
 from __future__ import annotations
 
@@ -26,7 +26,6 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/qr_review_bench")
-LS_P50_MS, LS_P95_MS, LS_REQ_PER_S = 44.0, 84.0, 12.7
 REVIEWERS = 8
 SNIPPETS_PER_RECORDING = 4
 CUSTOMERS = 200
@@ -87,7 +86,7 @@ class Copier:
                 copy.write_row([row[a] if a in row else self.constants[a] for a in order])
 
 
-def setup_people():
+def setup_people(count: int = REVIEWERS):
     import pyotp
     from django.utils import timezone as dj_tz
 
@@ -103,7 +102,7 @@ def setup_people():
     site = Site.objects.create(organisation=vendor, name="Bench Site", country="GB", networks=["127.0.0.0/8", "::1/128"])
     ControllerPolicy.objects.create(controller=controller, daily_cap_minutes=1e9, max_per_customer_30d=10**9)
     reviewers = []
-    for i in range(REVIEWERS):
+    for i in range(count):
         user = User.objects.create(username=f"bench{i}", organisation=vendor, site=site, role="reviewer",
                                    locales=["en-GB"], totp_secret=pyotp.random_base32(), totp_confirmed=True,
                                    pseudonym=f"bench-{i}")
@@ -118,12 +117,15 @@ def setup_people():
     return controller, reviewers
 
 
-def load_snippets(controller, customers, batch, start: int, stop: int) -> None:
-    """Queued snippets number start..stop-1 (recordings of 4), with their tasks, via COPY."""
+def load_snippets(controller, customers, batch, start: int, stop: int, overlap_fraction: float = 0.0,
+                  overlap_k: int = 2) -> None:
+    """Queued snippets number start..stop-1 (recordings of 4), with their tasks, via COPY; the
+    snippets `queueing.selected_for_overlap` picks get slots 1..k-1 too, as the pipeline's."""
     from django.db import connection
 
     from quietroom.recordings.models import Recording, Snippet
     from quietroom.review.models import Task
+    from quietroom.review.queueing import selected_for_overlap
 
     captured = datetime(2026, 3, 1, tzinfo=timezone.utc)
     created0 = datetime(2026, 3, 2, tzinfo=timezone.utc)
@@ -146,12 +148,14 @@ def load_snippets(controller, customers, batch, start: int, stop: int) -> None:
         "start_seconds": 5.0 * (n % SNIPPETS_PER_RECORDING), "end_seconds": 5.0 * (n % SNIPPETS_PER_RECORDING) + 5.0,
         "locale": "en-GB", "blob_key": f"bench/{n}",
     } for n, sid in zip(range(start, stop), snip_ids))
+    slots = {sid: overlap_k if overlap_fraction and selected_for_overlap(sid, overlap_fraction) else 1
+             for sid in snip_ids}
     task_copier.copy({
-        "id": uuid.uuid4(), "snippet_id": sid, "slot": 0, "locale": "en-GB", "priority": (n * 7919) % 3,
+        "id": uuid.uuid4(), "snippet_id": sid, "slot": slot, "locale": "en-GB", "priority": (n * 7919) % 3,
         "status": "queued", "created_at": created0 + timedelta(microseconds=n), "controller_id": controller.pk,
         "recording_id": rec_ids[n // SNIPPETS_PER_RECORDING], "customer_key_id": rec_customer[n // SNIPPETS_PER_RECORDING],
         "region": "GB", "duration_seconds": 5.0,
-    } for n, sid in zip(range(start, stop), snip_ids))
+    } for n, sid in zip(range(start, stop), snip_ids) for slot in range(slots[sid]))
     # The pipeline scores every snippet for reviewer care at ingest (escalation.care); so does
     # the bench, or the room would score (and insert) on each first view.
     from quietroom.escalation.models import SnippetCare
@@ -162,20 +166,28 @@ def load_snippets(controller, customers, batch, start: int, stop: int) -> None:
         cursor.execute("ANALYZE")
 
 
-def seal_hypotheses(count: int) -> None:
-    """Give the next `count` snippets in queue order a sealed hypothesis, as the pipeline does,
-    so the task pages of the HTTP run decrypt and audit one like a real page."""
+def seal_hypotheses(count: int, wav: bytes | None = None) -> int:
+    """Give the next `count` unsealed snippets in queue order a sealed hypothesis (and, given
+    `wav`, sealed audio in the blob store), as the pipeline does, so the task pages of the HTTP
+    runs decrypt and audit one like a real page and the player has audio to stream. Returns
+    how many were sealed."""
     from quietroom import content
     from quietroom.recordings.models import Snippet
     from quietroom.review.models import Task
 
-    tasks = (Task.objects.filter(status=Task.Status.QUEUED).select_related("snippet", "customer_key")
-             .order_by("-priority", "due_at", "created_at")[:count])
-    snippets = []
+    tasks = (Task.objects.filter(status=Task.Status.QUEUED, snippet__hypothesis_ciphertext__isnull=True)
+             .select_related("snippet", "customer_key").order_by("-priority", "due_at", "created_at")[:count])
+    snippets = {}
     for task in tasks:
+        if task.snippet_id in snippets:  # an overlap slot of a snippet sealed already
+            continue
         content.seal_snippet_hypothesis(task.snippet, task.customer_key, "set a timer for ten minutes please")
-        snippets.append(task.snippet)
-    Snippet.objects.bulk_update(snippets, ["hypothesis_ciphertext", "hypothesis_wrapped_dek"], batch_size=1000)
+        if wav is not None:
+            content.seal_snippet_audio(task.snippet, task.customer_key, wav)
+        snippets[task.snippet_id] = task.snippet
+    fields = ["hypothesis_ciphertext", "hypothesis_wrapped_dek"] + (["blob_key", "wrapped_dek"] if wav else [])
+    Snippet.objects.bulk_update(list(snippets.values()), fields, batch_size=1000)
+    return len(snippets)
 
 
 # --- measurements ------------------------------------------------------------------------------
@@ -384,7 +396,7 @@ def main(argv=None) -> int:
     batch = IngestBatch.objects.create(controller=controller, manifest_name="bench", manifest_sha256="0" * 64)
     loaded = 0
     print(f"review queue bench on {DB_URL.rsplit('/', 1)[1]} (PostgreSQL), {REVIEWERS} reviewers")
-    print(f"{'queued':>9} {'load s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p50 vs LS':>10} {'p95 vs LS':>10} "
+    print(f"{'queued':>9} {'load s':>7} {'p50 ms':>7} {'p95 ms':>7} "
           f"{'SELECT 1':>9} {'raw lease p50/p95':>18} {'p95/raw p95':>11} {'queries':>7} {'load avg':>8}")
     worst_p95 = 0.0
     for size in sizes:
@@ -396,7 +408,7 @@ def main(argv=None) -> int:
         worst_p95 = p95 if size == sizes[-1] else worst_p95
         base = measure_baselines(100)
         queries = queries_per_pair(reviewers[0])
-        print(f"{size:>9} {load_s:>7.1f} {p50:>7.2f} {p95:>7.2f} {LS_P50_MS / p50:>9.1f}x {LS_P95_MS / p95:>9.1f}x "
+        print(f"{size:>9} {load_s:>7.1f} {p50:>7.2f} {p95:>7.2f} "
               f"{base['select1']:>7.3f}ms {base['lease_p50']:>8.2f}/{base['lease_p95']:<6.2f}ms "
               f"{p95 / base['lease_p95']:>10.1f}x {queries:>7} {os.getloadavg()[0]:>8.2f}", flush=True)
     seal_hypotheses(int((args.seconds + 5) * 300 * args.http_runs))  # more than the HTTP runs get through
@@ -413,14 +425,14 @@ def main(argv=None) -> int:
     rate = rates[len(rates) // 2]
     result = {"errors": sum((r["errors"] for r in runs), Counter()), "double_assigned": sum(r["double_assigned"] for r in runs),
               "double_submitted": runs[-1]["double_submitted"], "submissions": sum(r["submissions"] for r in runs)}
-    print(f"HTTP median of {len(rates)} runs: {rate:.1f} req/s ({rate / LS_REQ_PER_S:.1f}x Label Studio's "
-          f"{LS_REQ_PER_S}), {result['submissions']} submissions in all")
+    print(f"HTTP median of {len(rates)} runs: {rate:.1f} req/s, {result['submissions']} submissions in all "
+          "(against Label Studio, measured in the same run: bench/review_http.py)")
     print(f"errors: {sum(result['errors'].values())} {dict(result['errors']) or ''}; double assignments: "
           f"{result['double_assigned']}; duplicated submissions: {result['double_submitted']}")
-    ok = (worst_p95 < 10.0 and rate >= 10 * LS_REQ_PER_S and not result["errors"]
-          and not result["double_assigned"] and not result["double_submitted"])
-    print(f"targets (p95 < 10 ms at {sizes[-1]}, >= {10 * LS_REQ_PER_S:.0f} req/s, zero errors, zero double "
-          f"assignment): {'met' if ok else 'NOT met'}")
+    ok = (worst_p95 < 10.0 and not result["errors"] and not result["double_assigned"]
+          and not result["double_submitted"])
+    print(f"targets (p95 < 10 ms at {sizes[-1]}, zero errors, zero double assignment, zero duplicated "
+          f"submissions): {'met' if ok else 'NOT met'}")
     return 0 if ok else 1
 
 

@@ -24,6 +24,7 @@ BENCHES = [
     ("ingest_rows.py", [], ["--rows", "2000"]),
     ("pipeline_scaling.py", [], ["--recordings", "4", "--seconds-each", "10"]),
     ("review_queue.py", [], ["--sizes", "10000", "--seconds", "10"]),
+    ("review_http.py", [], ["--queued", "10000", "--seconds", "5", "--loops", "50", "--runs", "1", "--no-label-studio"]),
     ("load_reviewers.py", [], ["--reviewers", "40", "--seconds", "20"]),
 ]
 

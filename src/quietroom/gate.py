@@ -82,14 +82,16 @@ def decide(read: Read) -> Decision:
 
 def open_audited(read: Read, action: str, sealed: SealedContent, decision: Decision, *,
                  details: dict | None = None, denied_details: dict | None = None,
-                 deliver: Callable[[AuditEvent, bytes], bytes] | None = None) -> bytes | None:
+                 deliver: Callable[[AuditEvent, bytes], bytes] | None = None,
+                 _savepoint: bool = True) -> bytes | None:
     """The one decrypt: refused → audited "denied" and AccessDenied; destroyed → audited
     "failed" and ContentGone; else decrypted and audited in one transaction.
 
     `deliver(event, plaintext)` turns what was read into what is handed out, in the same
     transaction (audio to a person: its delivery recorded and the delivery's watermark embedded).
     An `empty` object (no hypothesis, an empty draft) gives None, after the decision, with
-    nothing to audit.
+    nothing to audit. `_savepoint=False` is for the gate's own callers that already hold the
+    transaction and let any failure of the decrypt roll all of it back (two round trips saved).
     """
     subject = {"object_type": sealed.object_type, "object_id": sealed.object_id,
                "customer": sealed.customer_pseudonym}
@@ -109,7 +111,7 @@ def open_audited(read: Read, action: str, sealed: SealedContent, decision: Decis
         record(read.actor, action, outcome="failed", purpose=read.purpose,
                details={"reasons": ["erased"], **(denied_details or {})}, **subject)
         raise
-    with transaction.atomic():
+    with transaction.atomic(savepoint=_savepoint):
         ciphertext = sealed.ciphertext if sealed.ciphertext is not None else content.blob_store().get(sealed.blob_key)
         plaintext = vault.decrypt_object(ciphertext, sealed.wrapped_dek, sealed.aad, key)
         event = record(read.actor, action, purpose=read.purpose, details=details or {}, **subject)
@@ -151,14 +153,18 @@ def _play_or_stream(read: Read, sealed: SealedContent, view: str, *, details: di
     details, denied_details = {**details, "view": view}, {**(denied_details or {}), "view": view}
     with transaction.atomic():
         _lock_view(view)
+        # object_type leads the (object_type, object_id, seq) index: the object's few events,
+        # not every play of the customer's.
         played = bool(decision) and not sealed.gone and AuditEvent.objects.filter(
-            action=actions.SNIPPET_PLAY, outcome="ok", customer=sealed.customer_pseudonym,
-            object_id=str(sealed.object_id), actor=read.actor.name, details__view=view,
+            object_type=sealed.object_type, object_id=str(sealed.object_id), action=actions.SNIPPET_PLAY,
+            outcome="ok", customer=sealed.customer_pseudonym, actor=read.actor.name, details__view=view,
         ).exists()
         action = actions.SNIPPET_STREAM if played else actions.SNIPPET_PLAY
         try:
+            # This transaction is the read's: a failed decrypt rolls it back whole (and is
+            # raised), a refusal or destroyed content is raised before it and commits here.
             return open_audited(read, action, sealed, decision, details=details, denied_details=denied_details,
-                                deliver=_marked_delivery(view))
+                                deliver=_marked_delivery(view), _savepoint=False)
         except (AccessDenied, ContentGone) as exc:
             # Leave the block normally so the "denied"/"failed" event commits, then raise.
             refused = exc

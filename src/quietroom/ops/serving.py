@@ -13,11 +13,32 @@ def worker_count() -> int:
     return min((os.cpu_count() or 1) + 1, 9)
 
 
+THREADS = 2
+
+
+def shape_args(workers: int | None = None) -> list[str]:
+    """gunicorn's processes, threads and connection handling, as QuietRoom is served (the review
+    bench runs Label Studio in the same shape).
+
+    Every worker must take its share. gunicorn's threaded worker accepts a connection whenever
+    it holds fewer than `--worker-connections` (default 1000) and keeps it for the next request
+    (`--keep-alive`): a few busy kept-alive clients all landed on the one worker that woke first
+    and stayed there, two of three processes idle (bench/review_http.py, issue 20). So a worker
+    takes a connection only when one of its threads is free (`--worker-connections` = threads),
+    and a connection carries one request (`--keep-alive 0`): the next request goes back to the
+    shared queue and to whichever worker is free. A new connection on the local network costs
+    far less than a worker standing idle; browsers keep theirs to the load balancer (which
+    buffers requests, so a slow client does not hold a worker's slot), not to gunicorn.
+    """
+    return ["--workers", str(workers or worker_count()), "--threads", str(THREADS),
+            "--worker-connections", str(THREADS), "--keep-alive", "0",
+            "--timeout", "60", "--graceful-timeout", "10"]
+
+
 def gunicorn_command(host: str, port: int, workers: int | None = None) -> list[str]:
     return [
         sys.executable, "-m", "gunicorn", "quietroom.wsgi:application",
-        "--bind", f"{host}:{port}", "--workers", str(workers or worker_count()),
-        "--threads", "2", "--timeout", "60", "--graceful-timeout", "10",
+        "--bind", f"{host}:{port}", *shape_args(workers),
         # No request bodies or query strings in the access log: they can carry tokens. Token
         # path segments are redacted from the access and error logs by the logger class.
         "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',

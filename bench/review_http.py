@@ -1,0 +1,474 @@
+"""The reviewer's round trip over HTTP: QuietRoom and Label Studio 1.23.2, measured in one run.
+
+    .venv/bin/python bench/review_http.py [--queued 100000] [--seconds 20] [--loops 300] [--runs 2]
+                                          [--clients 8] [--no-label-studio] [--profile 200]
+
+Both systems run in the same production shape, one at a time, alternated (Label Studio,
+QuietRoom, Label Studio, QuietRoom): gunicorn on 127.0.0.1 with `quietroom.ops.serving`'s
+processes and threads, each on its own PostgreSQL database with `--queued` tasks. For each run:
+
+- one client, `--loops` round trips after a warm-up: QuietRoom's task page, its audio stream
+  and the submit (which leases the next snippet and redirects to it); Label Studio's labelling
+  stream: `GET /api/projects/{id}/next/`, the task's audio, `POST` the annotation. The pair is
+  page + submit (QuietRoom) and next + submit (Label Studio);
+- `--clients` clients, each its own reviewer with a real session on a kept-alive connection,
+  for `--seconds` after a `--warmup`: requests and round trips per second, the same per-step
+  percentiles, errors, double assignments (a task handed to two people within the run, beyond
+  its overlap: a lease left over from the previous run expires while the other system runs, and
+  its task is rightly handed out again), duplicated submissions (two for one task, or one person
+  twice on a snippet, over the whole database), and the requests each gunicorn worker served (its
+  pid in the access log of the measured window);
+- the 1-minute load average beside every figure (the machine is shared).
+
+QuietRoom runs as production has it: gold checks mixed in (REVIEW_GOLD_RATE) with gold snippets
+to serve, overlap on (10% of snippets heard by two reviewers; Label Studio's project the same:
+maximum 2 annotations, 10% overlap cohort), sealed audio and hypotheses decrypted through the gate,
+every step audited. Label Studio is installed by the bench into bench/.venvs/label-studio
+(bench/_labelstudio.py), never into QuietRoom's environment. `--profile N` adds where the time of
+QuietRoom's requests goes, in process (bench/_profile_room.py). Exit 0 only when every target
+of issue 20 is met.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections import Counter, defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import _support  # noqa: E402  (puts this tree's src/ first on the path)
+from _http_client import Client, percentile  # noqa: E402
+
+OVERLAP_FRACTION = 0.1
+GOLD_SNIPPETS = 200
+CLIP_SECONDS = 3
+
+
+def loadavg() -> float:
+    return os.getloadavg()[0]
+
+
+# --- QuietRoom ----------------------------------------------------------------------------------
+
+
+def set_up_quietroom(queued: int, clients: int):
+    """Reviewers, `queued` snippets (10% with an overlap slot), gold snippets with references."""
+    from django.contrib.auth import get_user_model
+
+    from quietroom import content
+    from quietroom.recordings.models import IngestBatch, Snippet
+    from quietroom.review import quality
+    from quietroom.review.models import ControllerPolicy, Task
+    from review_queue import CUSTOMERS, load_snippets, setup_people
+
+    controller, reviewers = setup_people(clients)
+    ControllerPolicy.objects.filter(controller=controller).update(overlap_fraction=OVERLAP_FRACTION, overlap_k=2)
+    customers = [content.customer_key_row(f"bench-customer-{i}").pk for i in range(CUSTOMERS)]
+    batch = IngestBatch.objects.create(manifest_name="bench", manifest_sha256="0" * 64)
+    for first in range(0, queued, 100_000):
+        load_snippets(controller, customers, batch, first, min(queued, first + 100_000), overlap_fraction=OVERLAP_FRACTION)
+    lead = get_user_model().objects.create(username="bench-qa", organisation=reviewers[0].organisation,
+                                           site=reviewers[0].site, role="qa_lead", pseudonym="bench-qa")
+    wav = clip()
+    # Gold from the back of the queue (the lowest priority, newest), sealed like every snippet.
+    gold = Task.objects.filter(status=Task.Status.QUEUED, slot=0).select_related("snippet", "customer_key") \
+        .order_by("priority", "-created_at")[:GOLD_SNIPPETS]
+    for task in gold:
+        content.seal_snippet_hypothesis(task.snippet, task.customer_key, "set a timer for ten minutes please")
+        content.seal_snippet_audio(task.snippet, task.customer_key, wav)
+        task.snippet.save(update_fields=["hypothesis_ciphertext", "hypothesis_wrapped_dek", "blob_key", "wrapped_dek"])
+        quality.make_gold(Snippet.objects.get(pk=task.snippet_id), "set a timer for ten minutes please", lead)
+    return reviewers
+
+
+_CLIP: list[bytes] = []
+
+
+def clip() -> bytes:
+    """A few seconds of generated speech (nobody's voice), the same for both systems."""
+    if not _CLIP:
+        from quietroom import testspeech
+        from quietroom.deid.audio_io import encode_wav
+
+        samples, rate, _ = testspeech.make_conversation(1, seed=5)
+        _CLIP.append(encode_wav(samples[: rate * CLIP_SECONDS]))
+    return _CLIP[0]
+
+
+class QuietRoom:
+    """QuietRoom's server for one measurement, and its reviewers' browsers."""
+
+    name = "QuietRoom"
+    STEPS = ("page", "stream", "submit")
+
+    def __init__(self, reviewers, gunicorn_args: list[str]):
+        self.reviewers = reviewers
+        self.gunicorn_args = gunicorn_args
+        self.server = None
+        self.port = 0
+
+    def start(self, access_log: str) -> None:
+        from quietroom.ops import serving
+
+        self.port = _support.free_port()
+        command = serving.gunicorn_command("127.0.0.1", self.port) + self.gunicorn_args + [
+            "--access-logfile", access_log, "--access-logformat", "%(p)s %(s)s"]
+        self.server = subprocess.Popen(command, env=os.environ.copy(), stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL, start_new_session=True)
+        _support.wait_for_port(self.port, self.server, 60)
+
+    def stop(self) -> None:
+        if self.server is not None:
+            _support.stop(self.server)
+            self.server = None
+
+    def prepare(self, loops: int) -> int:
+        """Seal audio and hypotheses for (more than) the snippets `loops` round trips can reach:
+        twice as many, since a reviewer passes over the queue's head where it holds a snippet of
+        the same recording already."""
+        from review_queue import seal_hypotheses
+
+        return seal_hypotheses(2 * loops, wav=clip())
+
+    def people(self) -> list["Reviewer"]:
+        from django.test import Client as DjangoClient
+
+        people = []
+        for user in self.reviewers:
+            browser = DjangoClient()
+            browser.force_login(user)  # a real session row, through the sign-in signal
+            people.append(Reviewer(Client(self.port, {k: v.value for k, v in browser.cookies.items()})))
+        return people
+
+    def run_marker(self) -> int:
+        from quietroom.audit.models import AuditEvent
+
+        return AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+
+    def outcome(self, people, since: int) -> dict:
+        """Double assignments among this run's leases (a lease left over from the previous
+        run expires while the other system runs, and its task is rightly handed out again),
+        duplicated submissions over the whole database."""
+        from django.db.models import Count
+
+        from quietroom.audit.models import AuditEvent
+        from quietroom.review.models import Submission
+
+        holders = defaultdict(set)
+        for actor, details in AuditEvent.objects.filter(action="task.assign", seq__gt=since) \
+                .values_list("actor", "details").iterator():
+            holders[details.get("task")].add(actor)
+        reviewed = Submission.objects.exclude(kind=Submission.Kind.GOLD_REFERENCE)
+        return {
+            "double_assigned": sum(1 for actors in holders.values() if len(actors) > 1),
+            "double_submitted": reviewed.values("task").annotate(n=Count("id")).filter(n__gt=1).count()
+            + reviewed.values("task__snippet", "reviewer").annotate(n=Count("id")).filter(n__gt=1).count(),
+            "submissions": reviewed.count(),
+        }
+
+
+class Reviewer:
+    """The room as a browser uses it: the task page, its audio, submit (→ the next task page)."""
+
+    STEPS = ("page", "stream", "submit")
+    PAIR = ("page", "submit")
+    KEY_RE = re.compile(rb'name="idempotency_key" value="([0-9a-f]+)"')
+    CSRF_RE = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+    STREAM_RE = re.compile(rb'src="(/room/stream/[^"]+)"')
+
+    def __init__(self, client: Client):
+        self.client = client
+        self.location: str | None = None
+
+    def begin(self) -> bool:
+        _, _, page = self.client.call("GET", "/room/")
+        csrf = self.CSRF_RE.search(page)
+        if not csrf:
+            self.client.errors["room page without a form"] += 1
+            return False
+        status, location, _ = self.client.call("POST", "/room/next/", urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": csrf.group(1).decode()}), {"Content-Type": "application/x-www-form-urlencoded"})
+        if status != 302 or not location or "/room/task/" not in location:
+            self.client.errors["nothing handed out"] += 1
+            return False
+        self.location = location
+        return True
+
+    def loop(self, until: float, max_loops: int | None = None) -> None:
+        client, done = self.client, 0
+        if self.location is None and not self.begin():
+            return
+        while time.time() < until and (max_loops is None or done < max_loops):
+            status, _, page = client.call("GET", self.location, step="page")
+            key, csrf, stream = self.KEY_RE.search(page), self.CSRF_RE.search(page), self.STREAM_RE.search(page)
+            if status != 200 or not (key and csrf and stream):
+                client.errors[f"task page {status} without its form"] += status == 200
+                return
+            client.call("GET", stream.group(1).decode(), headers={"Range": "bytes=0-"}, step="stream")
+            form = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf.group(1).decode(), "idempotency_key": key.group(1).decode(),
+                                           "transcript": "play some jazz in the kitchen", "activation": "intended"})
+            status, location, _ = client.call("POST", self.location, form,
+                                              {"Content-Type": "application/x-www-form-urlencoded"}, step="submit")
+            client.pairs.append(client.last("page") + client.last("submit"))
+            done += 1
+            if status != 302 or not location or "/room/task/" not in location:
+                client.errors[f"submit {status} did not lead to a next task"] += status < 400
+                self.location = None
+                return
+            self.location = location
+
+
+# --- measuring ----------------------------------------------------------------------------------
+
+
+def run_together(people, seconds: float) -> float:
+    until = time.time() + seconds
+    started = time.time()
+    threads = [threading.Thread(target=p.loop, args=(until,)) for p in people]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.time() - started
+
+
+def steps_of(people, steps) -> dict:
+    merged = {step: [x for p in people for x in p.client.timings[step]] for step in steps}
+    merged["pair"] = [x for p in people for x in p.client.pairs]
+    return {step: (percentile(v, 50), percentile(v, 95), len(v)) for step, v in merged.items()}
+
+
+def worker_pids(master: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+
+
+def measure(system, args, log_dir: str) -> dict:
+    """One run of one system: one client, then `clients` together; the server is started for it
+    and stopped after, so the other system's run has the machine to itself."""
+    access_log = os.path.join(log_dir, f"{system.name.replace(' ', '')}-{time.time_ns()}.log")
+    since = system.run_marker()
+    system.start(access_log)
+    result = {"load_start": loadavg()}
+    try:
+        people = system.people()
+        one = people[0]
+        one.loop(time.time() + 600, max_loops=20)  # warm-up: every worker's first requests load code
+        one.client.reset()
+        started = time.time()
+        one.loop(time.time() + 600, max_loops=args.loops)
+        result["one"] = {"steps": steps_of([one], people[0].STEPS), "errors": sum(one.client.errors.values()),
+                         "error_kinds": dict(one.client.errors), "loops": len(one.client.pairs),
+                         "seconds": time.time() - started, "load": loadavg()}
+        run_together(people, args.warmup)
+        for p in people:
+            p.client.reset()
+        workers = worker_pids(system.server.pid)
+        cpu_before = {pid: cpu_seconds(pid) for pid in workers}
+        offset = os.path.getsize(access_log)
+        elapsed = run_together(people, args.seconds)
+        cpu = {pid: cpu_seconds(pid) - cpu_before[pid] for pid in workers}
+        time.sleep(0.2)  # the access log line is written after the response
+        with open(access_log) as f:
+            f.seek(offset)
+            served = Counter(line.split()[0] for line in f if line.strip())
+        errors = sum((p.client.errors for p in people), Counter())
+        result["many"] = {
+            "steps": steps_of(people, people[0].STEPS), "seconds": elapsed,
+            "requests": sum(p.client.requests for p in people), "loops": sum(len(p.client.pairs) for p in people),
+            "errors": sum(errors.values()), "error_kinds": dict(errors), "load": loadavg(),
+            "retries": sum(p.client.retries for p in people),
+            "served": {int(pid.strip("<>")): n for pid, n in served.items()}, "cpu": cpu,
+        }
+    finally:
+        system.stop()
+    result.update(system.outcome(people, since))
+    return result
+
+
+def print_run(number: int, system, r: dict, clients: int) -> None:
+    def row(block):
+        s = block["steps"]
+        cells = " | ".join(f"{step} {s[step][0]:.1f}/{s[step][1]:.1f}" for step in (*system.STEPS, "pair"))
+        return f"{cells} ms (p50/p95)"
+
+    print(f"[run {number}] {system.name}  (load at start {r['load_start']:.2f})")
+    one = r["one"]
+    print(f"  1 client, {one['loops']} round trips: {row(one)}; errors {one['errors']}; load {one['load']:.2f}")
+    many = r["many"]
+    rate = many["requests"] / many["seconds"]
+    print(f"  {clients} clients, {many['seconds']:.1f} s: {rate:.1f} req/s "
+          f"({many['loops'] / many['seconds']:.1f} round trips/s); {row(many)}; load {many['load']:.2f}")
+    share = ", ".join(f"{pid}: {n} req / {many['cpu'].get(pid, 0):.1f} cpu-s" for pid, n in sorted(many["served"].items()))
+    idle = [pid for pid in many["cpu"] if pid not in many["served"]]
+    print(f"  per worker: {share}" + (f"; idle workers {idle}" if idle else "")
+          + (f"; {many['retries']} requests re-sent after the server closed an idle connection" if many["retries"] else ""))
+    kinds = {**one["error_kinds"], **many["error_kinds"]}
+    print(f"  errors {one['errors'] + many['errors']}{' ' + str(kinds) if kinds else ''}; double assignments "
+          f"{r['double_assigned']} (this run); duplicated submissions {r['double_submitted']} ({r['submissions']} "
+          "submissions so far)",
+          flush=True)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--queued", type=int, default=100_000, help="tasks queued in each system")
+    parser.add_argument("--loops", type=int, default=300, help="round trips timed with one client")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients (reviewers)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured window with all clients")
+    parser.add_argument("--warmup", type=float, default=5.0, help="untimed seconds with all clients first")
+    parser.add_argument("--runs", type=int, default=2, help="alternations (Label Studio, QuietRoom) x runs")
+    parser.add_argument("--no-label-studio", action="store_true", help="QuietRoom only (no ratios)")
+    parser.add_argument("--gunicorn-args", default="", help="extra gunicorn options for both systems (to compare)")
+    parser.add_argument("--profile", type=int, default=0, help="also profile N in-process round trips of QuietRoom")
+    args = parser.parse_args(argv)
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(HERE.parent / "src"), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    from quietroom.ops import serving
+
+    extra = args.gunicorn_args.split()
+    shape = serving.shape_args() + extra
+    print(f"review round trip over HTTP: {args.queued} queued per system, {args.clients} clients, gunicorn "
+          f"{' '.join(shape)}; load {loadavg():.2f}", flush=True)
+    log_dir = tempfile.mkdtemp(prefix="review-http-")  # the servers' access logs (pids only)
+    try:
+        return _run(args, extra, log_dir)
+    finally:
+        shutil.rmtree(log_dir, ignore_errors=True)
+
+
+def _run(args, extra: list[str], log_dir: str) -> int:
+    from quietroom.ops import serving
+
+    shape = serving.shape_args() + extra
+    with _support.bench_environment("http"):
+        t0 = time.time()
+        quietroom = QuietRoom(set_up_quietroom(args.queued, args.clients), extra)
+        print(f"QuietRoom: {args.queued} queued loaded in {time.time() - t0:.0f} s; load {loadavg():.2f}", flush=True)
+        with contextlib.ExitStack() as stack:
+            systems = [quietroom]
+            if not args.no_label_studio:
+                import _labelstudio
+
+                t0 = time.time()
+                studio = stack.enter_context(_labelstudio.LabelStudio(_support.PG, args.queued, args.clients, clip(), shape))
+                systems.insert(0, LabelStudioSide(studio))
+                print(f"Label Studio: {args.queued} tasks imported in {time.time() - t0:.0f} s; load {loadavg():.2f}",
+                      flush=True)
+            results = defaultdict(list)
+            per_run_loops = args.loops + 20 + int((args.seconds + args.warmup) * 120)
+            number = 0
+            for _ in range(args.runs):
+                for system in systems:
+                    if system is quietroom:
+                        quietroom.prepare(per_run_loops)
+                    number += 1
+                    r = measure(system, args, log_dir)
+                    results[system.name].append(r)
+                    print_run(number, system, r, args.clients)
+        ok = summarise(results, args)
+        if args.profile:
+            import _profile_room
+
+            _profile_room.report(quietroom.reviewers[0], args.profile, prepare=quietroom.prepare)
+    return 0 if ok else 1
+
+
+class LabelStudioSide:
+    """Label Studio in the shape `measure` drives."""
+
+    name = "Label Studio 1.23.2"
+    STEPS = ("next", "audio", "submit")
+
+    def __init__(self, studio):
+        self.studio = studio
+
+    @property
+    def server(self):
+        return self.studio.server
+
+    def start(self, access_log):
+        self.studio.start(access_log)
+
+    def stop(self):
+        self.studio.stop()
+
+    def people(self):
+        return self.studio.annotators()
+
+    def run_marker(self) -> int:
+        return 0
+
+    def outcome(self, people, since: int):
+        """Double assignments among this run's hand-outs (as QuietRoom's), duplicated
+        annotations over the whole database."""
+        import _labelstudio
+
+        return self.studio.outcome(_labelstudio.handed_out(people))
+
+
+def summarise(results: dict, args) -> bool:
+    qr = results.get("QuietRoom", [])
+    ls = results.get("Label Studio 1.23.2", [])
+
+    def med(runs, path):
+        values = [path(r) for r in runs]
+        return statistics.median(values) if values else float("nan")
+
+    rate = lambda r: r["many"]["requests"] / r["many"]["seconds"]  # noqa: E731
+    print("\nmedians of the runs (load average beside each run above)")
+    for name, runs in (("QuietRoom", qr), ("Label Studio 1.23.2", ls)):
+        if not runs:
+            continue
+        steps = Reviewer.STEPS if name == "QuietRoom" else ("next", "audio", "submit")
+        one = " | ".join(f"{s} {med(runs, lambda r, s=s: r['one']['steps'][s][0]):.1f}/{med(runs, lambda r, s=s: r['one']['steps'][s][1]):.1f}"
+                         for s in (*steps, "pair"))
+        print(f"  {name:<20} 1 client: {one} ms; {args.clients} clients: {med(runs, rate):.1f} req/s, "
+              f"pair {med(runs, lambda r: r['many']['steps']['pair'][0]):.1f}/{med(runs, lambda r: r['many']['steps']['pair'][1]):.1f} ms")
+    if qr and ls:
+        print(f"  ratios (QuietRoom over Label Studio, same run): {args.clients}-client req/s "
+              f"{med(qr, rate) / med(ls, rate):.1f}x; 1-client pair p50 "
+              f"{med(ls, lambda r: r['one']['steps']['pair'][0]) / med(qr, lambda r: r['one']['steps']['pair'][0]):.1f}x "
+              f"faster, p95 {med(ls, lambda r: r['one']['steps']['pair'][1]) / med(qr, lambda r: r['one']['steps']['pair'][1]):.1f}x")
+    if not qr:
+        return False
+    page = med(qr, lambda r: r["one"]["steps"]["page"][0])
+    submit = med(qr, lambda r: r["one"]["steps"]["submit"][0])
+    pair95 = med(qr, lambda r: r["one"]["steps"]["pair"][1])
+    fair = lambda r: min(r["many"]["served"].get(pid, 0) for pid in r["many"]["cpu"]) >= 0.5 * r["many"]["requests"] / max(len(r["many"]["cpu"]), 1)  # noqa: E731
+    checks = {
+        "1 client: task page p50 <= 10 ms": page <= 10,
+        "1 client: submit p50 <= 10 ms": submit <= 10,
+        "1 client: pair p95 <= 30 ms": pair95 <= 30,
+        f"{args.clients} clients: >= 10x Label Studio's req/s": bool(ls) and med(qr, rate) >= 10 * med(ls, rate),
+        "every worker serving (each >= half a fair share)": all(fair(r) for r in qr),
+        "0 errors, 0 double assignments, 0 duplicated submissions": all(
+            r["one"]["errors"] + r["many"]["errors"] + r["double_assigned"] + r["double_submitted"] == 0 for r in qr),
+    }
+    for check, met in checks.items():
+        print(f"  {'met    ' if met else 'NOT met'} {check}")
+    return all(checks.values())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

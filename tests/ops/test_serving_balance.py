@@ -1,0 +1,80 @@
+"""Every gunicorn worker serves: a few busy clients on kept-alive connections are not all
+served by the one worker that accepted them first (issue 20: two of three workers sat idle)."""
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import subprocess
+import threading
+import time
+from collections import Counter
+
+import pytest
+
+from quietroom.ops import serving
+
+pytestmark = pytest.mark.system
+
+CLIENTS = 4
+REQUESTS_EACH = 100
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, proc: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        assert proc.poll() is None, "gunicorn exited before listening"
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"nothing listening on {port}")
+
+
+def browser_like_client(port: int, failures: list) -> None:
+    """One client on one HTTP/1.1 connection it keeps as long as the server lets it."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        for _ in range(REQUESTS_EACH):
+            conn.request("GET", "/healthz")
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                failures.append(response.status)
+    except Exception as exc:  # reported by the test
+        failures.append(repr(exc))
+    finally:
+        conn.close()
+
+
+def test_two_workers_share_concurrent_keep_alive_clients(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update({"QUIETROOM_MODE": "demo", "QUIETROOM_DATA_DIR": str(tmp_path / "data"),
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "DJANGO_SETTINGS_MODULE": "quietroom.settings"})
+    port, access_log = free_port(), tmp_path / "access.log"
+    command = serving.gunicorn_command("127.0.0.1", port, workers=2) + [
+        "--access-logfile", str(access_log), "--access-logformat", "%(p)s %(s)s"]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, server)
+        failures: list = []
+        clients = [threading.Thread(target=browser_like_client, args=(port, failures)) for _ in range(CLIENTS)]
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join(timeout=120)
+        time.sleep(0.3)  # the access log line is written after the response
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert failures == []
+    served = Counter(line.split()[0] for line in access_log.read_text().splitlines() if line.strip())
+    assert sum(served.values()) == CLIENTS * REQUESTS_EACH
+    assert len(served) == 2, f"one worker served everything: {dict(served)}"
+    assert min(served.values()) >= 0.2 * CLIENTS * REQUESTS_EACH, f"a worker barely served: {dict(served)}"
