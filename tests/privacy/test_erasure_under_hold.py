@@ -57,8 +57,14 @@ def held_customer(controller, make_reviewer, reviewer_client, django_capture_on_
     return {"case": case, "pseudonym": pseudonym, "backup": backup, "transcribed": transcribed}
 
 
-def staff_hears(officer, case) -> bytes:
-    return gate.snippet_audio_for_escalation(officer, Case.objects.get(pk=case.pk)).audio
+def staff_hears(officer, case) -> tuple[int, str]:
+    """(length of the audio handed out, the snippet it is): each play carries its own watermark,
+    so two plays of the same evidence differ in their bytes, never in their length or snippet."""
+    from quietroom.audit.models import Delivery
+
+    audio = gate.snippet_audio_for_escalation(officer, Case.objects.get(pk=case.pk)).audio
+    assert audio[:4] == b"RIFF"
+    return len(audio), Delivery.objects.latest("pk").object_id
 
 
 def live_keys() -> list[bytes]:
