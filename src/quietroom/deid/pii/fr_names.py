@@ -155,14 +155,28 @@ class FrSpokenNameRecognizer(EntityRecognizer):
             a, b = tokens[i], tokens[i + 1]
             fa, fb = lexicon.fold(a.low), lexicon.fold(b.low)
             if fa in first and fb in family and not self._stop(a) and not self._stop(b) \
-                    and fr_lexicon.zipf(a.low) < 5.0 and fr_lexicon.zipf(b.low) < COMMON:
+                    and fr_lexicon.zipf(a.low) < 5.0 and fr_lexicon.zipf(b.low) < COMMON \
+                    and not _names_a_place(lows, i):
                 out.append(_result(a.start, b.end, 0.7))
         return out
 
 
+def _names_a_place(lows: list[str], i: int) -> bool:
+    """The name at token i follows a street or building word ("rue Victor Hugo", "avenue du
+    Général de Gaulle", "lycée Jean Moulin"): a place named after someone, not a person."""
+    k = i - 1
+    while k >= 0 and lows[k] in ("de", "du", "des", "la", "le", "l'", "d'", "général", "président", "maréchal",
+                                 "saint", "sainte"):
+        k -= 1
+    return k >= 0 and fr_spoken.plain(lows[k]) in _PLACE_PLAIN
+
+
 _NOT_NAME_POS = {"VERB", "AUX", "ADV", "PRON", "DET", "ADP", "CCONJ", "SCONJ"}
 _PLACE_WORDS = {"rue", "avenue", "boulevard", "place", "gare", "quai", "chemin", "allée", "impasse", "route", "pont",
-                "parc", "tour", "église", "musée", "lycée", "collège", "école", "hôpital", "aéroport", "centre"}
+                "parc", "tour", "église", "musée", "lycée", "collège", "école", "hôpital", "aéroport", "centre",
+                "boulevard", "square", "cours", "passage", "stade", "salle", "résidence", "cité", "pont", "gymnase",
+                "médiathèque", "bibliothèque", "clinique", "institut", "fondation", "université", "faculté"}
+_PLACE_PLAIN = frozenset(fr_spoken.plain(w) for w in _PLACE_WORDS)
 
 
 class FrPersonNotPlaceRecognizer(SpacyRecognizer):
@@ -193,5 +207,8 @@ class FrPersonNotPlaceRecognizer(SpacyRecognizer):
                 continue  # "Livrez", "Numéro", "Merci" at the head of a sentence: words, not names
             if fr_lexicon.longest_town(words, 0) == len(words):
                 continue  # "Lyon", "Saint-Étienne"
+            before = [t.low for t in fr_spoken.tokenize(text[max(0, r.start - 30) : r.start])]
+            if _names_a_place(before + words, len(before)):
+                continue  # "rue Victor Hugo", "lycée Jean Moulin"
             kept.append(r)
         return kept
