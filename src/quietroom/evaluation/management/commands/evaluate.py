@@ -38,8 +38,11 @@ class Command(BaseCommand):
         scale = EvalScale(opts["speakers"], opts["per_speaker"], opts["pii_sentences"], opts["leak_sentences"], opts["seed"],
                           opts["wer_grouped"])
         # It runs for minutes: each stage shows its progress (a bar on a terminal, else lines).
+        try:
+            english, french_too = french.wanted(opts["locale"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         progress = Stages(self.stderr)
-        english, french_too = french.wanted(opts["locale"])
         if not english:
             return self._french_only(scale, opts, progress)
         if opts["pii_only"]:
