@@ -57,6 +57,8 @@ class Command(BaseCommand):
                 Path(opts["report"]).mkdir(parents=True, exist_ok=True)
                 (Path(opts["report"]) / "report.md").write_text("\n".join(report.pii_table(figures["pii"])) + "\n")
             self.stdout.write("\n".join(report.pii_table(figures["pii"])))
+            if "fr" in figures:
+                self.stdout.write("\nFrench (fr-FR)\n" + "\n".join(report.pii_table(figures["fr"]["pii"])))
             return
         try:
             figures, extras = evaluate(scale, opts["profile"], progress=progress)
