@@ -15,6 +15,8 @@ knows is taken too ("je m'appelle pierre"; "pierre" is also a stone).
 """
 from __future__ import annotations
 
+import re
+
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
@@ -53,6 +55,12 @@ _CUES_AFTER = [_cue(c) for c in ("à l'appareil", "a l'appareil", "au téléphon
                                   "a appelée", "vous rappellera")]
 
 
+# Endings of French infinitives, imperatives and participles. (spaCy tags many lower-case names
+# VERB too - "kowalski", "agnieszka" -, so the tag alone is not enough; names ending so -
+# "mercier", "didier" - are in the gazetteer.)
+_VERB_ENDING = re.compile(r"(?:er|ir|re|ez|é|ée|és|ées|ant)$")
+
+
 def _result(start: int, end: int, score: float) -> RecognizerResult:
     return RecognizerResult(entity_type="PERSON", start=start, end=end, score=score, analysis_explanation=None)
 
@@ -73,6 +81,8 @@ class FrSpokenNameRecognizer(EntityRecognizer):
 
     def __init__(self):
         super().__init__(supported_entities=["PERSON"], name="FrSpokenNameRecognizer", supported_language=LANGUAGE)
+        # The sentence being analysed's tags; one sentence at a time (`engine.detect` holds a lock).
+        self._pos: dict[int, str] = {}
 
     def load(self) -> None:
         fr_lexicon.warm()
@@ -87,6 +97,11 @@ class FrSpokenNameRecognizer(EntityRecognizer):
     def _name_like(self, tok, mode: str, first: bool) -> bool:
         if self._stop(tok):
             return False
+        # (No test on function-word tags as in English: spaCy's French model tags lower-case
+        # names it has never seen ADP or PRON - "duc", "bui" -; the stop words cover those.)
+        tag = self._pos.get(tok.start)
+        if tag == "VERB" and _VERB_ENDING.search(tok.low) and not lexicon.is_name(lexicon.fold(tok.low)):
+            return False  # "pour vérrouiller", "pour éjecter": a verb after the cue, not a name
         folded = lexicon.fold(tok.low)
         z = fr_lexicon.zipf(tok.low)
         known = lexicon.is_name(folded)
@@ -123,6 +138,8 @@ class FrSpokenNameRecognizer(EntityRecognizer):
     def analyze(self, text, entities, nlp_artifacts=None):
         tokens = fr_spoken.tokenize(text)
         lows = [t.low for t in tokens]
+        # spaCy's part-of-speech tags by character offset (none with the blank pipeline).
+        self._pos = {t.idx: t.pos_ for t in getattr(nlp_artifacts, "tokens", None) or () if t.pos_}
         out: list[RecognizerResult] = []
         for s, w in enumerate(lows):
             for cue, mode in _CUES_BY_FIRST.get(w, ()):
@@ -198,7 +215,14 @@ class FrPersonNotPlaceRecognizer(SpacyRecognizer):
             if r.start == 0 and len(tokens) == 1 and fr_lexicon.zipf(tokens[0].low) > 0 \
                     and not lexicon.is_name(lexicon.fold(tokens[0].low)):
                 continue  # a French word opening the sentence ("Livrez-le", "Allume"): a verb read as a name
-            pos = {t.idx: t.pos_ for t in getattr(nlp_artifacts, "tokens", None) or ()}
+            spacy_tokens = {t.idx: t for t in getattr(nlp_artifacts, "tokens", None) or ()}
+            head = spacy_tokens.get(r.start)
+            if len(tokens) == 1 and head is not None and head.lemma_.lower() != head.lower_ \
+                    and not lexicon.is_name(lexicon.fold(tokens[0].low)):
+                continue  # "Composez": an inflected French word (its lemma differs), not a name
+            if any(fr_spoken.plain(t.low) in WEEKDAYS or fr_spoken.month_index(t.low) is not None for t in tokens):
+                continue  # "Lundi"
+            pos = {t.idx: t.pos_ for t in spacy_tokens.values()}
             if any(pos.get(r.start + t.start) in _NOT_NAME_POS for t in tokens[:1]):
                 continue  # "Livrez-le", "Allume la lumière": spaCy reads a verb
             if all(t.low in stop or t.low.endswith("'") or (fr_lexicon.zipf(t.low) >= UNCOMMON
