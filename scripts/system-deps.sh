@@ -14,6 +14,8 @@ for voice in fr_CA_f_June:asterisk-core-sounds-fr-wav it_IT_m_Carlo:asterisk-cor
              ru_RU_f_IvrvoiceRU:asterisk-core-sounds-ru-wav it_IT_f_Menardi:asterisk-prompt-it-menardi-wav; do
   [ -d "/usr/share/asterisk/sounds/${voice%%:*}" ] || missing+=("${voice#*:}")
 done
+# French: the transcripts of June's prompts (WER of the French listener, `evaluate --locale fr-FR`).
+[ -f /usr/share/doc/asterisk-core-sounds-fr/core-sounds-fr.txt.gz ] || missing+=(asterisk-core-sounds-fr)
 command -v flite >/dev/null || missing+=(flite)
 command -v text2wave >/dev/null || missing+=(festival)
 [ -d /usr/share/festival/voices/english/ked_diphone ] || missing+=(festvox-kdlpc16k)

@@ -17,7 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 
-from . import anonymize, asr, pii, recording_hypothesis, redaction, segmentation, vad
+from . import anonymize, asr, locales, pii, recording_hypothesis, redaction, segmentation, vad
 
 PIPELINE_VERSION = "deid-v5"  # v5: PII found on the whole recording's hypothesis, bleeps reach across snippets;
 # v4: a looping snippet is decoded again by beam search (repeatable); v3: check pass, light voice
@@ -36,9 +36,20 @@ class DeidConfig:
     # Transcribe the anonymised audio too (the audio a reviewer will hear) and bleep the PII
     # found there as well: a second hypothesis catches what the first one mis-heard.
     check_pass: bool = True
+    # The recording's pipeline language (`locales.language_of(recording.locale)`): it picks the
+    # recogniser's language and the PII recognizers. A language other than English is always
+    # heard by its own engine (`locales.ENGINE_FOR_LANGUAGE`: Whisper base for French), not by
+    # the English engine chosen above.
+    language: str = locales.DEFAULT_LANGUAGE
 
     def engine(self) -> asr.AsrEngine:
+        if self.language in locales.ENGINE_FOR_LANGUAGE:
+            name, model = locales.ENGINE_FOR_LANGUAGE[self.language]
+            return asr.get_engine(name, None, model=model, language=self.language)
         return asr.get_engine(self.asr_engine, self.asr_model_dir, model=self.asr_model)
+
+    def detect(self, text: str) -> list:
+        return pii.detect(text, language=self.language)
 
 
 @dataclass
@@ -87,9 +98,9 @@ def describe(config: DeidConfig) -> dict:
     return {
         "pipeline": PIPELINE_VERSION,
         "vad": {"engine": config.vad_engine, "version": _pkg("silero-vad" if config.vad_engine == "silero" else "webrtcvad-wheels")},
-        "asr": {"engine": engine.name, "model": engine.model,
+        "asr": {"engine": engine.name, "model": engine.model, "language": config.language,
                 "version": _pkg("faster-whisper" if engine.name == "faster-whisper" else "pocketsphinx")},
-        "pii": pii.analyzer_version(),
+        "pii": pii.analyzer_version(config.language),
         "voice": {**profile.as_dict(), "pyworld": _pkg("pyworld-prebuilt")},
         "redaction": {"mode": config.redaction_mode, "margin": config.redaction_margin,
                       "check_pass": config.check_pass},
@@ -131,7 +142,7 @@ def _deidentify_pieces(segments, pieces, duration: float, config: DeidConfig, rn
         drawn.append(params)
     with clock.track("pii"):
         whole = recording_hypothesis.join(heard, segments)
-        found = pii.detect(whole.text)
+        found = config.detect(whole.text)
     with clock.track("redact"):
         spans = whole.snippet_spans(found)
         cuts = redaction.in_snippets(
@@ -140,7 +151,7 @@ def _deidentify_pieces(segments, pieces, duration: float, config: DeidConfig, rn
         with clock.track("check"):
             second = recording_hypothesis.join([engine.transcribe(audio) for audio in voiced], segments)
             extra = redaction.in_snippets(
-                redaction.time_ranges(second.transcript, pii.detect(second.text), duration, config.redaction_margin),
+                redaction.time_ranges(second.transcript, config.detect(second.text), duration, config.redaction_margin),
                 segments)
         for k, more in enumerate(extra):
             if more:

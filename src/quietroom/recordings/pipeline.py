@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from quietroom import content, gate
 from quietroom.audit.log import Actor, record
-from quietroom.deid import audio_io
+from quietroom.deid import audio_io, locales
 from quietroom.deid import pipeline as deid
 from quietroom.escalation.care import record_score
 from quietroom.review.queueing import queue_snippet
@@ -32,9 +32,13 @@ PIPELINE_VERSION = deid.PIPELINE_VERSION
 _DONE = (Recording.Status.PROCESSED, Recording.Status.DISCARDED)
 
 
-def deid_config(profile: DeidProfile) -> deid.DeidConfig:
+def deid_config(profile: DeidProfile, locale: str = "") -> deid.DeidConfig:
+    """The pipeline for one recording: the organisation's profile, and the recording's locale
+    for the language (a French recording is heard by Whisper base in French and searched by the
+    French recognizers, whatever English engine the organisation chose)."""
     conf = settings.QUIETROOM
     return deid.DeidConfig(
+        language=locales.language_of(locale),
         vad_engine=conf.get("DEID_VAD_ENGINE", "silero"),
         asr_engine=conf.get("DEID_ASR_ENGINE", "faster-whisper"),
         asr_model_dir=conf.get("DEID_ASR_MODEL_DIR") or None,
@@ -76,7 +80,7 @@ def process_recording(recording_id: str) -> int:
     if recording.accidental and not profile.transcribe_accidental:
         return _discard_accidental(recording_id)
 
-    config = deid_config(profile)
+    config = deid_config(profile, recording.locale)
     raw = gate.read_raw_for_pipeline(recording)
     samples = audio_io.load_for_pipeline(raw, decode_limits())
     del raw

