@@ -79,15 +79,22 @@ def correction_policy(read) -> Decision:
 def offer(user, now: datetime, address: str | None) -> Submission | None:
     """The submission the room offers to correct ("Correct your last submission"), if any.
 
-    Only while it could be opened: one indexed query when the window has passed, the full
-    rule otherwise.
+    Only while it could be opened: the reviewer's latest submission read in one statement
+    with whether its snippet has since left review (`privacy.outbound`'s rule); the rest of
+    the rule needs no database. Every room and task page asks this, so it costs one indexed
+    statement; reopening it asks the full rule again through the gate.
     """
     length = window()
     if length <= timedelta(0):
         return None
-    last = (Submission.objects.filter(reviewer=user).order_by("-submitted_at")
-            .select_related("task__snippet__recording__customer_key").first())
-    if last is None or now >= last.submitted_at + length or refusals(user, last, now, address):
+    last = next(iter(Submission.objects.filter(reviewer=user).order_by("-submitted_at")
+                     .select_related("task__snippet__recording__customer_key")
+                     .annotate(held_back=outbound.held_back_annotation("task__snippet__"))[:1]), None)
+    if last is None or now >= last.submitted_at + length:
+        return None
+    # It is the latest by construction: the rule's "only your most recent submission" holds.
+    reasons = correction_reasons(user, working_site(user, address), last, now, window=length, latest=True)
+    if reasons or outbound.refusals_for(last.held_back):
         return None
     return last
 

@@ -12,6 +12,9 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,11 +27,12 @@ from quietroom.audit import actions
 from quietroom.audit.log import Actor, record
 from quietroom.decisions import Reason
 from quietroom.escalation import care
+from quietroom.escalation.models import SnippetCare
 
 from . import labels as label_choices
-from . import corrections, exposure, progress, queue, streaming
+from . import candidates, corrections, exposure, progress, queue, streaming
 from .labels import labels_from_form
-from .models import Guidelines, Skip, Submission, Task
+from .models import Draft, Guidelines, Skip, Submission, Task
 from .submissions import SubmissionRefused, load_draft, save_draft, skip, submit
 
 SHORTCUTS = (
@@ -96,9 +100,15 @@ def next_snippet(request):
 
 
 def _held_task(request, task_id, submitted_key: str = "") -> Task | None:
-    """The task this reviewer holds; None when it is gone because `submitted_key` stored it."""
-    task = (Task.objects.filter(pk=task_id, lease_owner=request.user, status=Task.Status.LEASED)
-            .select_related("snippet__recording__customer_key").first())
+    """The task this reviewer holds; None when it is gone because `submitted_key` stored it.
+
+    Loaded with what the page decides next, in the same statement: whether a draft of theirs
+    exists (`has_draft`), whether the snippet's care score is stored already (`care_scored`)
+    and whether it carries a content warning (`care_warned`), so the common page (no draft,
+    scored, no warning) reads none of them again."""
+    task = next(iter(Task.objects.filter(pk=task_id, lease_owner=request.user, status=Task.Status.LEASED)
+                     .select_related("snippet__recording__customer_key")
+                     .annotate(**_page_flags(request.user))[:1]), None)
     if task is None and submitted_key and Submission.objects.filter(
             idempotency_key=submitted_key, reviewer=request.user).exists():
         return None
@@ -109,6 +119,17 @@ def _held_task(request, task_id, submitted_key: str = "") -> Task | None:
     if task is None:
         raise Http404("No such task in your queue.")
     return task
+
+
+def _page_flags(user) -> dict:
+    task = connection.ops.quote_name(Task._meta.db_table)
+    return {
+        "has_draft": RawSQL(f"EXISTS (SELECT 1 FROM {connection.ops.quote_name(Draft._meta.db_table)} d "
+                            f"WHERE d.task_id = {task}.id AND d.reviewer_id = %s)", (user.pk,), BooleanField()),
+        "care_scored": RawSQL(f"EXISTS (SELECT 1 FROM {connection.ops.quote_name(SnippetCare._meta.db_table)} c "
+                              f"WHERE c.snippet_id = {task}.snippet_id)", (), BooleanField()),
+        "care_warned": RawSQL(candidates.warned_sql(f"{task}.snippet_id", f"{task}.recording_id"), (), BooleanField()),
+    }
 
 
 class AlreadySubmitted(Exception):
@@ -150,19 +171,22 @@ def task_view(request, task_id):
         return _go_next(request)  # a double click or a retry: already stored once
     transcript = request.POST.get("transcript") if request.method == "POST" else None
     labels = form_labels or {}
+    scored_now = False
     if transcript is None:
         # Both reads go through the gate, which refuses (and audits) unless the lease is live.
         try:
-            draft = load_draft(request.user, task, now=now, address=address)
+            draft = load_draft(request.user, task, now=now, address=address) if task.has_draft else None
             if draft is not None:
                 transcript, labels = draft
             else:
                 transcript = gate.snippet_hypothesis_for_reviewer(request.user, task, now=now, address=address)
-                care.record_score(task.snippet, transcript)  # reviewer care: likely distressing?
+                if not task.care_scored:  # reviewer care: likely distressing? (scored once, then stored)
+                    care.record_score(task.snippet, transcript)
+                    scored_now = True
         except gate.AccessDenied as denied:
             return HttpResponseForbidden("Not allowed: " + "; ".join(denied.reasons))
     # Its own score, or another snippet of the recording scored or flagged as distressing.
-    care_warning = care.warning_for(task.snippet_id, task.recording_id)
+    care_warning = care.warning_for(task.snippet_id, task.recording_id) if task.care_warned or scored_now else None
     if care_warning is not None and request.method == "GET" and queue.release_if_capped(request.user, task, now, address):
         messages.info(request, "That snippet was passed to someone else: you have heard enough distressing "
                                "content for today.")
