@@ -54,9 +54,12 @@ LABEL_CHOICES = {"activation": label_choices.ACTIVATION, "domain": label_choices
                  "quality": label_choices.QUALITY, "sensitive": label_choices.SENSITIVE}
 
 
-def _go_next(request):
-    """Lease the next snippet and open it, or show the room when nothing is left."""
-    task = queue.next_task(request.user, timezone.now(), address=client_address(request))
+def _go_next(request, *, handed_in: bool = False):
+    """Lease the next snippet and open it, or show the room when nothing is left.
+
+    `handed_in`: this request has just ended the reviewer's lease (a submit, a skip), so there
+    is no held task to return first."""
+    task = queue.next_task(request.user, timezone.now(), address=client_address(request), holds_none=handed_in)
     if task is None:
         return _room(request, empty=True, just_submitted=True)
     return redirect("review:task", task_id=task.id)
@@ -150,8 +153,8 @@ def task_view(request, task_id):
         # refused and audited; a repeated key gets the first result); the page is loaded only
         # when it has to show a refusal.
         try:
-            submit(request.user, task_id, request.POST.get("transcript", ""), key, now=now, address=address,
-                   labels=form_labels, sensitive_note=request.POST.get("sensitive_note", ""))
+            stored = submit(request.user, task_id, request.POST.get("transcript", ""), key, now=now, address=address,
+                            labels=form_labels, sensitive_note=request.POST.get("sensitive_note", ""))
         except SubmissionRefused as refused:
             error = "Not saved: " + "; ".join(refused.reasons)
         else:
@@ -161,7 +164,8 @@ def task_view(request, task_id):
                                           "for everyone. Thank you for reporting it.")
             else:
                 messages.success(request, "Saved. Thank you.")
-            return _go_next(request)
+            # A repeat (double click, retry) got the first result: that request leased the next.
+            return _go_next(request, handed_in=getattr(stored, "stored_now", False))
     try:
         task = _held_task(request, task_id, submitted_key=key if request.method == "POST" else "")
     except AlreadySubmitted:
@@ -276,7 +280,7 @@ def skip_view(request, task_id):
     except SubmissionRefused as refused:
         return HttpResponse("Not skipped: " + "; ".join(refused.reasons), status=400, content_type="text/plain")
     messages.info(request, "Skipped.")
-    return _go_next(request)
+    return _go_next(request, handed_in=True)
 
 
 @login_required
