@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import connection
 
@@ -102,8 +103,18 @@ def _sql(locales: int, seen: int, *, lock: bool, facts: bool) -> str:
         return picked
     # The facts are read for the few rows picked, outside the LIMIT: inside it the planner may
     # prefer to hash a whole table (every care score) over a handful of index lookups.
+    # With them, the reviewer's totals as `policy._totals` counts them (audio seconds heard today,
+    # the same for every row; snippets of the row's customer given in 30 days) and the row's
+    # controller policy (LEFT JOIN: no row, the defaults), so deciding the batch costs no more
+    # statements.
+    policy_columns = ", ".join(f"p.{connection.ops.quote_name(f.column)} AS {_policy_alias(f)}" for f in _POLICY_FIELDS)
     return f"""
     SELECT t.*,
+        (SELECT SUM(h.duration_seconds) FROM {had} h WHERE h.reviewer_id = %(user)s AND h.given_at >= %(today)s
+         AND h.heard_at IS NOT NULL) AS seconds_today,
+        (SELECT COUNT(*) FROM {had} h WHERE h.reviewer_id = %(user)s AND h.customer_key_id = t.customer_key_id
+         AND h.given_at >= %(month)s) AS customer_30d,
+        {policy_columns},
         ck.pseudonym AS customer_pseudonym,
         EXISTS (SELECT 1 FROM {had} h WHERE h.reviewer_id = %(user)s AND h.recording_id = t.recording_id{fence})
             AS had_recording,
@@ -112,7 +123,12 @@ def _sql(locales: int, seen: int, *, lock: bool, facts: bool) -> str:
         EXISTS (SELECT 1 FROM {_table(ReviewerClearance)} rc WHERE rc.reviewer_id = %(user)s
                 AND rc.sensitive_content) AS cleared
     FROM ({picked}) t LEFT JOIN {_table(CustomerKey)} ck ON ck.id = t.customer_key_id
+    LEFT JOIN {_table(ControllerPolicy)} p ON p.controller_id = t.controller_id
     ORDER BY {ORDER}"""
+
+
+def _policy_alias(field) -> str:
+    return f"policy__{field.column}"
 
 
 def _positional(sql: str) -> tuple[str, list]:
@@ -143,24 +159,44 @@ def _compiled(key: tuple) -> tuple[str, list]:
     return _CACHE[key]
 
 
-def _statement(user, seen: list, *, limit: int, lock: bool, facts: bool) -> tuple[str, list]:
+def _statement(user, seen: list, *, limit: int, lock: bool, facts: bool, now=None) -> tuple[str, list]:
     locales = list(user.locales or [])
     sql, order = _compiled((connection.vendor, len(locales), len(seen), lock, facts))
     pk = Task._meta.pk
     listed = locales + [pk.get_db_prep_value(s, connection) for s in seen]
     named = {"user": user.pk, "queued": Task.Status.QUEUED, "limit": limit}
+    if facts:
+        to_db = Exposure._meta.get_field("given_at").get_db_prep_value
+        named["today"] = to_db(now.replace(hour=0, minute=0, second=0, microsecond=0), connection)
+        named["month"] = to_db(now - timedelta(days=30), connection)
     return sql, [listed[o] if isinstance(o, int) else named[o] for o in order]
 
 
-def batch(user, seen=(), *, limit: int) -> list[Task]:
-    """Up to `limit` best candidates not in `seen`, locked for this transaction, with their facts."""
+@dataclass(frozen=True)
+class BatchTotals:
+    """The reviewer's totals and the controller's policy, read with a candidate (see `_sql`)."""
+
+    seconds_today: float
+    customer_30d: int
+    policy: ControllerPolicy | None  # None: no stored policy (the defaults apply)
+
+
+def batch(user, seen=(), *, limit: int, now) -> list[Task]:
+    """Up to `limit` best candidates not in `seen`, locked for this transaction, with their facts,
+    the reviewer's totals at `now` and their controller's policy (`BatchTotals`)."""
     if not user.locales:
         return []
-    sql, params = _statement(user, list(seen), limit=limit, lock=True, facts=True)
+    sql, params = _statement(user, list(seen), limit=limit, lock=True, facts=True, now=now)
     tasks = list(Task.objects.raw(sql, params))
+    names = [f.attname for f in _POLICY_FIELDS]
     for task in tasks:  # snippets they had (so tasks they skipped) and declined recordings were left out by the SQL
         task.candidate_facts = CandidateFacts(had_recording=bool(task.had_recording), warned=bool(task.warned),
                                               escalated=bool(task.escalated), cleared=bool(task.cleared))
+        row = [getattr(task, _policy_alias(f)) for f in _POLICY_FIELDS]
+        policy = None
+        if row[0] is not None:
+            policy = ControllerPolicy.from_db(connection.alias, names, [_from_db(f, v) for f, v in zip(_POLICY_FIELDS, row)])
+        task.batch_totals = BatchTotals(float(task.seconds_today or 0.0), int(task.customer_30d or 0), policy)
     return tasks
 
 

@@ -128,14 +128,25 @@ def facts_for_batch(user, tasks, now: datetime) -> dict:
     if any(getattr(t, "candidate_facts", None) is None for t in tasks):
         return {t.pk: _facts_for_one(user, t, now)[t.pk] for t in tasks}
     known = {t.pk: t.candidate_facts for t in tasks}
-    history = history_for(user, now, tasks, known)
+    read = [getattr(t, "batch_totals", None) for t in tasks]
+    if all(read):  # the queue's candidates carry their totals and policy (candidates.batch)
+        history = History(
+            seconds_today=read[0].seconds_today,
+            recordings=frozenset(t.recording_id for t in tasks if known[t.pk].had_recording),
+            customer_30d=MappingProxyType({t.customer_key_id: r.customer_30d for t, r in zip(tasks, read)
+                                           if r.customer_30d and t.customer_key_id is not None}),
+        )
+    else:
+        history = history_for(user, now, tasks, known)
     if any(f.warned or f.escalated for f in known.values()):
         history = replace(history, distressing_today=distress_today(user, now))
     by_controller: dict = {}
     facts = {}
     for task in tasks:
         if task.controller_id not in by_controller:
-            policy = controller_policy(task.controller_id)
+            totals = getattr(task, "batch_totals", None)
+            policy = ((totals.policy or ControllerPolicy(controller_id=task.controller_id)) if totals is not None
+                      else controller_policy(task.controller_id))
             by_controller[task.controller_id] = (residency_of(policy), limits_of(policy))
         facts[task.pk] = _policy_facts(*by_controller[task.controller_id], history, known[task.pk])
     return facts

@@ -194,7 +194,7 @@ def next_task(user, now, *, address: str = "", holds_none: bool = False) -> Task
         seen: set = set()
         waited_until = None
         while len(seen) < MAX_SCAN:
-            batch = candidates.batch(user, seen, limit=BATCH)
+            batch = candidates.batch(user, seen, limit=BATCH, now=now)
             if not batch:
                 # SKIP LOCKED hides rows other reviewers' "next" holds for a moment; wait for
                 # those transactions rather than tell this reviewer there is nothing left.
