@@ -8,12 +8,15 @@ the queue without a trip back to the room.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.models import BooleanField
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
@@ -29,29 +32,12 @@ from quietroom.decisions import Reason
 from quietroom.escalation import care
 from quietroom.escalation.models import SnippetCare
 
-from . import labels as label_choices
-from . import candidates, corrections, exposure, progress, queue, streaming
+from . import candidates, corrections, exposure, fragments, progress, queue, streaming
 from .labels import labels_from_form
-from .models import Draft, Guidelines, Skip, Submission, Task
+from .models import Draft, Guidelines, Submission, Task
 from .submissions import SubmissionRefused, load_draft, save_draft, skip, submit
 
-SHORTCUTS = (
-    ("Ctrl+Space", "play / pause"),
-    ("Alt+←", "back 2 s"),
-    ("← / → on the waveform", "1 s back / forward (Home / End: start / end)"),
-    ("Alt+↓ / Alt+↑", "slower / faster (0.5×–2×)"),
-    ("Alt+M", "mark personal data: start, then end (or drag on the waveform)"),
-    ("Alt+I / Alt+A", "intended for the device / accidental activation"),
-    ("Alt+L", "other language"),
-    ("Alt+Q", "audio quality (cycles)"),
-    ("Alt+X", "sensitive content"),
-    ("Alt+S", "skip (choose a reason, then Ctrl+Enter)"),
-    ("Ctrl+Enter", "submit"),
-)
-
-SPEEDS = ("0.5", "0.75", "1", "1.25", "1.5", "1.75", "2")  # room.js steps by 0.25 between these
-LABEL_CHOICES = {"activation": label_choices.ACTIVATION, "domain": label_choices.DOMAINS,
-                 "quality": label_choices.QUALITY, "sensitive": label_choices.SENSITIVE}
+LABEL_CHOICES = fragments.LABEL_CHOICES
 
 
 def _go_next(request, *, handed_in: bool = False):
@@ -80,10 +66,31 @@ def _correction_offer(request, now) -> dict:
     return {"correctable": last, "correctable_until": corrections.closes_at(last) if last else None}
 
 
+GUIDELINES_SECONDS = 30.0  # how long a process trusts "this organisation has guidelines"
+_guidelines: dict = {}  # organisation ids -> (valid until, exists); emptied when guidelines change
+
+
 def _guidelines_exist(user) -> bool:
+    """Whether the task and room pages link to guidelines (the vendor's or its controller's).
+
+    Every page asks, and the answer changes when an operator writes guidelines: kept per process
+    for GUIDELINES_SECONDS, and dropped at once in the process that saved or deleted some
+    (`forget_guidelines`); another process shows the link at most that much later. Only the
+    link depends on it: the guidelines page reads them itself."""
     org = user.organisation
-    ids = [i for i in (getattr(org, "pk", None), getattr(org, "controller_id", None)) if i]
-    return Guidelines.objects.filter(organisation_id__in=ids).exists()
+    ids = tuple(i for i in (getattr(org, "pk", None), getattr(org, "controller_id", None)) if i)
+    now = time.monotonic()
+    known = _guidelines.get(ids)
+    if known is not None and known[0] > now:
+        return known[1]
+    exists = Guidelines.objects.filter(organisation_id__in=ids).exists()
+    _guidelines[ids] = (now + GUIDELINES_SECONDS, exists)
+    return exists
+
+
+@receiver([post_save, post_delete], sender=Guidelines, dispatch_uid="review.forget_guidelines")
+def forget_guidelines(**kwargs) -> None:
+    _guidelines.clear()
 
 
 @login_required
@@ -205,10 +212,11 @@ def task_view(request, task_id):
         "pii_spans_json": json.dumps(labels.get("pii_spans") or []),
         "redactions_json": json.dumps(task.snippet.redactions or []),
         "error": error,
-        "shortcuts": SHORTCUTS,
-        "speeds": SPEEDS,
+        "fixed": fragments.fixed(),
+        # Nothing chosen and no note: the label fields are the same on every such page.
+        "fixed_labels": fragments.blank_labels() if not labels and not (
+            request.method == "POST" and request.POST.get("sensitive_note", "")) else "",
         "choices": LABEL_CHOICES,
-        "skip_reasons": Skip.Reason.choices,
         "guidelines_url": _guidelines_exist(request.user),
         "care_warning": care_warning,
         "sensitive_note": request.POST.get("sensitive_note", "") if request.method == "POST" else "",
