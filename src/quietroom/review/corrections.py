@@ -84,7 +84,7 @@ _latest_with_rule = Compiled(
     lambda user_id: (Submission.objects.filter(reviewer_id=user_id).order_by("-submitted_at")
                      .annotate(held_back=outbound.held_back_annotation("task__snippet__"))
                      .values_list(*_SUBMISSION_FIELDS, *(f"task__{f}" for f in _TASK_FIELDS), "held_back")[:1]),
-    stand_in=-719_307_113, prepare=lambda value, connection: value)
+    stand_ins=[-719_307_113], prepare=[lambda value, connection: value])
 
 
 def offer(user, now: datetime, address: str | None) -> Submission | None:

@@ -28,6 +28,7 @@ from quietroom import gate
 from quietroom.accounts.addresses import client_address
 from quietroom.audit import actions
 from quietroom.audit.log import Actor, record
+from quietroom.compiled import Compiled
 from quietroom.decisions import Reason
 from quietroom.escalation import care
 from quietroom.escalation.models import SnippetCare
@@ -116,9 +117,7 @@ def _held_task(request, task_id, submitted_key: str = "") -> Task | None:
     exists (`has_draft`), whether the snippet's care score is stored already (`care_scored`)
     and whether it carries a content warning (`care_warned`), so the common page (no draft,
     scored, no warning) reads none of them again."""
-    task = next(iter(Task.objects.filter(pk=task_id, lease_owner=request.user, status=Task.Status.LEASED)
-                     .select_related("snippet__recording__customer_key")
-                     .annotate(**_page_flags(request.user))[:1]), None)
+    task = _held.first(task_id, request.user.pk)
     if task is None and submitted_key and Submission.objects.filter(
             idempotency_key=submitted_key, reviewer=request.user).exists():
         return None
@@ -131,15 +130,36 @@ def _held_task(request, task_id, submitted_key: str = "") -> Task | None:
     return task
 
 
-def _page_flags(user) -> dict:
+def _page_flags(user_id) -> dict:
     task = connection.ops.quote_name(Task._meta.db_table)
     return {
         "has_draft": RawSQL(f"EXISTS (SELECT 1 FROM {connection.ops.quote_name(Draft._meta.db_table)} d "
-                            f"WHERE d.task_id = {task}.id AND d.reviewer_id = %s)", (user.pk,), BooleanField()),
+                            f"WHERE d.task_id = {task}.id AND d.reviewer_id = %s)", (user_id,), BooleanField()),
         "care_scored": RawSQL(f"EXISTS (SELECT 1 FROM {connection.ops.quote_name(SnippetCare._meta.db_table)} c "
                               f"WHERE c.snippet_id = {task}.snippet_id)", (), BooleanField()),
         "care_warned": RawSQL(candidates.warned_sql(f"{task}.snippet_id", f"{task}.recording_id"), (), BooleanField()),
     }
+
+
+# The two task loads of every round trip, compiled once per process (quietroom/compiled.py):
+# stand-ins no real task id or user id equals.
+_TASK_STAND_IN, _USER_STAND_IN = uuid.UUID("5ca1ab1e-0000-4000-8000-00000000c0de"), -719_307_114
+
+
+def _task_pk(value, connection):
+    return Task._meta.pk.get_db_prep_value(value, connection)
+
+
+def _user_pk(value, connection):
+    return value
+
+
+_held = Compiled(lambda task_id, user_id: (
+    Task.objects.filter(pk=task_id, lease_owner_id=user_id, status=Task.Status.LEASED)
+    .select_related("snippet__recording__customer_key").annotate(**_page_flags(user_id))[:1]),
+    stand_ins=[_TASK_STAND_IN, _USER_STAND_IN], prepare=[_task_pk, _user_pk])
+_streamed = Compiled(lambda task_id: Task.objects.filter(pk=task_id).select_related("snippet__recording__customer_key")[:1],
+                     stand_ins=[_TASK_STAND_IN], prepare=[_task_pk])
 
 
 class AlreadySubmitted(Exception):
@@ -319,7 +339,7 @@ def stream(request, token: str):
     claim = streaming.read_token(token, request.user.id, request.session.session_key)
     if claim is None:
         return HttpResponseForbidden("This audio link is not valid for you (expired or from another session).")
-    task = Task.objects.filter(pk=claim.task_id).select_related("snippet__recording__customer_key").first()
+    task = _streamed.first(claim.task_id)
     if task is None:
         raise Http404("No such snippet.")
     if claim.lease != streaming.lease_tag(task):
