@@ -342,6 +342,8 @@ def main(argv=None) -> int:
     parser.add_argument("--no-label-studio", action="store_true", help="QuietRoom only (no ratios)")
     parser.add_argument("--gunicorn-args", default="", help="extra gunicorn options for both systems (to compare)")
     parser.add_argument("--profile", type=int, default=0, help="also profile N in-process round trips of QuietRoom")
+    parser.add_argument("--profile-only", action="store_true",
+                        help="only the in-process profile (per-step CPU ms and statements): no servers, no Label Studio")
     args = parser.parse_args(argv)
     os.environ["PYTHONPATH"] = os.pathsep.join([str(HERE.parent / "src"), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     from quietroom.ops import serving
@@ -365,6 +367,11 @@ def _run(args, extra: list[str], log_dir: str) -> int:
         t0 = time.time()
         quietroom = QuietRoom(set_up_quietroom(args.queued, args.clients), extra)
         print(f"QuietRoom: {args.queued} queued loaded in {time.time() - t0:.0f} s; load {loadavg():.2f}", flush=True)
+        if args.profile_only:
+            import _profile_room
+
+            _profile_room.report(quietroom.reviewers[0], args.profile or 200, prepare=quietroom.prepare)
+            return 0
         with contextlib.ExitStack() as stack:
             systems = [quietroom]
             if not args.no_label_studio:

@@ -138,6 +138,16 @@ def _cheap_password_hashing():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _no_guidelines_remembered():
+    """Each test starts without the room's per-process memory of which organisations have
+    guidelines (review/views.py): a rolled-back test's organisation id can come back."""
+    from quietroom.review import views
+
+    views._guidelines.clear()
+    yield
+
+
 class _DeidOncePerSession:
     """`quietroom.deid.pipeline` with `deidentify` run once per distinct recording and settings.
 

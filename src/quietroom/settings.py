@@ -68,7 +68,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "quietroom.accounts.middleware.AuthenticationMiddleware",  # Django's, user read with the session
     "quietroom.accounts.sessions.SessionPolicyMiddleware",
     "quietroom.accounts.middleware.SiteNetworkMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -129,7 +129,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Sessions: short idle timeout (renewed by activity), cookies never readable by scripts.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Django's database sessions, read in one statement with the signed-in user (accounts/session_store.py).
+SESSION_ENGINE = "quietroom.accounts.session_store"
 SESSION_COOKIE_AGE = 15 * 60
 # Renewed by activity, but written at most once a minute (accounts.sessions): a database
 # write on every request would be the review room's single biggest cost.

@@ -143,3 +143,26 @@ def test_login_gives_a_new_session_id(make_reviewer):
     before = client.session.session_key
     client.post("/accounts/login/verify/", {"code": totp_code(user)})
     assert client.session.session_key != before
+
+
+def test_the_session_and_its_user_are_read_in_one_statement_and_still_checked(make_reviewer):
+    """accounts/session_store.py: the session row comes with the user whose current session it is
+    (one statement instead of two); Django's checks still run on that user, so a password changed
+    elsewhere (the session's auth hash) or a disabled account ends the session at the next request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = make_reviewer("joined")
+    browser = signed_in(user)
+    assert browser.get("/accounts/notices/").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert browser.get("/accounts/notices/").status_code == 200
+    sessions = [q["sql"] for q in queries.captured_queries if "django_session" in q["sql"]]
+    users = [q["sql"] for q in queries.captured_queries if 'FROM "accounts_user"' in q["sql"]]
+    assert len(sessions) == 1 and "accounts_user" in sessions[0] and not users
+    # The password is changed elsewhere: the hash kept in this session no longer matches.
+    stored = User.objects.get(pk=user.pk)
+    stored.set_password("another long passphrase 42")
+    stored.save(update_fields=["password"])
+    response = browser.get("/room/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]

@@ -1,10 +1,11 @@
 """What every page shows a signed-in person: why they cannot get work, unread notices, links."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from quietroom.escalation.access import is_escalation_staff
@@ -53,8 +54,14 @@ MENU: tuple[Link, ...] = (
 
 def menu_for(user) -> list[dict]:
     perms = permissions.permissions_of(user)
-    return [{"label": link.label, "url": reverse(link.url_name), "id": link.element_id}
-            for link in MENU if link.allowed(user, perms)]
+    return list(_menu(tuple(i for i, link in enumerate(MENU) if link.allowed(user, perms)), get_script_prefix()))
+
+
+@functools.lru_cache(maxsize=64)
+def _menu(shown: tuple[int, ...], prefix: str) -> tuple[dict, ...]:
+    """The links of one set of allowed menu entries, their URLs reversed once per process (who
+    sees which links is decided per request above; only the URLs are remembered)."""
+    return tuple({"label": MENU[i].label, "url": reverse(MENU[i].url_name), "id": MENU[i].element_id} for i in shown)
 
 
 def access(request):

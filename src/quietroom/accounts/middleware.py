@@ -1,12 +1,16 @@
 """Security middleware: headers Django does not set itself, and the site rule on every request."""
 from __future__ import annotations
 
+from django.contrib import auth
+from django.contrib.auth import middleware as auth_middleware
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 
 from quietroom.audit.log import Actor, record
 
 from .access import OFF_SITE, SITE_BOUND_ROLES, audit_reason, site_refusal
 from .addresses import client_address
+from .session_store import current_store
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -72,3 +76,24 @@ class SiteNetworkMiddleware:
             "reason": "You can only use QuietRoom from your assigned site's network." if refusal == OFF_SITE else refusal,
             "hint": "Your session is kept: it works again from your site's network, and you can sign out.",
         }, status=403)
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's, with the user looked up while the request's session store is known, so
+    `AccountBackend.get_user` can take the user read with the session row
+    (accounts/session_store.py: one statement for both). Django's `get_user` does the rest as
+    always: the backend, `user_can_authenticate` and the session's auth hash."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _get_user(request))
+
+
+def _get_user(request):
+    if not hasattr(request, "_cached_user"):
+        token = current_store.set(request.session)
+        try:
+            request._cached_user = auth.get_user(request)
+        finally:
+            current_store.reset(token)
+    return request._cached_user

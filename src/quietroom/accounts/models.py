@@ -112,7 +112,8 @@ class User(AbstractUser):
     offboarded_at = models.DateTimeField(null=True, blank=True)
 
     # One active session per account: the key of the session that signed in last.
-    current_session_key = models.CharField(max_length=40, blank=True)
+    # Indexed: every request reads its session and this user in one join on it (session_store.py).
+    current_session_key = models.CharField(max_length=40, blank=True, db_index=True)
 
     @property
     def has_second_factor(self) -> bool:

@@ -45,4 +45,8 @@ def vendor_managers_of(user: User):
 
 
 def unread_count(user: User) -> int:
+    """Unread notices (the menu's badge): counted with the session when the user was read with
+    it (accounts/session_store.py), else here."""
+    if getattr(user, "unread_notices", None) is not None:
+        return user.unread_notices
     return Notice.objects.filter(user=user, read_at__isnull=True).count()

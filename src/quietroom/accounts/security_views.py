@@ -143,6 +143,7 @@ def webauthn_login_verify(request):
 def notices_view(request):
     notices = list(Notice.objects.filter(user=request.user)[:50])
     Notice.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    request.user.unread_notices = 0  # the badge counted with the session is out of date now
     return render(request, "accounts/notices.html", {"notices": notices})
 
 

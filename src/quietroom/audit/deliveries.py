@@ -10,6 +10,9 @@ audit keys): the database alone can neither read nor forge a mark.
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
+from collections import OrderedDict
 
 from django.conf import settings
 from django.db.models import Max
@@ -64,11 +67,33 @@ def of_view(view: str, object_id: str) -> Delivery | None:
     return Delivery.objects.filter(view=view[:64], object_id=str(object_id)).order_by("id").first()
 
 
+# The marked bytes of the last few deliveries: a page view's further requests (the player's
+# range requests, the waveform) are the same delivery of the same audio, so they get the bytes
+# marked for its first request instead of embedding the mark again. Only consulted with audio
+# the gate has just decrypted for an allowed read (the key includes its digest), kept briefly.
+_MARKED_SECONDS = 60.0
+_MARKED_MAX = 16
+_marked: OrderedDict = OrderedDict()
+_marked_lock = threading.Lock()
+
+
 def mark_wav(audio: bytes, delivery: Delivery) -> bytes:
     """The snippet's WAV with the delivery's serial in it (the same bytes for the same delivery)."""
+    key = (delivery.key_id, delivery.serial, hashlib.sha256(audio).digest())
+    now = time.monotonic()
+    with _marked_lock:
+        hit = _marked.get(key)
+        if hit is not None and hit[0] > now:
+            _marked.move_to_end(key)
+            return hit[1]
     samples, rate = audio_io.decode_audio(audio, limits=None)  # our own sealed snippet: trusted
     marked = watermark.embed(audio_io.to_pipeline_format(samples, rate), _key_by_id(delivery.key_id), delivery.serial)
-    return audio_io.encode_wav(marked)
+    wav = audio_io.encode_wav(marked)
+    with _marked_lock:
+        _marked[key] = (now + _MARKED_SECONDS, wav)
+        while len(_marked) > _MARKED_MAX or (_marked and next(iter(_marked.values()))[0] <= now):
+            _marked.popitem(last=False)
+    return wav
 
 
 def find(finding: watermark.Finding) -> Delivery | None:

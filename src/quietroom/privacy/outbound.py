@@ -43,11 +43,13 @@ _REFUSALS = {
 _REASON_OF = {reason.code: name for name, reason in _REFUSALS.items()}
 
 
-def _why_held_back() -> Case:
-    """Per Snippet row: why it may not leave, or "" when it may. First match wins."""
-    snippet = OuterRef("pk")
+def _why_held_back(path: str = "") -> Case:
+    """Per Snippet row (or per row reaching its snippet through `path`, e.g. "task__snippet__"):
+    why it may not leave, or "" when it may. First match wins."""
+    snippet = OuterRef(f"{path}pk" if not path else f"{path}id")
     return Case(
-        When(Q(shredded_at__isnull=False) | Q(recording__customer_key__destroyed_at__isnull=False),
+        When(Q(**{f"{path}shredded_at__isnull": False})
+             | Q(**{f"{path}recording__customer_key__destroyed_at__isnull": False}),
              then=Value(ERASED)),
         When(Exists(LegalHold.objects.filter(snippet_id=snippet, released_at__isnull=True)), then=Value(LEGAL_HOLD)),
         When(Exists(Flag.objects.filter(snippet_id=snippet)) | Exists(EscalationCase.objects.filter(snippet_id=snippet)),
@@ -57,6 +59,18 @@ def _why_held_back() -> Case:
              then=Value(WITHDRAWN)),
         default=Value(""), output_field=CharField(),
     )
+
+
+def held_back_annotation(path: str) -> Case:
+    """`reason_held_back` as an expression over rows reaching their snippet through `path`
+    (e.g. "task__snippet__" on submissions), for a caller that reads the rule with its rows in
+    one statement."""
+    return _why_held_back(path)
+
+
+def refusals_for(reason: str) -> list[Reason]:
+    """The refusal of `held_back_reasons` for a reason already read (`held_back_annotation`)."""
+    return [_REFUSALS[reason]] if reason else []
 
 
 def _judged(snippets: QuerySet) -> QuerySet:

@@ -15,8 +15,9 @@ needs about that candidate, so they cost no further round trips:
 What a reviewer has had is read from `Exposure` (written with every lease, kept after skips,
 expired leases and releases), never from the task's `lease_owner`, which those clear.
 
-`facts_for_task` reads the same facts for one task in one statement (a task the reviewer holds
-or might hold: the streaming gate, the hypothesis view, gold slots, the admin's explanation).
+`facts_for_task` reads the same facts for one task, with the reviewer's totals and the
+controller's policy, in one statement (a task the reviewer holds or might hold: the streaming
+gate, the hypothesis view, gold slots, the admin's explanation).
 
 What the SQL leaves out (the reviewer cannot be offered these whatever the policy): other
 statuses and locales, snippets they already had (which covers every task they skipped: a skip
@@ -31,6 +32,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import connection
 
@@ -77,6 +79,12 @@ def _warned(snippet: str, recording: str) -> str:
                    WHERE sn.recording_id = {recording}{fence}))"""
 
 
+def warned_sql(snippet: str, recording: str) -> str:
+    """The `warned` fact as an SQL expression over the given snippet and recording columns (the
+    task page reads it with the held task; `escalation.care.warning_for` says what it is)."""
+    return _warned(snippet, recording)
+
+
 def _sql(locales: int, seen: int, *, lock: bool, facts: bool) -> str:
     task, had, fence = _table(Task), _table(Exposure), _fence()
     in_locales = ", ".join(["%s"] * locales)
@@ -95,8 +103,18 @@ def _sql(locales: int, seen: int, *, lock: bool, facts: bool) -> str:
         return picked
     # The facts are read for the few rows picked, outside the LIMIT: inside it the planner may
     # prefer to hash a whole table (every care score) over a handful of index lookups.
+    # With them, the reviewer's totals as `policy._totals` counts them (audio seconds heard today,
+    # the same for every row; snippets of the row's customer given in 30 days) and the row's
+    # controller policy (LEFT JOIN: no row, the defaults), so deciding the batch costs no more
+    # statements.
+    policy_columns = ", ".join(f"p.{connection.ops.quote_name(f.column)} AS {_policy_alias(f)}" for f in _POLICY_FIELDS)
     return f"""
     SELECT t.*,
+        (SELECT SUM(h.duration_seconds) FROM {had} h WHERE h.reviewer_id = %(user)s AND h.given_at >= %(today)s
+         AND h.heard_at IS NOT NULL) AS seconds_today,
+        (SELECT COUNT(*) FROM {had} h WHERE h.reviewer_id = %(user)s AND h.customer_key_id = t.customer_key_id
+         AND h.given_at >= %(month)s) AS customer_30d,
+        {policy_columns},
         ck.pseudonym AS customer_pseudonym,
         EXISTS (SELECT 1 FROM {had} h WHERE h.reviewer_id = %(user)s AND h.recording_id = t.recording_id{fence})
             AS had_recording,
@@ -105,7 +123,12 @@ def _sql(locales: int, seen: int, *, lock: bool, facts: bool) -> str:
         EXISTS (SELECT 1 FROM {_table(ReviewerClearance)} rc WHERE rc.reviewer_id = %(user)s
                 AND rc.sensitive_content) AS cleared
     FROM ({picked}) t LEFT JOIN {_table(CustomerKey)} ck ON ck.id = t.customer_key_id
+    LEFT JOIN {_table(ControllerPolicy)} p ON p.controller_id = t.controller_id
     ORDER BY {ORDER}"""
+
+
+def _policy_alias(field) -> str:
+    return f"policy__{field.column}"
 
 
 def _positional(sql: str) -> tuple[str, list]:
@@ -136,24 +159,44 @@ def _compiled(key: tuple) -> tuple[str, list]:
     return _CACHE[key]
 
 
-def _statement(user, seen: list, *, limit: int, lock: bool, facts: bool) -> tuple[str, list]:
+def _statement(user, seen: list, *, limit: int, lock: bool, facts: bool, now=None) -> tuple[str, list]:
     locales = list(user.locales or [])
     sql, order = _compiled((connection.vendor, len(locales), len(seen), lock, facts))
     pk = Task._meta.pk
     listed = locales + [pk.get_db_prep_value(s, connection) for s in seen]
     named = {"user": user.pk, "queued": Task.Status.QUEUED, "limit": limit}
+    if facts:
+        to_db = Exposure._meta.get_field("given_at").get_db_prep_value
+        named["today"] = to_db(now.replace(hour=0, minute=0, second=0, microsecond=0), connection)
+        named["month"] = to_db(now - timedelta(days=30), connection)
     return sql, [listed[o] if isinstance(o, int) else named[o] for o in order]
 
 
-def batch(user, seen=(), *, limit: int) -> list[Task]:
-    """Up to `limit` best candidates not in `seen`, locked for this transaction, with their facts."""
+@dataclass(frozen=True)
+class BatchTotals:
+    """The reviewer's totals and the controller's policy, read with a candidate (see `_sql`)."""
+
+    seconds_today: float
+    customer_30d: int
+    policy: ControllerPolicy | None  # None: no stored policy (the defaults apply)
+
+
+def batch(user, seen=(), *, limit: int, now) -> list[Task]:
+    """Up to `limit` best candidates not in `seen`, locked for this transaction, with their facts,
+    the reviewer's totals at `now` and their controller's policy (`BatchTotals`)."""
     if not user.locales:
         return []
-    sql, params = _statement(user, list(seen), limit=limit, lock=True, facts=True)
+    sql, params = _statement(user, list(seen), limit=limit, lock=True, facts=True, now=now)
     tasks = list(Task.objects.raw(sql, params))
+    names = [f.attname for f in _POLICY_FIELDS]
     for task in tasks:  # snippets they had (so tasks they skipped) and declined recordings were left out by the SQL
         task.candidate_facts = CandidateFacts(had_recording=bool(task.had_recording), warned=bool(task.warned),
                                               escalated=bool(task.escalated), cleared=bool(task.cleared))
+        row = [getattr(task, _policy_alias(f)) for f in _POLICY_FIELDS]
+        policy = None
+        if row[0] is not None:
+            policy = ControllerPolicy.from_db(connection.alias, names, [_from_db(f, v) for f, v in zip(_POLICY_FIELDS, row)])
+        task.batch_totals = BatchTotals(float(task.seconds_today or 0.0), int(task.customer_30d or 0), policy)
     return tasks
 
 
@@ -165,8 +208,15 @@ def holds(user, task) -> bool:
 
 @functools.cache
 def _one_task_sql(vendor: str, held: bool) -> tuple[str, list]:  # per database vendor (quoting), held or not
+    """The per-task facts, the reviewer's totals and the controller's policy row, in one statement.
+
+    The totals are those of `policy._totals` for one customer: audio seconds heard today, and
+    snippets of this task's customer given in 30 days (the held lease, when `held`, left out of
+    both). The policy row is LEFT JOINed: no row means the defaults."""
     had = _table(Exposure)
     mine = f"SELECT 1 FROM {had} h WHERE h.reviewer_id = %(user)s" + (" AND h.task_id <> %(task)s" if held else "")
+    mine_rows = f"FROM {had} h WHERE h.reviewer_id = %(user)s" + (" AND h.task_id <> %(task)s" if held else "")
+    policy_columns = ", ".join(f"p.{connection.ops.quote_name(f.column)}" for f in _POLICY_FIELDS)
     return _positional(f"""
     SELECT EXISTS ({mine} AND h.recording_id = %(recording)s),
            EXISTS ({mine} AND h.snippet_id = %(snippet)s),
@@ -175,24 +225,62 @@ def _one_task_sql(vendor: str, held: bool) -> tuple[str, list]:  # per database 
            {_warned("%(snippet)s", "%(recording)s")},
            EXISTS (SELECT 1 FROM {_table(Flag)} e WHERE e.snippet_id = %(snippet)s),
            EXISTS (SELECT 1 FROM {_table(ReviewerClearance)} rc WHERE rc.reviewer_id = %(user)s
-                   AND rc.sensitive_content)""")
+                   AND rc.sensitive_content),
+           (SELECT SUM(h.duration_seconds) {mine_rows} AND h.given_at >= %(today)s AND h.heard_at IS NOT NULL),
+           (SELECT COUNT(*) {mine_rows} AND h.customer_key_id = %(customer)s AND h.given_at >= %(month)s),
+           {policy_columns}
+    FROM (SELECT 1 AS one) o LEFT JOIN {_table(ControllerPolicy)} p ON p.controller_id = %(controller)s""")
 
 
-def facts_for_task(user, task) -> CandidateFacts:
+_POLICY_FIELDS = ControllerPolicy._meta.concrete_fields
+
+
+@dataclass(frozen=True)
+class OneTask:
+    """What the policy needs about one task besides the pure rules: its facts, the reviewer's
+    totals (`seconds_today`, `customer_30d` for the task's customer) and the controller's policy."""
+
+    facts: CandidateFacts
+    seconds_today: float
+    customer_30d: int
+    policy: ControllerPolicy | None  # None: no stored policy (the defaults apply)
+
+
+def _from_db(field, value):
+    """A column read by hand, converted as the ORM would (JSON decoded, SQLite's 0/1 to bool)."""
+    col = field.get_col(field.model._meta.db_table)
+    for convert in connection.ops.get_db_converters(col) + field.get_db_converters(connection):
+        value = convert(value, col, connection)
+    return value
+
+
+def facts_for_task(user, task, *, today, month) -> OneTask:
     """The per-task facts for one task (the lease they hold on it, if any, not counted as "had"),
-    in one statement."""
+    with the totals since `today` / `month` and the controller's policy: one statement."""
     sql, order = _one_task_sql(connection.vendor, holds(user, task))
+    to_db = Exposure._meta.get_field("given_at").get_db_prep_value
     named = {
         "user": user.pk,
         "task": Task._meta.pk.get_db_prep_value(task.pk, connection),
         "snippet": Task._meta.get_field("snippet").target_field.get_db_prep_value(task.snippet_id, connection),
         "recording": Task._meta.get_field("recording").target_field.get_db_prep_value(task.recording_id, connection),
+        "customer": task.customer_key_id,
+        "controller": task.controller_id,
+        "today": to_db(today, connection),
+        "month": to_db(month, connection),
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, [named[o] for o in order])
-        had_recording, had_snippet, declined, skipped, warned, escalated, cleared = (bool(v) for v in cursor.fetchone())
-    return CandidateFacts(had_recording=had_recording, had_snippet=had_snippet, declined_recording=declined,
-                          skipped=skipped, warned=warned, escalated=escalated, cleared=cleared)
+        row = cursor.fetchone()
+    had_recording, had_snippet, declined, skipped, warned, escalated, cleared = (bool(v) for v in row[:7])
+    seconds, customer_30d, policy_row = row[7], row[8], row[9:]
+    policy = None
+    if policy_row[0] is not None:  # the primary key: a stored policy
+        policy = ControllerPolicy.from_db(connection.alias, [f.attname for f in _POLICY_FIELDS],
+                                          [_from_db(f, v) for f, v in zip(_POLICY_FIELDS, policy_row)])
+    return OneTask(CandidateFacts(had_recording=had_recording, had_snippet=had_snippet, declined_recording=declined,
+                                  skipped=skipped, warned=warned, escalated=escalated, cleared=cleared),
+                   float(seconds or 0.0), int(customer_30d or 0), policy)
 
 
 def any_left(user, seen=()) -> bool:

@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import transaction
 
 from quietroom import content, gate
+from quietroom.compiled import Compiled
 from quietroom.accounts.access import working_site
 from quietroom.audit.log import Actor, lock_for_append, record
 from quietroom.decisions import Decision, Reason, Refusal
@@ -38,7 +39,7 @@ from quietroom.recordings.models import Snippet
 
 from . import quality
 from .eligibility import correction_reasons
-from .models import Submission
+from .models import Submission, Task
 from .submissions import SubmissionRefused, act_on_labels, checked_work, customer_key_of, locked_task, shreds
 
 EDIT = "transcript.edit"
@@ -76,18 +77,38 @@ def correction_policy(read) -> Decision:
     return Decision.of(refusals(read.user, read.subject, read.now, read.address))
 
 
+_SUBMISSION_FIELDS = [f.attname for f in Submission._meta.concrete_fields]
+# What the rule reads of the task (eligibility.standing), in the model's field order (from_db's).
+_TASK_FIELDS = [f.attname for f in Task._meta.concrete_fields if f.attname in ("snippet_id", "locale", "status")]
+_latest_with_rule = Compiled(
+    lambda user_id: (Submission.objects.filter(reviewer_id=user_id).order_by("-submitted_at")
+                     .annotate(held_back=outbound.held_back_annotation("task__snippet__"))
+                     .values_list(*_SUBMISSION_FIELDS, *(f"task__{f}" for f in _TASK_FIELDS), "held_back")[:1]),
+    stand_ins=[-719_307_113], prepare=[lambda value, connection: value])
+
+
 def offer(user, now: datetime, address: str | None) -> Submission | None:
     """The submission the room offers to correct ("Correct your last submission"), if any.
 
-    Only while it could be opened: one indexed query when the window has passed, the full
-    rule otherwise.
+    Only while it could be opened: the reviewer's latest submission read in one statement
+    with whether its snippet has since left review (`privacy.outbound`'s rule, compiled once per
+    process: every room and task page asks this); the rest of the rule needs no database.
+    Reopening it asks the full rule again through the gate.
     """
     length = window()
     if length <= timedelta(0):
         return None
-    last = (Submission.objects.filter(reviewer=user).order_by("-submitted_at")
-            .select_related("task__snippet__recording__customer_key").first())
-    if last is None or now >= last.submitted_at + length or refusals(user, last, now, address):
+    rows = _latest_with_rule.rows(user.pk)
+    if not rows:
+        return None
+    row, n = rows[0], len(_SUBMISSION_FIELDS)
+    last = Submission.from_db(None, _SUBMISSION_FIELDS, row[:n])
+    last._state.fields_cache["task"] = Task.from_db(None, ["id", *_TASK_FIELDS], [last.task_id, *row[n:n + 3]])
+    if now >= last.submitted_at + length:
+        return None
+    # It is the latest by construction: the rule's "only your most recent submission" holds.
+    reasons = correction_reasons(user, working_site(user, address), last, now, window=length, latest=True)
+    if reasons or outbound.refusals_for(row[-1]):
         return None
     return last
 

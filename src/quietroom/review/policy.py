@@ -119,32 +119,66 @@ def seconds_heard_today(user, now: datetime) -> float:
 
 def facts_for_batch(user, tasks, now: datetime) -> dict:
     """PolicyFacts per task: candidates read by the queue carry their own per-task facts
-    (`candidates.batch`); any other task has them read in one statement. Then the totals,
-    the distressing count when it matters, and one policy per controller."""
+    (`candidates.batch`); then the totals, the distressing count when it matters, and one
+    policy per controller. A lone task without them (a held task: the gate's question on every
+    page and stream; a gold slot) has its facts, totals and policy read in one statement."""
     from dataclasses import replace
 
-    known = {t.pk: getattr(t, "candidate_facts", None) or candidates.facts_for_task(user, t) for t in tasks}
-    # The lease being decided is not history: a task the reviewer holds leaves its own exposure
-    # out. Only a lone task can be held (queue candidates are queued); a task they held before
-    # (skipped, expired, released) keeps counting.
-    lone = next(iter(tasks)) if len(tasks) == 1 else None
-    exclude = lone.pk if lone is not None and candidates.holds(user, lone) else None
-    history = history_for(user, now, tasks, known, exclude)
+    tasks = list(tasks)
+    if any(getattr(t, "candidate_facts", None) is None for t in tasks):
+        return {t.pk: _facts_for_one(user, t, now)[t.pk] for t in tasks}
+    known = {t.pk: t.candidate_facts for t in tasks}
+    read = [getattr(t, "batch_totals", None) for t in tasks]
+    if all(read):  # the queue's candidates carry their totals and policy (candidates.batch)
+        history = History(
+            seconds_today=read[0].seconds_today,
+            recordings=frozenset(t.recording_id for t in tasks if known[t.pk].had_recording),
+            customer_30d=MappingProxyType({t.customer_key_id: r.customer_30d for t, r in zip(tasks, read)
+                                           if r.customer_30d and t.customer_key_id is not None}),
+        )
+    else:
+        history = history_for(user, now, tasks, known)
     if any(f.warned or f.escalated for f in known.values()):
-        history = replace(history, distressing_today=distress_today(user, now, exclude))
+        history = replace(history, distressing_today=distress_today(user, now))
     by_controller: dict = {}
     facts = {}
     for task in tasks:
         if task.controller_id not in by_controller:
-            policy = controller_policy(task.controller_id)
+            totals = getattr(task, "batch_totals", None)
+            policy = ((totals.policy or ControllerPolicy(controller_id=task.controller_id)) if totals is not None
+                      else controller_policy(task.controller_id))
             by_controller[task.controller_id] = (residency_of(policy), limits_of(policy))
-        residency, limits = by_controller[task.controller_id]
-        mine = known[task.pk]
-        facts[task.pk] = PolicyFacts(residency=residency, limits=limits, history=history,
-                                     cleared_for_sensitive=mine.cleared,
-                                     snippet_distressing=mine.warned or mine.escalated,
-                                     snippet_escalated=mine.escalated)
+        facts[task.pk] = _policy_facts(*by_controller[task.controller_id], history, known[task.pk])
     return facts
+
+
+def _policy_facts(residency: Residency, limits: Limits, history: History, mine) -> PolicyFacts:
+    return PolicyFacts(residency=residency, limits=limits, history=history, cleared_for_sensitive=mine.cleared,
+                       snippet_distressing=mine.warned or mine.escalated, snippet_escalated=mine.escalated)
+
+
+def _facts_for_one(user, task, now: datetime) -> dict:
+    """`facts_for_batch` for one task read by itself. The lease being decided is not history:
+    a task the reviewer holds leaves its own exposure out (a task they held before — skipped,
+    expired, released — keeps counting)."""
+    from dataclasses import replace
+
+    one = candidates.facts_for_task(user, task, today=start_of_day(now), month=now - timedelta(days=30))
+    mine = one.facts
+    history = History(
+        seconds_today=one.seconds_today,
+        recordings=frozenset([task.recording_id] if mine.had_recording else []),
+        snippets=frozenset([task.snippet_id] if mine.had_snippet else []),
+        declined_recordings=frozenset([task.recording_id] if mine.declined_recording else []),
+        customer_30d=MappingProxyType({task.customer_key_id: one.customer_30d}
+                                      if one.customer_30d and task.customer_key_id is not None else {}),
+        skipped=frozenset([task.pk] if mine.skipped else []),
+    )
+    if mine.warned or mine.escalated:
+        exclude = task.pk if candidates.holds(user, task) else None
+        history = replace(history, distressing_today=distress_today(user, now, exclude))
+    policy = one.policy or ControllerPolicy(controller_id=task.controller_id)
+    return {task.pk: _policy_facts(residency_of(policy), limits_of(policy), history, mine)}
 
 
 def distress_today(user, now: datetime, exclude_task_id=None) -> int:

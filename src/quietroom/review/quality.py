@@ -13,7 +13,7 @@ import uuid
 import jiwer
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from quietroom import content, gate
@@ -61,8 +61,11 @@ def _texts(submissions) -> dict:
     return {s.pk: text for s, text in gate.transcripts_for_export(Actor.system(), submissions, purpose="quality")}
 
 
-def after_submission(submission: Submission) -> None:
-    """Score a gold check, or measure agreement once every overlap slot is in."""
+def after_submission(submission: Submission, *, overlapped: bool | None = None) -> None:
+    """Score a gold check, or measure agreement once every overlap slot is in.
+
+    `overlapped=False`: the caller read that the snippet has no other review slot (most
+    snippets), so there is no agreement to measure and nothing to count."""
     task = submission.task
     if submission.transcript_ciphertext is None:
         return
@@ -77,8 +80,11 @@ def after_submission(submission: Submission) -> None:
                 submission=submission,
                 defaults={"reviewer_id": submission.reviewer_id, "wer": wer(texts[reference.pk], texts[submission.pk])})
         return
-    slots = Task.objects.filter(snippet_id=task.snippet_id, is_gold=False)
-    if slots.count() < 2 or slots.exclude(status__in=[Task.Status.DONE, Task.Status.WITHDRAWN]).exists():
+    if overlapped is False:
+        return
+    slots = Task.objects.filter(snippet_id=task.snippet_id, is_gold=False).aggregate(
+        n=Count("pk"), open=Count("pk", filter=~Q(status__in=[Task.Status.DONE, Task.Status.WITHDRAWN])))
+    if slots["n"] < 2 or slots["open"]:
         return
     reviews = list(Submission.objects.filter(task__snippet_id=task.snippet_id, kind=Submission.Kind.REVIEW,
                                              transcript_ciphertext__isnull=False)

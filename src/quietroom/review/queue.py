@@ -108,11 +108,9 @@ def _locked_by_others(user, seen) -> bool:
 
 def gold_is_due(user, now) -> bool:
     """Gold checks are mixed in at the configured rate: every 1/rate-th assignment of the day."""
-    rate = settings.QUIETROOM["REVIEW_GOLD_RATE"]
-    if rate <= 0:
+    if settings.QUIETROOM["REVIEW_GOLD_RATE"] <= 0:
         return False
-    n = Exposure.objects.filter(reviewer=user, given_at__gte=policy.start_of_day(now)).count()
-    return int((n + 1) * rate) > int(n * rate)
+    return _gold_due(Exposure.objects.filter(reviewer=user, given_at__gte=policy.start_of_day(now)).count())
 
 
 def _lease_gold(user, now, address: str) -> Task | None:
@@ -145,27 +143,58 @@ def _lease_gold(user, now, address: str) -> Task | None:
     return None
 
 
-def next_task(user, now, *, address: str = "") -> Task | None:
-    """The reviewer's current task, or a newly leased one the policy allows, or None."""
-    held = current_lease(user, now)
-    if held is not None:
-        return held
-    reclaim_expired(now)
+_BEGIN_LEASE_SQL = f"""
+    WITH reclaimed AS ({_RECLAIM_SQL} RETURNING 1)
+    SELECT set_config('synchronous_commit', 'off', true),
+           (SELECT COUNT(*) FROM {Exposure._meta.db_table} WHERE reviewer_id = %s AND given_at >= %s),
+           (SELECT COUNT(*) FROM reclaimed)"""
+
+
+def _begin_lease(user, now) -> bool:
+    """The start of a "next" transaction on PostgreSQL, in one statement: expired leases back to
+    the queue (`reclaim_expired`'s UPDATE), this commit not waiting for the disk (`SET LOCAL
+    synchronous_commit = off`: a lease lost in a database crash costs nothing, nobody has heard
+    the snippet; every play is its own durable transaction, written after this one, and
+    submissions keep full durability), and today's count for `gold_is_due`. Returns whether a
+    gold check is due."""
+    to_db = Task._meta.get_field("lease_expires_at").get_db_prep_value
+    with connection.cursor() as cursor:
+        cursor.execute(_BEGIN_LEASE_SQL, [
+            Task.Status.WITHDRAWN, Task.Status.QUEUED, Task.GOLD_LEASE_EXPIRED, Task.Status.LEASED,
+            to_db(now, connection), user.pk, to_db(policy.start_of_day(now), connection)])
+        _, given_today, _ = cursor.fetchone()
+    return _gold_due(int(given_today))
+
+
+def _gold_due(given_today: int) -> bool:
+    rate = settings.QUIETROOM["REVIEW_GOLD_RATE"]
+    return rate > 0 and int((given_today + 1) * rate) > int(given_today * rate)
+
+
+def next_task(user, now, *, address: str = "", holds_none: bool = False) -> Task | None:
+    """The reviewer's current task, or a newly leased one the policy allows, or None.
+
+    `holds_none`: the caller has just ended the reviewer's lease in this request (a submit or a
+    skip), so there is no held task to look for first."""
+    if not holds_none:
+        held = current_lease(user, now)
+        if held is not None:
+            return held
+    if connection.vendor != "postgresql":
+        reclaim_expired(now)
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            # A lease lost in a database crash costs nothing (nobody has heard the snippet:
-            # every play is its own durable transaction, written after this one), so this
-            # commit need not wait for the disk. Submissions keep full durability.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit = off")
-        if gold_is_due(user, now):
+            gold_due = _begin_lease(user, now)  # reclaim, asynchronous commit, gold count: one statement
+        else:
+            gold_due = gold_is_due(user, now)
+        if gold_due:
             gold = _lease_gold(user, now, address)
             if gold is not None:
                 return gold
         seen: set = set()
         waited_until = None
         while len(seen) < MAX_SCAN:
-            batch = candidates.batch(user, seen, limit=BATCH)
+            batch = candidates.batch(user, seen, limit=BATCH, now=now)
             if not batch:
                 # SKIP LOCKED hides rows other reviewers' "next" holds for a moment; wait for
                 # those transactions rather than tell this reviewer there is nothing left.

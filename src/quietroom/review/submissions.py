@@ -6,7 +6,9 @@ stay), and sensitive content withdraws the snippet from the queue and records an
 """
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 
 from django.conf import settings
 
@@ -41,6 +43,21 @@ class SubmissionRefused(Exception):
 def locked_task(task_id) -> Task:
     # The task carries its customer's key row (denormalised at creation): one join, not three.
     return Task.objects.select_for_update(of=("self",)).select_related("customer_key").get(pk=task_id)
+
+
+def _locked_for_submit(task_id, user) -> Task:
+    """`locked_task` with two facts a submit needs, read under the task's lock in the same
+    statement: whether this reviewer has a draft of it (`has_draft`: drafts are saved under the
+    same lock, so the answer holds until the commit) and whether the snippet has other review
+    slots (`overlapped`: slots are made when the snippet is queued, so a snippet without them
+    needs no agreement check after the submit)."""
+    table = connection.ops.quote_name(Task._meta.db_table)
+    return (Task.objects.select_for_update(of=("self",)).select_related("customer_key").annotate(
+        has_draft=RawSQL(f"EXISTS (SELECT 1 FROM {connection.ops.quote_name(Draft._meta.db_table)} d "
+                         f"WHERE d.task_id = {table}.id AND d.reviewer_id = %s)", (user.pk,), BooleanField()),
+        overlapped=RawSQL(f"EXISTS (SELECT 1 FROM {table} o WHERE o.snippet_id = {table}.snippet_id "
+                          f"AND o.id <> {table}.id AND NOT o.is_gold)", (), BooleanField()),
+    ).get(pk=task_id))
 
 
 def customer_key_of(task: Task):
@@ -115,7 +132,7 @@ def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address
     actor = Actor.for_user(user, address)
     try:
         with transaction.atomic():
-            task = locked_task(task_id)
+            task = _locked_for_submit(task_id, user)
             customer_key = customer_key_of(task)
             reasons = _hand_in_reasons(user, task, now, address)
             if not reasons:
@@ -127,7 +144,8 @@ def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address
                 task.lease_expires_at = None
                 task.save(update_fields=["status", "lease_expires_at"])
                 exposure.mark_heard(user, task, now)  # a transcript handed in: its minutes count
-                Draft.objects.filter(task=task, reviewer=user).delete()
+                if task.has_draft:
+                    Draft.objects.filter(task=task, reviewer=user).delete()
                 record(actor, "transcript.submit", object_type="snippet", object_id=task.snippet_id,
                        customer=customer_key.pseudonym, purpose="transcription",
                        details={"submission": str(submission.id), "labels": sorted(k for k, v in labels.items() if v)})
@@ -144,7 +162,8 @@ def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address
     except Task.DoesNotExist:
         raise SubmissionRefused(["no such snippet"]) from None
     if not reasons:
-        quality.after_submission(submission)
+        quality.after_submission(submission, overlapped=task.overlapped)
+        submission.stored_now = True  # this call ended the lease (a repeat returns the first, without it)
         return submission
     # A double click: the first request held the row lock, stored the result and ended the
     # lease while this one waited. Same key, same answer.

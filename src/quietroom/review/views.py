@@ -8,10 +8,16 @@ the queue without a trip back to the room.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,37 +28,25 @@ from quietroom import gate
 from quietroom.accounts.addresses import client_address
 from quietroom.audit import actions
 from quietroom.audit.log import Actor, record
+from quietroom.compiled import Compiled
 from quietroom.decisions import Reason
 from quietroom.escalation import care
+from quietroom.escalation.models import SnippetCare
 
-from . import labels as label_choices
-from . import corrections, exposure, progress, queue, streaming
+from . import candidates, corrections, exposure, fragments, progress, queue, streaming
 from .labels import labels_from_form
-from .models import Guidelines, Skip, Submission, Task
+from .models import Draft, Guidelines, Submission, Task
 from .submissions import SubmissionRefused, load_draft, save_draft, skip, submit
 
-SHORTCUTS = (
-    ("Ctrl+Space", "play / pause"),
-    ("Alt+←", "back 2 s"),
-    ("← / → on the waveform", "1 s back / forward (Home / End: start / end)"),
-    ("Alt+↓ / Alt+↑", "slower / faster (0.5×–2×)"),
-    ("Alt+M", "mark personal data: start, then end (or drag on the waveform)"),
-    ("Alt+I / Alt+A", "intended for the device / accidental activation"),
-    ("Alt+L", "other language"),
-    ("Alt+Q", "audio quality (cycles)"),
-    ("Alt+X", "sensitive content"),
-    ("Alt+S", "skip (choose a reason, then Ctrl+Enter)"),
-    ("Ctrl+Enter", "submit"),
-)
-
-SPEEDS = ("0.5", "0.75", "1", "1.25", "1.5", "1.75", "2")  # room.js steps by 0.25 between these
-LABEL_CHOICES = {"activation": label_choices.ACTIVATION, "domain": label_choices.DOMAINS,
-                 "quality": label_choices.QUALITY, "sensitive": label_choices.SENSITIVE}
+LABEL_CHOICES = fragments.LABEL_CHOICES
 
 
-def _go_next(request):
-    """Lease the next snippet and open it, or show the room when nothing is left."""
-    task = queue.next_task(request.user, timezone.now(), address=client_address(request))
+def _go_next(request, *, handed_in: bool = False):
+    """Lease the next snippet and open it, or show the room when nothing is left.
+
+    `handed_in`: this request has just ended the reviewer's lease (a submit, a skip), so there
+    is no held task to return first."""
+    task = queue.next_task(request.user, timezone.now(), address=client_address(request), holds_none=handed_in)
     if task is None:
         return _room(request, empty=True, just_submitted=True)
     return redirect("review:task", task_id=task.id)
@@ -73,10 +67,31 @@ def _correction_offer(request, now) -> dict:
     return {"correctable": last, "correctable_until": corrections.closes_at(last) if last else None}
 
 
+GUIDELINES_SECONDS = 30.0  # how long a process trusts "this organisation has guidelines"
+_guidelines: dict = {}  # organisation ids -> (valid until, exists); emptied when guidelines change
+
+
 def _guidelines_exist(user) -> bool:
+    """Whether the task and room pages link to guidelines (the vendor's or its controller's).
+
+    Every page asks, and the answer changes when an operator writes guidelines: kept per process
+    for GUIDELINES_SECONDS, and dropped at once in the process that saved or deleted some
+    (`forget_guidelines`); another process shows the link at most that much later. Only the
+    link depends on it: the guidelines page reads them itself."""
     org = user.organisation
-    ids = [i for i in (getattr(org, "pk", None), getattr(org, "controller_id", None)) if i]
-    return Guidelines.objects.filter(organisation_id__in=ids).exists()
+    ids = tuple(i for i in (getattr(org, "pk", None), getattr(org, "controller_id", None)) if i)
+    now = time.monotonic()
+    known = _guidelines.get(ids)
+    if known is not None and known[0] > now:
+        return known[1]
+    exists = Guidelines.objects.filter(organisation_id__in=ids).exists()
+    _guidelines[ids] = (now + GUIDELINES_SECONDS, exists)
+    return exists
+
+
+@receiver([post_save, post_delete], sender=Guidelines, dispatch_uid="review.forget_guidelines")
+def forget_guidelines(**kwargs) -> None:
+    _guidelines.clear()
 
 
 @login_required
@@ -96,9 +111,13 @@ def next_snippet(request):
 
 
 def _held_task(request, task_id, submitted_key: str = "") -> Task | None:
-    """The task this reviewer holds; None when it is gone because `submitted_key` stored it."""
-    task = (Task.objects.filter(pk=task_id, lease_owner=request.user, status=Task.Status.LEASED)
-            .select_related("snippet__recording__customer_key").first())
+    """The task this reviewer holds; None when it is gone because `submitted_key` stored it.
+
+    Loaded with what the page decides next, in the same statement: whether a draft of theirs
+    exists (`has_draft`), whether the snippet's care score is stored already (`care_scored`)
+    and whether it carries a content warning (`care_warned`), so the common page (no draft,
+    scored, no warning) reads none of them again."""
+    task = _held.first(task_id, request.user.pk)
     if task is None and submitted_key and Submission.objects.filter(
             idempotency_key=submitted_key, reviewer=request.user).exists():
         return None
@@ -109,6 +128,38 @@ def _held_task(request, task_id, submitted_key: str = "") -> Task | None:
     if task is None:
         raise Http404("No such task in your queue.")
     return task
+
+
+def _page_flags(user_id) -> dict:
+    task = connection.ops.quote_name(Task._meta.db_table)
+    return {
+        "has_draft": RawSQL(f"EXISTS (SELECT 1 FROM {connection.ops.quote_name(Draft._meta.db_table)} d "
+                            f"WHERE d.task_id = {task}.id AND d.reviewer_id = %s)", (user_id,), BooleanField()),
+        "care_scored": RawSQL(f"EXISTS (SELECT 1 FROM {connection.ops.quote_name(SnippetCare._meta.db_table)} c "
+                              f"WHERE c.snippet_id = {task}.snippet_id)", (), BooleanField()),
+        "care_warned": RawSQL(candidates.warned_sql(f"{task}.snippet_id", f"{task}.recording_id"), (), BooleanField()),
+    }
+
+
+# The two task loads of every round trip, compiled once per process (quietroom/compiled.py):
+# stand-ins no real task id or user id equals.
+_TASK_STAND_IN, _USER_STAND_IN = uuid.UUID("5ca1ab1e-0000-4000-8000-00000000c0de"), -719_307_114
+
+
+def _task_pk(value, connection):
+    return Task._meta.pk.get_db_prep_value(value, connection)
+
+
+def _user_pk(value, connection):
+    return value
+
+
+_held = Compiled(lambda task_id, user_id: (
+    Task.objects.filter(pk=task_id, lease_owner_id=user_id, status=Task.Status.LEASED)
+    .select_related("snippet__recording__customer_key").annotate(**_page_flags(user_id))[:1]),
+    stand_ins=[_TASK_STAND_IN, _USER_STAND_IN], prepare=[_task_pk, _user_pk])
+_streamed = Compiled(lambda task_id: Task.objects.filter(pk=task_id).select_related("snippet__recording__customer_key")[:1],
+                     stand_ins=[_TASK_STAND_IN], prepare=[_task_pk])
 
 
 class AlreadySubmitted(Exception):
@@ -129,8 +180,8 @@ def task_view(request, task_id):
         # refused and audited; a repeated key gets the first result); the page is loaded only
         # when it has to show a refusal.
         try:
-            submit(request.user, task_id, request.POST.get("transcript", ""), key, now=now, address=address,
-                   labels=form_labels, sensitive_note=request.POST.get("sensitive_note", ""))
+            stored = submit(request.user, task_id, request.POST.get("transcript", ""), key, now=now, address=address,
+                            labels=form_labels, sensitive_note=request.POST.get("sensitive_note", ""))
         except SubmissionRefused as refused:
             error = "Not saved: " + "; ".join(refused.reasons)
         else:
@@ -140,7 +191,8 @@ def task_view(request, task_id):
                                           "for everyone. Thank you for reporting it.")
             else:
                 messages.success(request, "Saved. Thank you.")
-            return _go_next(request)
+            # A repeat (double click, retry) got the first result: that request leased the next.
+            return _go_next(request, handed_in=getattr(stored, "stored_now", False))
     try:
         task = _held_task(request, task_id, submitted_key=key if request.method == "POST" else "")
     except AlreadySubmitted:
@@ -150,19 +202,22 @@ def task_view(request, task_id):
         return _go_next(request)  # a double click or a retry: already stored once
     transcript = request.POST.get("transcript") if request.method == "POST" else None
     labels = form_labels or {}
+    scored_now = False
     if transcript is None:
         # Both reads go through the gate, which refuses (and audits) unless the lease is live.
         try:
-            draft = load_draft(request.user, task, now=now, address=address)
+            draft = load_draft(request.user, task, now=now, address=address) if task.has_draft else None
             if draft is not None:
                 transcript, labels = draft
             else:
                 transcript = gate.snippet_hypothesis_for_reviewer(request.user, task, now=now, address=address)
-                care.record_score(task.snippet, transcript)  # reviewer care: likely distressing?
+                if not task.care_scored:  # reviewer care: likely distressing? (scored once, then stored)
+                    care.record_score(task.snippet, transcript)
+                    scored_now = True
         except gate.AccessDenied as denied:
             return HttpResponseForbidden("Not allowed: " + "; ".join(denied.reasons))
     # Its own score, or another snippet of the recording scored or flagged as distressing.
-    care_warning = care.warning_for(task.snippet_id, task.recording_id)
+    care_warning = care.warning_for(task.snippet_id, task.recording_id) if task.care_warned or scored_now else None
     if care_warning is not None and request.method == "GET" and queue.release_if_capped(request.user, task, now, address):
         messages.info(request, "That snippet was passed to someone else: you have heard enough distressing "
                                "content for today.")
@@ -177,10 +232,11 @@ def task_view(request, task_id):
         "pii_spans_json": json.dumps(labels.get("pii_spans") or []),
         "redactions_json": json.dumps(task.snippet.redactions or []),
         "error": error,
-        "shortcuts": SHORTCUTS,
-        "speeds": SPEEDS,
+        "fixed": fragments.fixed(),
+        # Nothing chosen and no note: the label fields are the same on every such page.
+        "fixed_labels": fragments.blank_labels() if not labels and not (
+            request.method == "POST" and request.POST.get("sensitive_note", "")) else "",
         "choices": LABEL_CHOICES,
-        "skip_reasons": Skip.Reason.choices,
         "guidelines_url": _guidelines_exist(request.user),
         "care_warning": care_warning,
         "sensitive_note": request.POST.get("sensitive_note", "") if request.method == "POST" else "",
@@ -252,7 +308,7 @@ def skip_view(request, task_id):
     except SubmissionRefused as refused:
         return HttpResponse("Not skipped: " + "; ".join(refused.reasons), status=400, content_type="text/plain")
     messages.info(request, "Skipped.")
-    return _go_next(request)
+    return _go_next(request, handed_in=True)
 
 
 @login_required
@@ -283,7 +339,7 @@ def stream(request, token: str):
     claim = streaming.read_token(token, request.user.id, request.session.session_key)
     if claim is None:
         return HttpResponseForbidden("This audio link is not valid for you (expired or from another session).")
-    task = Task.objects.filter(pk=claim.task_id).select_related("snippet__recording__customer_key").first()
+    task = _streamed.first(claim.task_id)
     if task is None:
         raise Http404("No such snippet.")
     if claim.lease != streaming.lease_tag(task):

@@ -1,0 +1,80 @@
+"""A query written with the ORM, compiled once per process and database, run with other values.
+
+Building a statement with joins and Case/Exists subqueries costs the ORM a few milliseconds of
+CPU on every call — more than PostgreSQL takes to answer it — and some statements run on every
+request of the review room (the held task, the correction offer). `Compiled` keeps each query
+written once, as a queryset, and compiles it once: the queryset is built with stand-in values,
+its SQL and parameters are kept, and each call puts the real values where the stand-ins were,
+runs the SQL and turns the rows into what the queryset would have returned — columns converted
+as the ORM converts them (JSON decoded, SQLite's text to datetimes), and for a model queryset
+the instances with their `select_related` objects and annotations, as Django's ModelIterable
+builds them.
+
+A stand-in must be a value no other parameter of the query can equal (a negative id, a UUID
+nobody draws).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from django.db import connection
+from django.db.models.query import get_related_populators
+
+
+class Compiled:
+    def __init__(self, build: Callable[..., object], stand_ins: Sequence, prepare: Sequence[Callable]):
+        """`build(*values)` returns the queryset for `values`; `prepare[i](value, connection)` turns
+        the i-th value into the parameter the database gets (a field's get_db_prep_value)."""
+        self._build, self._stand_ins, self._prepare = build, tuple(stand_ins), tuple(prepare)
+        self._plans: dict = {}
+
+    def _plan(self):
+        key = (connection.vendor, connection.alias)
+        plan = self._plans.get(key)
+        if plan is None:
+            queryset = self._build(*self._stand_ins)
+            compiler = queryset.query.get_compiler(connection.alias)
+            sql, params = compiler.as_sql()
+            slots = []
+            for stand_in, prepare in zip(self._stand_ins, self._prepare):
+                marker = prepare(stand_in, connection)
+                at = [i for i, p in enumerate(params) if type(p) is type(marker) and p == marker]
+                if not at:
+                    raise ValueError(f"the stand-in {stand_in!r} does not appear among the query's parameters")
+                slots.append(at)
+            converters = compiler.get_converters([expr for expr, _, _ in compiler.select])
+            plan = self._plans[key] = (sql, list(params), slots, compiler, converters)
+        return plan
+
+    def rows(self, *values) -> list[tuple]:
+        """The rows, columns converted (for a values_list queryset: what it would yield)."""
+        sql, params, slots, compiler, converters = self._plan()
+        params = list(params)
+        for value, prepare, at in zip(values, self._prepare, slots):
+            prepared = prepare(value, connection)
+            for i in at:
+                params[i] = prepared
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if converters:
+            rows = [tuple(row) for row in compiler.apply_converters(rows, converters)]
+        return rows
+
+    def first(self, *values):
+        """For a model queryset: its first instance (select_related objects and annotations
+        attached, as Django builds them), or None."""
+        rows = self.rows(*values)
+        if not rows:
+            return None
+        _, _, _, compiler, _ = self._plan()
+        select, klass_info, annotations = compiler.select, compiler.klass_info, compiler.annotation_col_map
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        names = [column[0].target.attname for column in select[start:end]]
+        row = rows[0]
+        obj = klass_info["model"].from_db(connection.alias, names, row[start:end])
+        for populator in get_related_populators(klass_info, select, connection.alias):
+            populator.populate(row, obj)
+        for name, position in (annotations or {}).items():
+            setattr(obj, name, row[position])
+        return obj
