@@ -119,3 +119,29 @@ def test_the_multilingual_base_model_takes_another_language(tmp_path, monkeypatc
 def test_an_unknown_whisper_model_is_named_in_the_error():
     with pytest.raises(ValueError, match="unknown Whisper model 'large'.*tiny.en, base"):
         asr.get_engine(model="large")
+
+
+def test_the_check_pass_window_is_shorter_and_a_longer_clip_keeps_thirty_seconds(prompt):
+    """The first pass keeps Whisper's 30 s window (it finds the PII); the check pass asks for the
+    engine's shorter measured window. A faster-whisper upgrade that stops handing `encode` the
+    window's frames would silently lose the saving, so the frames are checked."""
+    x, text = prompt
+    engine = asr.get_engine("faster-whisper")
+    assert engine.check_window == asr.CHECK_WINDOWS["tiny.en"] < asr.FULL_WINDOW_SECONDS
+    engine.transcribe(x)
+    assert engine._model.last_encoded_frames == asr.FULL_WINDOW_SECONDS * 100
+    quick = engine.transcribe(x, window=engine.check_window)
+    assert engine._model.last_encoded_frames == engine.check_window * 100
+    assert wer([text], [quick.text]) <= 0.25
+    # A clip longer than the window is decoded in the full window, every word heard.
+    gap = np.zeros(int((engine.check_window - x.size / 16000 + 1.0) * 16000), dtype=np.float32)
+    longer = engine.transcribe(np.concatenate([x, gap, x]), window=engine.check_window)
+    assert engine._model.last_encoded_frames == asr.FULL_WINDOW_SECONDS * 100
+    assert wer([f"{text} {text}"], [longer.text]) <= 0.25
+    assert longer.words[-1].start > engine.check_window
+
+
+def test_window_choice():
+    assert asr.window_seconds(15 * 16000, 15) == 15
+    assert asr.window_seconds(15 * 16000 + 1, 15) == asr.FULL_WINDOW_SECONDS
+    assert asr.window_seconds(5 * 16000) == asr.FULL_WINDOW_SECONDS

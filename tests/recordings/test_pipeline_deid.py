@@ -46,7 +46,7 @@ def test_snippets_store_a_sealed_redacted_hypothesis_and_bleep_times(controller,
     assert "PHONE_NUMBER" in entities
     assert all(0 <= r["start"] < r["end"] <= snippet.duration_seconds + 1e-6 for r in snippet.redactions)
     params = snippet.pipeline_params
-    assert params["pipeline"] == "deid-v5" and params["voice"]["name"] == "standard"
+    assert params["pipeline"] == "deid-v6" and params["voice"]["name"] == "standard"
     assert params["asr"]["engine"] == "faster-whisper" and params["vad"]["engine"] == "silero"
     recording = snippet.recording
     assert recording.status == "processed" and recording.raw_deleted_at and not recording.blob_key

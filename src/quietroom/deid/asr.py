@@ -75,8 +75,9 @@ class Transcript:
 class AsrEngine(Protocol):
     name: str
     model: str
+    check_window: int | None  # seconds: a cheaper window for the check pass, None for none
 
-    def transcribe(self, samples: np.ndarray) -> Transcript: ...
+    def transcribe(self, samples: np.ndarray, *, window: int | None = None) -> Transcript: ...
 
 
 def _package_dir(name: str, wheel: str) -> Path:
@@ -174,19 +175,63 @@ def _looping(words) -> bool:
     return len(text) > 40 and len(text) / len(zlib.compress(text)) > 2.4
 
 
+# Whisper pads every input to a 30 s window, and its encoder costs more than linearly in the
+# window's length; a snippet is at most 10 s long (segmentation's max_len). A shorter window is
+# used only for the check pass (the second listen, to the anonymised audio): measured with
+# bench/deid_throughput.py on 96 spoken PII sentences, heard afterwards by the full-window
+# listener, a 15 s check window leaked 11 of 498 PII words as the 30 s one did, for a third of
+# the CPU; a 10 s window on the first pass as well doubled the leaks (22 of 498), because the
+# first pass is what finds the PII. Windows fitted to each snippet's own length made Whisper loop.
+# Only measured models get a short window; Whisper base lost accuracy at 10-12 s on the originals.
+FULL_WINDOW_SECONDS = 30
+CHECK_WINDOWS = {"tiny.en": 15}
+_FRAMES_PER_SECOND = 100  # Whisper's log-mel hop is 10 ms
+
+
+def window_seconds(samples: int, window: int | None = None) -> int:
+    """The encoder window (seconds) a clip of `samples` samples at 16 kHz is decoded in: the
+    asked-for `window` when the clip fits in it, else Whisper's own 30 s."""
+    return window if window and samples <= window * RATE else FULL_WINDOW_SECONDS
+
+
+@functools.lru_cache(maxsize=1)
+def _windowed_model_class():
+    """faster-whisper's WhisperModel, with the encoder fed only the window's frames.
+
+    faster-whisper cuts the features into windows of `chunk_length` seconds but then pads each
+    to 3,000 frames (30 s) before encoding; CTranslate2's encoder takes fewer. Everything after
+    the encoder (decoding, word alignment) reads the window length from the encoder output and
+    `chunk_length`, so trimming here is the whole change."""
+    from faster_whisper import WhisperModel
+
+    class WindowedWhisperModel(WhisperModel):
+        window_frames: int | None = None
+        last_encoded_frames: int | None = None  # what the last encode saw (tests check it)
+
+        def encode(self, features):
+            if self.window_frames:
+                features = features[..., : self.window_frames]
+            self.last_encoded_frames = int(features.shape[-1])
+            return super().encode(features)
+
+    return WindowedWhisperModel
+
+
 class FasterWhisperEngine:
     name = "faster-whisper"
 
     def __init__(self, model_dir: str | Path | None = None, threads: int = 1, *,
                  model: str = DEFAULT_WHISPER_MODEL, language: str = "en"):
         try:
-            from faster_whisper import WhisperModel
+            WhisperModel = _windowed_model_class()
         except ImportError:
             raise AsrUnavailable("faster-whisper is not installed") from None
         folder = Path(model_dir) if model_dir else whisper_model_dir(model)
         if not (folder / "model.bin").is_file():
             raise AsrUnavailable(f"{folder} is not a faster-whisper model folder (no model.bin)")
         self.model = f"{model}({_WHEEL_OF[model]})" if model_dir is None else folder.name
+        # the check pass's window (see CHECK_WINDOWS); an operator's own model folder is unmeasured
+        self.check_window = CHECK_WINDOWS.get(model) if model_dir is None else None
         self._model = WhisperModel(str(folder), device="cpu", compute_type="int8", cpu_threads=threads)
         if language != "en" and not self._model.model.is_multilingual:
             raise AsrUnavailable(f"the {self.model} model is English-only; language {language!r} needs a "
@@ -194,11 +239,13 @@ class FasterWhisperEngine:
         self.language = language
         self._lock = threading.Lock()  # one CTranslate2 model, used by one thread at a time
 
-    def _decode(self, x: np.ndarray, **options) -> list[Word]:
+    def _decode(self, x: np.ndarray, window: int | None = None, **options) -> list[Word]:
         words: list[Word] = []
+        window = window_seconds(x.size, window)
+        self._model.window_frames = window * _FRAMES_PER_SECOND
         segments, _info = self._model.transcribe(
             x, language=self.language, word_timestamps=True, vad_filter=False,
-            condition_on_previous_text=False, **{"beam_size": 1, **options},
+            condition_on_previous_text=False, chunk_length=window, **{"beam_size": 1, **options},
         )
         for segment in segments:
             for w in segment.words or ():
@@ -208,14 +255,16 @@ class FasterWhisperEngine:
                     words.append(Word(text, float(w.start), float(w.end), not glued))
         return words
 
-    def transcribe(self, samples: np.ndarray) -> Transcript:
+    def transcribe(self, samples: np.ndarray, *, window: int | None = None) -> Transcript:
+        """Words with times; `window` (seconds) asks for a shorter encoder window than Whisper's
+        30 s when the clip fits (the check pass's `check_window`)."""
         x = np.asarray(samples, dtype=np.float32)
         words: list[Word] = []
         if x.size >= RATE // 10:
             with self._lock:
                 # Greedy, no VAD (ours already ran), no carry-over between snippets: fast and
                 # deterministic; each snippet stands alone.
-                words = self._decode(x, temperature=0.0)
+                words = self._decode(x, window, temperature=0.0)
                 if _looping(words):
                     # Greedy decoding fell into a repetition loop ("to be available to be
                     # available ..."): its words and timings say nothing about the audio, so
@@ -224,7 +273,7 @@ class FasterWhisperEngine:
                     # CTranslate2 draws from a per-worker-thread generator that
                     # set_random_seed does not reset, so the same snippet got a different
                     # transcript, and different bleeps, on every call.)
-                    retry = self._decode(x, temperature=0.0, beam_size=5, no_repeat_ngram_size=3)
+                    retry = self._decode(x, window, temperature=0.0, beam_size=5, no_repeat_ngram_size=3)
                     if not _looping(retry):
                         words = retry
         return Transcript(tuple(words), self.name, self.model)
@@ -244,8 +293,9 @@ class PocketSphinxEngine:
         self.model = "en-us(pocketsphinx)" if not model_dir else Path(model_dir).name
         self._decoder = Decoder(**kwargs)
         self._lock = threading.Lock()
+        self.check_window = None  # no window: pocketsphinx decodes the clip as it is
 
-    def transcribe(self, samples: np.ndarray) -> Transcript:
+    def transcribe(self, samples: np.ndarray, *, window: int | None = None) -> Transcript:
         x = np.asarray(samples, dtype=np.float32)
         pcm = (np.clip(x, -1, 1) * 32767).astype("<i2").tobytes()
         frame_rate = 100.0  # pocketsphinx segment times are in 10 ms frames
