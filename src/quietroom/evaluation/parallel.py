@@ -1,8 +1,9 @@
 """The evaluation's per-utterance work on N processes (`quietroom evaluate --workers N`).
 
 Every process, the calling one included, runs torch (resemblyzer) and CTranslate2 (Whisper) on
-one thread: on two cores torch's own thread pool spent most of its CPU time spinning, and one
-thread per process used about 3.5 times less CPU for the same embeddings. Parallelism comes
+one thread: on the busy two-core machine torch's own pool (two threads) spent most of its time
+spinning: 20 resemblyzer embeddings took 7.3-9.0 CPU s (28-34 s wall) against 1.0-1.1 CPU s
+(3.8 s wall) on one thread (an earlier session measured 3.5x on a quieter day). Parallelism comes
 from processes instead, over utterances. Workers are spawned, not forked: a fork after torch or
 CTranslate2 has started its threads can hang. Each worker loads its models once (the engines and
 the speaker encoder are cached per process). Results come back in the order of the items, and
