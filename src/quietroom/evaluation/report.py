@@ -69,14 +69,15 @@ def _frontier_plot(folder: Path, figures: dict, plt) -> str:
     for name, p in profiles.items():
         lo, hi = p["wer_ratio_base_ci"]
         x = p["wer_ratio_base"]
-        hi = hi if hi is not None else x
+        hi = hi if hi is not None else x  # an unbounded end (no original errors in a draw) is not drawn
         lo = lo if lo is not None else x
+        eers = [p[k] for k, _l, _m in _ATTACKERS]
+        ax.plot([x, x], [min(eers), max(eers)], color="0.8", lw=0.8, zorder=0)  # one profile's attackers
         ax.errorbar([x], [p["eer_lazy_informed"]], xerr=[[x - lo], [hi - x]], fmt="none", ecolor="0.6", lw=0.8)
-        ax.annotate(name, (x, max(p[k] for k, _l, _m in _ATTACKERS)), textcoords="offset points", xytext=(3, 4),
-                    fontsize=8)
-    ax.axvline(TARGET_WER_RATIO, color="0.5", ls="--", lw=0.8)
-    ax.axhline(TARGET_EER_LAZY, color="C0", ls=":", lw=0.8)
-    ax.axhline(TARGET_EER_KERCKHOFFS, color="C2", ls=":", lw=0.8)
+        ax.annotate(name, (x, max(eers)), textcoords="offset points", xytext=(3, 4), fontsize=8)
+    ax.axvline(TARGET_WER_RATIO, color="0.5", ls="--", lw=0.8, label=f"target WER ≤ {TARGET_WER_RATIO}×")
+    ax.axhline(TARGET_EER_LAZY, color="C0", ls=":", lw=0.8, label=f"target lazy ≥ {TARGET_EER_LAZY}")
+    ax.axhline(TARGET_EER_KERCKHOFFS, color="C2", ls=":", lw=0.8, label=f"target Kerckhoffs ≥ {TARGET_EER_KERCKHOFFS}")
     ax.set_xlabel("WER anonymised / original, Whisper base (95 % CI on lazy point)")
     ax.set_ylabel("EER (higher = more private)")
     ax.set_title("Privacy against intelligibility, every profile")
