@@ -19,6 +19,7 @@ BENCHES = [
     ("deid_mcadams.py", [], ["--seconds", "10"]),
     ("deid_throughput.py", [], ["--recordings", "1"]),
     ("pii_text.py", [], ["--sentences", "50", "--rounds", "1"]),
+    ("asr_hypothesis_engine.py", [], ["--utterances", "6", "--leak-sentences", "2"]),
     ("audit_verify.py", [], ["--events", "100000"]),
     ("erasure.py", [], ["--snippets", "1000"]),
     ("ingest_rows.py", [], ["--rows", "2000"]),

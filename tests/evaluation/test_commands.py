@@ -59,3 +59,20 @@ def test_evaluate_pii_only_reports_recall_per_entity_and_style(tmp_path):
     assert set(figures["pii"]) == {"written", "spoken"} and figures["setup"]["pii_sentences"] == 60
     assert 0 <= figures["pii"]["spoken"]["entities"]["PERSON"]["recall"] <= 1
     assert "| PERSON |" in proc.stdout and "| precision |" in (tmp_path / "report" / "report.md").read_text()
+
+
+def test_deid_file_writes_the_hypothesis_with_the_asr_model_asked_for(tmp_path):
+    x = testspeech.synthesize_flite("Please call me back tomorrow morning.", "slt")
+    pad = np.zeros(8000, dtype=np.float32)
+    testspeech.write_audio(tmp_path / "in.wav", np.concatenate([pad, x, pad]), 16000, "wav")
+    proc = _run(["deid-file", str(tmp_path / "in.wav"), "--out-dir", str(tmp_path / "out"), "--asr-model", "base"],
+                tmp_path)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    meta = json.loads(sorted((tmp_path / "out").glob("*.json"))[0].read_text())
+    assert meta["parameters"]["asr"]["model"].startswith("base(") and "call me back" in meta["hypothesis"].lower()
+
+
+def test_evaluate_refuses_an_unknown_profile_before_any_work(tmp_path):
+    proc = _run(["evaluate", "--json", str(tmp_path / "e.json"), "--profiles", "light,loud", "--workers", "2"], tmp_path)
+    assert proc.returncode != 0 and "unknown voice profile 'loud'" in proc.stderr
+    assert not (tmp_path / "e.json").exists()

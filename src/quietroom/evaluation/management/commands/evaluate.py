@@ -1,4 +1,4 @@
-"""quietroom evaluate --json FILE [--report DIR] [--speakers N --per-speaker N] [--locale all|en|fr-FR]"""
+"""quietroom evaluate --json FILE [--report DIR] [--speakers N --per-speaker N] [--locale all|en|fr-FR] [--profiles all] [--workers N]"""
 from __future__ import annotations
 
 import json
@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from quietroom.deid import anonymize
 from quietroom.evaluation import french, report
 from quietroom.evaluation.run import EvalScale, evaluate, evaluate_pii
 from quietroom.ops.progress import Stages
@@ -33,10 +34,27 @@ class Command(BaseCommand):
                                  "locale such as fr-FR (the French figures only, under 'fr')")
         parser.add_argument("--fr-wer-utterances", type=int, default=200,
                             help="real French utterances transcribed for the French WER (default %(default)s)")
+        parser.add_argument("--wer-utterances", type=int, default=200,
+                            help="real recorded English prompts for WER, 1-10 s (default %(default)s; about 280 exist)")
+        parser.add_argument("--attacker-keys", type=int, default=5,
+                            help="random keys the method-aware attacker anonymises its enrolment under (default %(default)s)")
+        parser.add_argument("--profiles", default="",
+                            help="more voice profiles for the EER/WER frontier plot: 'all' or a comma-separated list "
+                                 "(the default profile and B2 are always on it)")
+        parser.add_argument("--workers", type=int, default=1,
+                            help="processes for the per-utterance work, each on one thread (default %(default)s)")
 
     def handle(self, *args, **opts):
         scale = EvalScale(opts["speakers"], opts["per_speaker"], opts["pii_sentences"], opts["leak_sentences"], opts["seed"],
-                          opts["wer_grouped"])
+                          opts["wer_grouped"], wer_utterances=opts["wer_utterances"], attacker_keys=opts["attacker_keys"])
+        if opts["workers"] < 1:
+            raise CommandError("--workers must be at least 1")
+        profiles = tuple(anonymize.PROFILES) if opts["profiles"] == "all" else \
+            tuple(p.strip() for p in opts["profiles"].split(",") if p.strip())
+        for name in profiles:
+            if name not in anonymize.PROFILES:
+                raise CommandError(f"unknown voice profile {name!r} in --profiles; choose from all, "
+                                   f"{', '.join(anonymize.PROFILES)}")
         # It runs for minutes: each stage shows its progress (a bar on a terminal, else lines).
         try:
             english, french_too = french.wanted(opts["locale"])
@@ -61,7 +79,7 @@ class Command(BaseCommand):
                 self.stdout.write("\nFrench (fr-FR)\n" + "\n".join(report.pii_table(figures["fr"]["pii"])))
             return
         try:
-            figures, extras = evaluate(scale, opts["profile"], progress=progress)
+            figures, extras = evaluate(scale, opts["profile"], progress=progress, profiles=profiles, workers=opts["workers"])
             if french_too:
                 figures["fr"], _ = french.evaluate(scale, opts["profile"], progress, opts["fr_wer_utterances"])
         except (RuntimeError, ValueError) as exc:
@@ -72,7 +90,8 @@ class Command(BaseCommand):
         if opts["report"]:
             report.write(Path(opts["report"]), figures, extras)
         for key in report.KEYS:
-            self.stdout.write(f"{key:20s} {figures[key]:.3f}   (B2 {figures['baseline'][key]:.3f})")
+            self.stdout.write(f"{key:26s} {figures[key]:.3f}   (B2 {figures['baseline'][key]:.3f})")
+        self.stdout.write("\n".join(report.frontier_rows(figures)))
 
     def _french_only(self, scale, opts, progress) -> None:
         """`--locale fr-FR`: the French figures alone, as the `fr` section of the JSON."""
@@ -89,4 +108,5 @@ class Command(BaseCommand):
         self.stdout.write("\n".join(report.pii_table(figures["pii"])))
         if not opts["pii_only"]:
             for key in report.KEYS:
-                self.stdout.write(f"fr {key:17s} {figures[key]:.3f}   (B2 {figures['baseline'][key]:.3f})")
+                if key in figures:  # the French run has no base-only or Kerckhoffs figures
+                    self.stdout.write(f"fr {key:23s} {figures[key]:.3f}   (B2 {figures['baseline'][key]:.3f})")
