@@ -424,15 +424,16 @@ def _frame(literal: str, style: str) -> str:
     return re.sub(r"[.,?!:;]", "", literal).lower()
 
 
-def _render(template: str, values: dict[int, Said], style: str) -> LabelledSentence:
-    """The template with its slots filled in one style, and the labelled spans."""
+def render(template: str, values: dict[int, Said], style: str, generators: dict) -> LabelledSentence:
+    """The template with its slots filled in one style, and the labelled spans; `generators`
+    maps a slot name to (draw, entity or None). Shared with the French set (`piiset_fr`)."""
     text, spans = "", []
     for k, piece in enumerate(re.split(r"(\{\w+\})", template)):
         if not piece:
             continue
         if piece.startswith("{"):
             value = values[k].as_(style)
-            entity = _GEN[piece[1:-1]][1]
+            entity = generators[piece[1:-1]][1]
             if entity:
                 spans.append((len(text), len(text) + len(value), entity))
             text += value
@@ -442,6 +443,10 @@ def _render(template: str, values: dict[int, Said], style: str) -> LabelledSente
                 literal = literal[1:]
             text += literal
     return LabelledSentence(re.sub(r"\s+$", "", text), tuple(spans), style)
+
+
+def _render(template: str, values: dict[int, Said], style: str) -> LabelledSentence:
+    return render(template, values, style, _GEN)
 
 
 def _draw(template: str, rng) -> dict[int, Said]:

@@ -24,6 +24,7 @@ import re
 
 import numpy as np
 
+from . import piiset
 from .piiset import LabelledSentence, Said
 
 STYLES = ("written", "spoken")
@@ -331,28 +332,8 @@ NEGATIVES = [
 ]
 
 
-def _frame(literal: str, style: str) -> str:
-    return literal if style == "written" else re.sub(r"[.,?!:;]", "", literal).lower()
-
-
 def _render(template: str, values: dict, style: str) -> LabelledSentence:
-    text, spans = "", []
-    for k, piece in enumerate(re.split(r"(\{\w+\})", template)):
-        if not piece:
-            continue
-        if piece.startswith("{"):
-            value = values[k].as_(style)
-            entity = _GEN[piece[1:-1]][1]
-            if entity:
-                spans.append((len(text), len(text) + len(value), entity))
-            text += value
-        else:
-            literal = _frame(piece, style)
-            if text.endswith(" ") and literal.startswith(" "):
-                literal = literal[1:]
-            text += literal
-    text = re.sub(r"\s+$", "", text)
-    return LabelledSentence(text, tuple(spans), style)
+    return piiset.render(template, values, style, _GEN)
 
 
 def generate(count: int = 1200, seed: int = 0, negative_share: float = 0.2,
