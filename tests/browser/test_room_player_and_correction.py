@@ -32,7 +32,9 @@ def test_the_custom_player_plays_seeks_and_shows_where_it_is(live_server, page, 
     page.wait_for_function(f"() => {POSITION} > 0.3", timeout=15000)
     assert page.inner_text("#play") == "Pause"
     page.click("#play")
-    assert page.evaluate("document.getElementById('player').paused") and page.inner_text("#play") == "Play"
+    # the button's label follows the media element's "pause" event, which fires asynchronously
+    page.wait_for_function("() => document.getElementById('play').textContent.trim() === 'Play'", timeout=5000)
+    assert page.evaluate("document.getElementById('player').paused")
 
     page.focus("#transcript")
     box = page.locator("#wave").bounding_box()
