@@ -72,6 +72,8 @@ def test_a_reviewer_corrects_a_typo_in_their_last_submission(live_server, page, 
     user = make_reviewer("cora")
     sign_in(page, live_server, user)
     page.click("#next")
+    # room.js binds Ctrl+Enter when the page has run its scripts; typing may start before that
+    page.wait_for_load_state("load")
     page.fill("#transcript", "turn the radoi down")
     page.keyboard.press("Control+Enter")
     page.wait_for_selector("#correct-last")
