@@ -29,6 +29,7 @@ from quietroom.deid import anonymize, asr, locales, pii
 from quietroom.deid import pipeline as deid
 
 from . import corpus, metrics, piiset_fr, speaker
+from . import run
 from .run import EvalProgress, EvalScale, _counted, _quiet
 
 LOCALE = "fr-FR"
@@ -175,17 +176,13 @@ def _leaked(words: list[str], hypothesis: str) -> int:
 
 
 def pii_evaluation(labelled, progress: EvalProgress = _quiet) -> dict:
-    """As `run.pii_evaluation`, on French text with the French recognizers."""
+    """`run.pii_evaluation` on French text with the French recognizers."""
     from quietroom.deid.pii import lexicon
 
-    def name_known(span_text: str) -> bool:
-        words = piiset_fr.name_words(span_text)
-        return bool(words) and all(lexicon.is_name(lexicon.fold(w)) for w in words)
+    def name_words(span_text: str) -> list[str]:  # folded: the gazetteer has no accents
+        return [lexicon.fold(w) for w in piiset_fr.name_words(span_text)]
 
-    predictions = {s.text: pii.detect(s.text, language=LANGUAGE) for s in _counted(labelled, "fr: PII detection", progress)}
-    figures = metrics.pii_breakdown(labelled, predictions.__getitem__, name_known)
-    figures["_all"] = metrics.span_scores(labelled, predictions.__getitem__)
-    return figures
+    return run.pii_evaluation(labelled, progress, language=LANGUAGE, name_words=name_words, stage="fr: PII detection")
 
 
 def evaluate_pii(scale: EvalScale = EvalScale(), progress: EvalProgress = _quiet) -> dict:

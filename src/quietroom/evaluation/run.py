@@ -171,18 +171,21 @@ def _leak(sentences, profile_name: str, seed: int, progress: EvalProgress = _qui
             "leak_pii_words": total, "leak_recognised_before_redaction": round(raw_said / max(1, total), 4)}
 
 
-def pii_evaluation(labelled, progress: EvalProgress = _quiet) -> dict:
-    """PII detection on the generated set: {"_all": span_scores over both styles, style:
-    pii_breakdown block, ...}; each sentence is detected once. PERSON recall is also given for
-    names the recognizer's gazetteer knows and for names it does not (`piiset` draws its names
-    from its own list, not the gazetteer)."""
+def pii_evaluation(labelled, progress: EvalProgress = _quiet, *, language: str = "en",
+                   name_words: Callable[[str], list[str]] = piiset.name_words,
+                   stage: str = "PII detection") -> dict:
+    """PII detection on a generated set: {"_all": span_scores over both styles, style:
+    pii_breakdown block, ...}; each sentence is detected once, by `language`'s recognizers.
+    PERSON recall is also given for names the recognizer's gazetteer knows and for names it does
+    not (the generated sets draw their names from their own lists, not the gazetteer);
+    `name_words` splits a labelled name into the words looked up, as the gazetteer writes them."""
     from quietroom.deid.pii import lexicon
 
     def name_known(span_text: str) -> bool:  # every word of the name is in the recognizer's gazetteer
-        words = piiset.name_words(span_text)
+        words = name_words(span_text)
         return bool(words) and all(lexicon.is_name(w) for w in words)
 
-    predictions = {s.text: pii.detect(s.text) for s in _counted(labelled, "PII detection", progress)}
+    predictions = {s.text: pii.detect(s.text, language=language) for s in _counted(labelled, stage, progress)}
     figures = metrics.pii_breakdown(labelled, predictions.__getitem__, name_known)
     figures["_all"] = metrics.span_scores(labelled, predictions.__getitem__)
     return figures
