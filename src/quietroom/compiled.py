@@ -15,10 +15,26 @@ nobody draws).
 """
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 
 from django.db import connection
+from django.db.models import UUIDField
 from django.db.models.query import get_related_populators
+
+#: Stand-ins for the usual keys: a UUID nobody draws and an integer id no row has.
+UUID_STAND_IN = uuid.UUID("5ca1ab1e-0000-4000-8000-00000000c0de")
+INT_STAND_IN = -719_307_114
+_UUID = UUIDField()
+
+
+def uuid_param(value, connection):
+    """A UUID primary or foreign key as the database gets it (a UUID, or SQLite's hex text)."""
+    return _UUID.get_db_prep_value(value, connection)
+
+
+def int_param(value, connection):
+    return value
 
 
 class Compiled:

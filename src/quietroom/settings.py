@@ -109,7 +109,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 elif os.environ.get("QUIETROOM_PG_SERVER_SIDE_BINDING", "1") == "1":
     # Server-side parameters let psycopg prepare the statements a connection repeats (the
     # review queue's handful, thousands of times a day), so PostgreSQL plans them once.
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    # Django turns psycopg's preparing off unless asked (for transaction-pooling proxies, which
+    # QuietRoom does not use): a statement is prepared on its fifth run on a connection.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -85,20 +85,20 @@ def warned_sql(snippet: str, recording: str) -> str:
     return _warned(snippet, recording)
 
 
-def _sql(locales: int, seen: int, *, lock: bool, facts: bool) -> str:
+def _sql(locales: int, seen: int, *, limit: int, lock: bool, facts: bool) -> str:
     task, had, fence = _table(Task), _table(Exposure), _fence()
     in_locales = ", ".join(["%s"] * locales)
     not_seen = f" AND t.id NOT IN ({', '.join(['%s'] * seen)})" if seen else ""
     locking = " FOR UPDATE OF t SKIP LOCKED" if lock and connection.features.has_select_for_update_skip_locked else ""
     picked = f"""
         SELECT t.* FROM {task} t
-        WHERE t.status = %(queued)s AND t.locale IN ({in_locales}){not_seen}
+        WHERE t.status = '{Task.Status.QUEUED}' AND t.locale IN ({in_locales}){not_seen}
           AND NOT EXISTS (SELECT 1 FROM {had} x WHERE x.reviewer_id = %(user)s AND x.snippet_id = t.snippet_id)
           AND NOT EXISTS (SELECT 1 FROM {had} x WHERE x.reviewer_id = %(user)s AND x.recording_id = t.recording_id
                           AND (x.excludes_recording OR NOT EXISTS (
                                SELECT 1 FROM {_table(ControllerPolicy)} p WHERE p.allow_same_recording)){fence})
         ORDER BY {ORDER}
-        LIMIT %(limit)s{locking}"""
+        LIMIT {int(limit)}{locking}"""
     if not facts:
         return picked
     # The facts are read for the few rows picked, outside the LIMIT: inside it the planner may
@@ -154,17 +154,17 @@ _CACHE: dict = {}  # statement shape -> (SQL with plain %s, where each parameter
 def _compiled(key: tuple) -> tuple[str, list]:
     """The SQL for one shape, its %(name)s and positional %s turned into one ordered list."""
     if key not in _CACHE:
-        _vendor, locales, seen, lock, facts = key
-        _CACHE[key] = _positional(_sql(locales, seen, lock=lock, facts=facts))
+        _vendor, locales, seen, limit, lock, facts = key
+        _CACHE[key] = _positional(_sql(locales, seen, limit=limit, lock=lock, facts=facts))
     return _CACHE[key]
 
 
 def _statement(user, seen: list, *, limit: int, lock: bool, facts: bool, now=None) -> tuple[str, list]:
     locales = list(user.locales or [])
-    sql, order = _compiled((connection.vendor, len(locales), len(seen), lock, facts))
+    sql, order = _compiled((connection.vendor, len(locales), len(seen), limit, lock, facts))
     pk = Task._meta.pk
     listed = locales + [pk.get_db_prep_value(s, connection) for s in seen]
-    named = {"user": user.pk, "queued": Task.Status.QUEUED, "limit": limit}
+    named = {"user": user.pk}
     if facts:
         to_db = Exposure._meta.get_field("given_at").get_db_prep_value
         named["today"] = to_db(now.replace(hour=0, minute=0, second=0, microsecond=0), connection)

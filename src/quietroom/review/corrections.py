@@ -30,7 +30,7 @@ from django.conf import settings
 from django.db import transaction
 
 from quietroom import content, gate
-from quietroom.compiled import Compiled
+from quietroom.compiled import INT_STAND_IN, Compiled, int_param
 from quietroom.accounts.access import working_site
 from quietroom.audit.log import Actor, lock_for_append, record
 from quietroom.decisions import Decision, Reason, Refusal
@@ -84,7 +84,7 @@ _latest_with_rule = Compiled(
     lambda user_id: (Submission.objects.filter(reviewer_id=user_id).order_by("-submitted_at")
                      .annotate(held_back=outbound.held_back_annotation("task__snippet__"))
                      .values_list(*_SUBMISSION_FIELDS, *(f"task__{f}" for f in _TASK_FIELDS), "held_back")[:1]),
-    stand_ins=[-719_307_113], prepare=[lambda value, connection: value])
+    stand_ins=[INT_STAND_IN], prepare=[int_param])
 
 
 def offer(user, now: datetime, address: str | None) -> Submission | None:

@@ -80,6 +80,9 @@ class Task(models.Model):
             models.Index(fields=["lease_owner", "recording"], name="review_task_owner_rec_idx"),
             models.Index(fields=["lease_owner", "assigned_at"], name="review_task_owner_day_idx"),
             models.Index(fields=["lease_owner", "snippet"], name="review_task_owner_snip_idx"),
+            # Gold references in the order `queue._lease_gold` offers them: a few rows read, not
+            # every gold snippet sorted, on each gold check.
+            models.Index(fields=["created_at"], name="review_task_gold_ref_idx", condition=Q(is_gold=True, slot=0)),
         ]
 
     @classmethod
@@ -175,7 +178,7 @@ class Skip(models.Model):
 class Exposure(models.Model):
     """One reviewer was given one task's snippet: what they have had, kept for good.
 
-    Written with the lease, in the same transaction (`review.exposure.record_lease`), and never
+    Written with the lease, in the same transaction (`review.exposure.lease_with_exposure`), and never
     deleted by the room: a play is exposure whether or not it is submitted, so what a reviewer
     has had outlives a skip, an expired lease and a release, all of which clear the task's
     `lease_owner` and put it back in the queue. The queue's "had" rules (never the same snippet

@@ -9,7 +9,7 @@ The SQL (`candidates.py`) only narrows (status, locale, what this reviewer alrea
 skipped) so the hot query stays on one partial index; `eligibility.decide` is asked about every
 candidate and has the last word. Best first: priority, then the earliest due date, then the oldest.
 
-Every lease writes an `Exposure` in its own transaction (`exposure.record_lease`): a task that
+Every lease writes an `Exposure` in its own transaction (`exposure.lease_with_exposure`): a task that
 comes back to the queue (skipped, expired, released) forgets who held it, the exposure does not.
 """
 from __future__ import annotations
@@ -89,8 +89,7 @@ def _lease(task: Task, user, now, address: str) -> Task:
     task.lease_owner = user
     task.assigned_at = now
     task.lease_expires_at = now + timedelta(seconds=settings.QUIETROOM["LEASE_SECONDS"])
-    task.save(update_fields=["status", "lease_owner", "assigned_at", "lease_expires_at"])
-    exposure.record_lease(task, user, now)
+    exposure.lease_with_exposure(task, user, now)  # the lease and its exposure row: one statement
     record(
         Actor.for_user(user, address), "task.assign", object_type="snippet", object_id=task.snippet_id,
         customer=_customer_pseudonym(task), purpose="transcription",
@@ -116,8 +115,8 @@ def gold_is_due(user, now) -> bool:
 def _lease_gold(user, now, address: str) -> Task | None:
     """A new personal slot on a gold snippet this reviewer has not had, if one is allowed."""
     references = (
-        Task.objects.filter(is_gold=True, slot=0, locale__in=user.locales or [],
-                            submissions__kind=Submission.Kind.GOLD_REFERENCE)
+        Task.objects.filter(is_gold=True, slot=0, locale__in=user.locales or [])
+        .filter(Exists(Submission.objects.filter(task=OuterRef("pk"), kind=Submission.Kind.GOLD_REFERENCE)))
         .exclude(Exists(Exposure.objects.filter(reviewer=user, snippet=OuterRef("snippet"))))
         .select_related("snippet")
         .order_by("created_at")[:BATCH]
@@ -145,7 +144,7 @@ def _lease_gold(user, now, address: str) -> Task | None:
 
 _BEGIN_LEASE_SQL = f"""
     WITH reclaimed AS ({_RECLAIM_SQL} RETURNING 1)
-    SELECT set_config('synchronous_commit', 'off', true),
+    SELECT set_config('synchronous_commit', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true),
            (SELECT COUNT(*) FROM {Exposure._meta.db_table} WHERE reviewer_id = %s AND given_at >= %s),
            (SELECT COUNT(*) FROM reclaimed)"""
 
@@ -155,14 +154,16 @@ def _begin_lease(user, now) -> bool:
     the queue (`reclaim_expired`'s UPDATE), this commit not waiting for the disk (`SET LOCAL
     synchronous_commit = off`: a lease lost in a database crash costs nothing, nobody has heard
     the snippet; every play is its own durable transaction, written after this one, and
-    submissions keep full durability), and today's count for `gold_is_due`. Returns whether a
-    gold check is due."""
+    submissions keep full durability), the candidate query planned for its values every time
+    (`SET LOCAL plan_cache_mode = force_custom_plan`: statements are prepared, see settings, and
+    a generic plan of the queue's query, blind to the locale and the reviewer, took seconds at
+    100k queued), and today's count for `gold_is_due`. Returns whether a gold check is due."""
     to_db = Task._meta.get_field("lease_expires_at").get_db_prep_value
     with connection.cursor() as cursor:
         cursor.execute(_BEGIN_LEASE_SQL, [
             Task.Status.WITHDRAWN, Task.Status.QUEUED, Task.GOLD_LEASE_EXPIRED, Task.Status.LEASED,
             to_db(now, connection), user.pk, to_db(policy.start_of_day(now), connection)])
-        _, given_today, _ = cursor.fetchone()
+        _, _, given_today, _ = cursor.fetchone()
     return _gold_due(int(given_today))
 
 

@@ -13,6 +13,7 @@ from django.db.models.expressions import RawSQL
 from django.conf import settings
 
 from quietroom import content, gate
+from quietroom.compiled import INT_STAND_IN, UUID_STAND_IN, Compiled, int_param, uuid_param
 from quietroom.accounts.access import working_site
 from quietroom.audit.log import Actor, record
 from quietroom.escalation import cases as escalation_cases
@@ -45,19 +46,31 @@ def locked_task(task_id) -> Task:
     return Task.objects.select_for_update(of=("self",)).select_related("customer_key").get(pk=task_id)
 
 
+def _locked_for_submit_query(task_id, user_id):
+    table = connection.ops.quote_name(Task._meta.db_table)
+    return (Task.objects.select_for_update(of=("self",)).select_related("customer_key").annotate(
+        has_draft=RawSQL(f"EXISTS (SELECT 1 FROM {connection.ops.quote_name(Draft._meta.db_table)} d "
+                         f"WHERE d.task_id = {table}.id AND d.reviewer_id = %s)", (user_id,), BooleanField()),
+        overlapped=RawSQL(f"EXISTS (SELECT 1 FROM {table} o WHERE o.snippet_id = {table}.snippet_id "
+                          f"AND o.id <> {table}.id AND NOT o.is_gold)", (), BooleanField()),
+    ).filter(pk=task_id)[:1])
+
+
+# Every submit runs it: compiled once per process (quietroom/compiled.py), like the room's task loads.
+_locked_submit = Compiled(_locked_for_submit_query, stand_ins=[UUID_STAND_IN, INT_STAND_IN],
+                          prepare=[uuid_param, int_param])
+
+
 def _locked_for_submit(task_id, user) -> Task:
     """`locked_task` with two facts a submit needs, read under the task's lock in the same
     statement: whether this reviewer has a draft of it (`has_draft`: drafts are saved under the
     same lock, so the answer holds until the commit) and whether the snippet has other review
     slots (`overlapped`: slots are made when the snippet is queued, so a snippet without them
     needs no agreement check after the submit)."""
-    table = connection.ops.quote_name(Task._meta.db_table)
-    return (Task.objects.select_for_update(of=("self",)).select_related("customer_key").annotate(
-        has_draft=RawSQL(f"EXISTS (SELECT 1 FROM {connection.ops.quote_name(Draft._meta.db_table)} d "
-                         f"WHERE d.task_id = {table}.id AND d.reviewer_id = %s)", (user.pk,), BooleanField()),
-        overlapped=RawSQL(f"EXISTS (SELECT 1 FROM {table} o WHERE o.snippet_id = {table}.snippet_id "
-                          f"AND o.id <> {table}.id AND NOT o.is_gold)", (), BooleanField()),
-    ).get(pk=task_id))
+    task = _locked_submit.first(task_id, user.pk)
+    if task is None:
+        raise Task.DoesNotExist
+    return task
 
 
 def customer_key_of(task: Task):

@@ -28,7 +28,7 @@ from quietroom import gate
 from quietroom.accounts.addresses import client_address
 from quietroom.audit import actions
 from quietroom.audit.log import Actor, record
-from quietroom.compiled import Compiled
+from quietroom.compiled import INT_STAND_IN, UUID_STAND_IN, Compiled, int_param, uuid_param
 from quietroom.decisions import Reason
 from quietroom.escalation import care
 from quietroom.escalation.models import SnippetCare
@@ -141,25 +141,13 @@ def _page_flags(user_id) -> dict:
     }
 
 
-# The two task loads of every round trip, compiled once per process (quietroom/compiled.py):
-# stand-ins no real task id or user id equals.
-_TASK_STAND_IN, _USER_STAND_IN = uuid.UUID("5ca1ab1e-0000-4000-8000-00000000c0de"), -719_307_114
-
-
-def _task_pk(value, connection):
-    return Task._meta.pk.get_db_prep_value(value, connection)
-
-
-def _user_pk(value, connection):
-    return value
-
-
+# The two task loads of every round trip, compiled once per process (quietroom/compiled.py).
 _held = Compiled(lambda task_id, user_id: (
     Task.objects.filter(pk=task_id, lease_owner_id=user_id, status=Task.Status.LEASED)
     .select_related("snippet__recording__customer_key").annotate(**_page_flags(user_id))[:1]),
-    stand_ins=[_TASK_STAND_IN, _USER_STAND_IN], prepare=[_task_pk, _user_pk])
+    stand_ins=[UUID_STAND_IN, INT_STAND_IN], prepare=[uuid_param, int_param])
 _streamed = Compiled(lambda task_id: Task.objects.filter(pk=task_id).select_related("snippet__recording__customer_key")[:1],
-                     stand_ins=[_TASK_STAND_IN], prepare=[_task_pk])
+                     stand_ins=[UUID_STAND_IN], prepare=[uuid_param])
 
 
 class AlreadySubmitted(Exception):
