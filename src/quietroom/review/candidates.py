@@ -188,16 +188,22 @@ def batch(user, seen=(), *, limit: int, now) -> list[Task]:
         return []
     sql, params = _statement(user, list(seen), limit=limit, lock=True, facts=True, now=now)
     tasks = list(Task.objects.raw(sql, params))
-    names = [f.attname for f in _POLICY_FIELDS]
+    policies: dict = {}  # the batch's rows nearly always share one controller: its policy built once
     for task in tasks:  # snippets they had (so tasks they skipped) and declined recordings were left out by the SQL
         task.candidate_facts = CandidateFacts(had_recording=bool(task.had_recording), warned=bool(task.warned),
                                               escalated=bool(task.escalated), cleared=bool(task.cleared))
-        row = [getattr(task, _policy_alias(f)) for f in _POLICY_FIELDS]
-        policy = None
-        if row[0] is not None:
-            policy = ControllerPolicy.from_db(connection.alias, names, [_from_db(f, v) for f, v in zip(_POLICY_FIELDS, row)])
-        task.batch_totals = BatchTotals(float(task.seconds_today or 0.0), int(task.customer_30d or 0), policy)
+        if task.controller_id not in policies:
+            policies[task.controller_id] = _policy([getattr(task, alias) for alias in _POLICY_ALIASES])
+        task.batch_totals = BatchTotals(float(task.seconds_today or 0.0), int(task.customer_30d or 0),
+                                        policies[task.controller_id])
     return tasks
+
+
+def _policy(row) -> ControllerPolicy | None:
+    """The controller's policy from its columns read with a candidate (None: no stored row)."""
+    if row[0] is None:  # the primary key: no stored policy, the defaults apply
+        return None
+    return ControllerPolicy.from_db(connection.alias, _POLICY_NAMES, [_from_db(f, v) for f, v in zip(_POLICY_FIELDS, row)])
 
 
 def holds(user, task) -> bool:
@@ -233,6 +239,8 @@ def _one_task_sql(vendor: str, held: bool) -> tuple[str, list]:  # per database 
 
 
 _POLICY_FIELDS = ControllerPolicy._meta.concrete_fields
+_POLICY_NAMES = [f.attname for f in _POLICY_FIELDS]
+_POLICY_ALIASES = [_policy_alias(f) for f in _POLICY_FIELDS]
 
 
 @dataclass(frozen=True)
@@ -248,10 +256,16 @@ class OneTask:
 
 def _from_db(field, value):
     """A column read by hand, converted as the ORM would (JSON decoded, SQLite's 0/1 to bool)."""
-    col = field.get_col(field.model._meta.db_table)
-    for convert in connection.ops.get_db_converters(col) + field.get_db_converters(connection):
+    col, converters = _converters(connection.vendor, field)
+    for convert in converters:
         value = convert(value, col, connection)
     return value
+
+
+@functools.cache
+def _converters(vendor: str, field) -> tuple:  # per database vendor: what a column of `field` needs
+    col = field.get_col(field.model._meta.db_table)
+    return col, tuple(connection.ops.get_db_converters(col) + field.get_db_converters(connection))
 
 
 def facts_for_task(user, task, *, today, month) -> OneTask:
@@ -274,10 +288,7 @@ def facts_for_task(user, task, *, today, month) -> OneTask:
         row = cursor.fetchone()
     had_recording, had_snippet, declined, skipped, warned, escalated, cleared = (bool(v) for v in row[:7])
     seconds, customer_30d, policy_row = row[7], row[8], row[9:]
-    policy = None
-    if policy_row[0] is not None:  # the primary key: a stored policy
-        policy = ControllerPolicy.from_db(connection.alias, [f.attname for f in _POLICY_FIELDS],
-                                          [_from_db(f, v) for f, v in zip(_POLICY_FIELDS, policy_row)])
+    policy = _policy(policy_row)
     return OneTask(CandidateFacts(had_recording=had_recording, had_snippet=had_snippet, declined_recording=declined,
                                   skipped=skipped, warned=warned, escalated=escalated, cleared=cleared),
                    float(seconds or 0.0), int(customer_30d or 0), policy)
