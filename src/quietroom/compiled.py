@@ -94,3 +94,21 @@ class Compiled:
         for name, position in (annotations or {}).items():
             setattr(obj, name, row[position])
         return obj
+
+
+def insert_statement(model) -> tuple[str, list]:
+    """`INSERT INTO <model's table> (<every column but an auto id>) VALUES (%s, ...)` and those
+    fields, for rows written on every request: the columns come from the model, so a field added
+    later is not forgotten (values: `insert_values`)."""
+    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.get_internal_type() in
+                                                             ("AutoField", "BigAutoField", "SmallAutoField"))]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    return (f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))})"), fields
+
+
+def insert_values(instance, fields) -> list:
+    """The parameters of `insert_statement` for an unsaved instance, as `Model.save` prepares them
+    (`pre_save` fills auto_now_add and the like)."""
+    return [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+

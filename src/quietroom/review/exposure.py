@@ -12,23 +12,22 @@ from __future__ import annotations
 
 from django.db import connection
 
+from quietroom.compiled import insert_statement, insert_values
+
 from .models import Exposure, Task
 
 # Both writes run on every lease and every play or submit of the review room, so they are
 # written out (the ORM's building of them cost more CPU than PostgreSQL takes to run them); the
 # column list and value conversion still come from the model, so a new field is not forgotten.
-_EXPOSURE = Exposure._meta.db_table
-_FIELDS = [f for f in Exposure._meta.concrete_fields if not f.primary_key]
-_INSERT_COLUMNS = ", ".join(connection.ops.quote_name(f.column) for f in _FIELDS)
+_INSERT, _FIELDS = insert_statement(Exposure)
 _TASK_LEASE = (f"UPDATE {Task._meta.db_table} SET status = %s, lease_owner_id = %s, assigned_at = %s, "
                "lease_expires_at = %s WHERE id = %s")
-_HEARD = f"UPDATE {_EXPOSURE} SET heard_at = %s WHERE reviewer_id = %s AND task_id = %s AND heard_at IS NULL"
-
-
-def _exposure_values(task: Task, user, now) -> list:
-    row = Exposure(reviewer_id=user.pk, task_id=task.pk, snippet_id=task.snippet_id, recording_id=task.recording_id,
-                   customer_key_id=task.customer_key_id, duration_seconds=task.duration_seconds, given_at=now)
-    return [f.get_db_prep_save(getattr(row, f.attname), connection) for f in _FIELDS]
+# The exposure row's INSERT reads the lease UPDATE's row (PostgreSQL): no lease, no row.
+_LEASE_WITH_EXPOSURE = (f"WITH leased AS ({_TASK_LEASE} RETURNING 1) "
+                        + _INSERT.replace(" VALUES (", " SELECT ", 1).removesuffix(")") + " FROM leased")
+#: The heard mark as one statement (`mark_heard`; a submit runs it inside its own statement).
+MARK_HEARD = (f"UPDATE {Exposure._meta.db_table} SET heard_at = %s "
+              "WHERE reviewer_id = %s AND task_id = %s AND heard_at IS NULL")
 
 
 def lease_with_exposure(task: Task, user, now) -> None:
@@ -38,24 +37,28 @@ def lease_with_exposure(task: Task, user, now) -> None:
     to_db = Task._meta.get_field("assigned_at").get_db_prep_save
     lease = [task.status, user.pk, to_db(task.assigned_at, connection), to_db(task.lease_expires_at, connection),
              Task._meta.pk.get_db_prep_value(task.pk, connection)]
-    values = _exposure_values(task, user, now)
+    values = insert_values(Exposure(
+        reviewer_id=user.pk, task_id=task.pk, snippet_id=task.snippet_id, recording_id=task.recording_id,
+        customer_key_id=task.customer_key_id, duration_seconds=task.duration_seconds, given_at=now), _FIELDS)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            placeholders = ", ".join(["%s"] * len(_FIELDS))
-            cursor.execute(f"WITH leased AS ({_TASK_LEASE} RETURNING 1) INSERT INTO {_EXPOSURE} ({_INSERT_COLUMNS}) "
-                           f"SELECT {placeholders} FROM leased", [*lease, *values])
+            cursor.execute(_LEASE_WITH_EXPOSURE, [*lease, *values])
         else:  # SQLite: no UPDATE inside WITH; two local calls cost next to nothing
             cursor.execute(_TASK_LEASE, lease)
-            cursor.execute(f"INSERT INTO {_EXPOSURE} ({_INSERT_COLUMNS}) VALUES ({', '.join(['%s'] * len(_FIELDS))})",
-                           values)
+            cursor.execute(_INSERT, values)
+
+
+def heard_params(user, task, now) -> list:
+    """The parameters of `MARK_HEARD`."""
+    return [Exposure._meta.get_field("heard_at").get_db_prep_save(now, connection), user.pk,
+            Task._meta.pk.get_db_prep_value(task.pk, connection)]
 
 
 def mark_heard(user, task, now) -> None:
     """The audio reached the reviewer (a play streamed, or a transcript handed in): from now on
     the snippet's minutes count against the daily cap, even if it is skipped after all."""
     with connection.cursor() as cursor:
-        cursor.execute(_HEARD, [Exposure._meta.get_field("heard_at").get_db_prep_save(now, connection), user.pk,
-                                Task._meta.pk.get_db_prep_value(task.pk, connection)])
+        cursor.execute(MARK_HEARD, heard_params(user, task, now))
 
 
 def exclude_recording(user, task) -> None:
