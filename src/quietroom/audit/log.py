@@ -124,11 +124,14 @@ def record(
     customer: str = "",
     purpose: str = "",
     details: dict | None = None,
+    locked_head: tuple | None = None,
 ) -> AuditEvent:
     """Append one event. Joins the caller's transaction if there is one.
 
     Appends are serialised by locking the head row (PostgreSQL) or by SQLite's single
-    writer, so two events never claim the same sequence number.
+    writer, so two events never claim the same sequence number. `locked_head`: the row of
+    `LOCK_HEAD_SQL`, when the caller's last statement already locked and read the head (one
+    round trip less); None (or no row yet) and the head is locked here.
     """
     # Round-trip through JSON now so the hashed form equals what the database gives back.
     details = json.loads(ENCODER.encode(details or {}))
@@ -136,7 +139,7 @@ def record(
     # No savepoint of our own inside the caller's transaction (two round trips saved per event):
     # if the append fails, the caller's work must not commit without its audit record anyway.
     with transaction.atomic(savepoint=False):
-        prev_seq, prev_hash, tag = _lock_head()
+        prev_seq, prev_hash, tag = (int(locked_head[0]), locked_head[1], locked_head[2]) if locked_head else _lock_head()
         seq = prev_seq
         if not key.head_ok(prev_seq, prev_hash, tag):
             # The head was moved outside the application (a cut tail?). Say so in the log itself
@@ -230,6 +233,9 @@ def _lock_head() -> tuple[int, str, str]:
 
 
 _HEAD = AuditHead._meta.db_table
+#: (PostgreSQL) The head, locked for an append: a caller whose last statement before an append
+#: can carry it ends that statement with it and hands the row to `record(locked_head=...)`.
+LOCK_HEAD_SQL = f"SELECT seq, hash, tag FROM {_HEAD} WHERE id = 1 FOR UPDATE"
 _FIELDS = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
 _COLUMNS = ", ".join(connection.ops.quote_name(f.column) for f in _FIELDS)
 _PLACEHOLDERS = ", ".join(["%s"] * len(_FIELDS))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.db import connection
 
+from quietroom.audit.log import LOCK_HEAD_SQL
 from quietroom.compiled import insert_statement, insert_values
 
 from .models import Exposure, Task
@@ -23,17 +24,22 @@ _INSERT, _FIELDS = insert_statement(Exposure)
 _TASK_LEASE = (f"UPDATE {Task._meta.db_table} SET status = %s, lease_owner_id = %s, assigned_at = %s, "
                "lease_expires_at = %s WHERE id = %s")
 # The exposure row's INSERT reads the lease UPDATE's row (PostgreSQL): no lease, no row.
-_LEASE_WITH_EXPOSURE = (f"WITH leased AS ({_TASK_LEASE} RETURNING 1) "
-                        + _INSERT.replace(" VALUES (", " SELECT ", 1).removesuffix(")") + " FROM leased")
+# Only the lease's own rows are written before the head is locked: the task row is already
+# locked by the candidate query and no one else writes this (task, reviewer) exposure, so the
+# statement waits for nothing while it holds the head.
+_LEASE_WITH_EXPOSURE = (f"WITH leased AS ({_TASK_LEASE} RETURNING 1), exposed AS ("
+                        + _INSERT.replace(" VALUES (", " SELECT ", 1).removesuffix(")") + f" FROM leased) {LOCK_HEAD_SQL}")
 #: The heard mark as one statement (`mark_heard`; a submit runs it inside its own statement).
 MARK_HEARD = (f"UPDATE {Exposure._meta.db_table} SET heard_at = %s "
               "WHERE reviewer_id = %s AND task_id = %s AND heard_at IS NULL")
 
 
-def lease_with_exposure(task: Task, user, now) -> None:
+def lease_with_exposure(task: Task, user, now) -> tuple | None:
     """Write the lease already set on `task` (status, holder, times) and its exposure row, in
     the caller's transaction: on PostgreSQL one statement (the INSERT reads the UPDATE's row, so
-    the exposure exists exactly when the lease was written)."""
+    the exposure exists exactly when the lease was written), which also locks the audit log's
+    head for the lease's audit event that follows at once; returns that head row
+    (`audit.log.record(locked_head=...)`), or None where the append locks it itself."""
     to_db = Task._meta.get_field("assigned_at").get_db_prep_save
     lease = [task.status, user.pk, to_db(task.assigned_at, connection), to_db(task.lease_expires_at, connection),
              Task._meta.pk.get_db_prep_value(task.pk, connection)]
@@ -43,9 +49,12 @@ def lease_with_exposure(task: Task, user, now) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_LEASE_WITH_EXPOSURE, [*lease, *values])
-        else:  # SQLite: no UPDATE inside WITH; two local calls cost next to nothing
-            cursor.execute(_TASK_LEASE, lease)
-            cursor.execute(_INSERT, values)
+            return cursor.fetchone()
+        # SQLite: no UPDATE inside WITH, and its single writer serialises appends; two local calls
+        # cost next to nothing.
+        cursor.execute(_TASK_LEASE, lease)
+        cursor.execute(_INSERT, values)
+    return None
 
 
 def heard_params(user, task, now) -> list:

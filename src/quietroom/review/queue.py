@@ -89,11 +89,12 @@ def _lease(task: Task, user, now, address: str) -> Task:
     task.lease_owner = user
     task.assigned_at = now
     task.lease_expires_at = now + timedelta(seconds=settings.QUIETROOM["LEASE_SECONDS"])
-    exposure.lease_with_exposure(task, user, now)  # the lease and its exposure row: one statement
+    head = exposure.lease_with_exposure(task, user, now)  # the lease, its exposure row, the audit head: one statement
     record(
         Actor.for_user(user, address), "task.assign", object_type="snippet", object_id=task.snippet_id,
         customer=_customer_pseudonym(task), purpose="transcription",
         details={"task": str(task.pk), "slot": task.slot, **({"gold": True} if task.is_gold else {})},
+        locked_head=head,
     )
     return task
 
