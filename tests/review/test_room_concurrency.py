@@ -71,3 +71,38 @@ def test_eight_concurrent_reviewers_never_share_a_task_or_lose_a_submission(post
     reviewers_per_snippet = Counter(Task.objects.values_list("snippet_id", flat=True))
     assert {s for s, n in reviewers_per_snippet.items() if n > 1} == overlapped
     assert {t.snippet_id for t in tasks} == set(reviewers_per_snippet)
+
+
+def test_two_reviewers_racing_with_one_idempotency_key_store_one_and_refuse_the_other(postgres_only, controller,
+                                                                                        make_reviewer):
+    # The submit inserts its row and locks the audit head in one statement (submissions._store):
+    # a key inserted by one transaction must make the other fail cleanly, never deadlock.
+    make_snippets(controller, 24, seconds=0.5)
+    first, second = make_reviewer("ra"), make_reviewer("rb")
+    for _ in range(8):
+        key, outcomes = uuid.uuid4().hex, {}
+        held = {user: queue.next_task(user, timezone.now()) for user in (first, second)}
+        start = threading.Barrier(2)
+
+        def hand_in(user):
+            try:
+                start.wait()
+                outcomes[user.username] = submit(user, held[user].pk, "text", key, now=timezone.now())
+            except Exception as exc:  # noqa: BLE001 - the outcome under test
+                outcomes[user.username] = exc
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=hand_in, args=(u,)) for u in (first, second)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        stored = [o for o in outcomes.values() if isinstance(o, Submission)]
+        refused = [o for o in outcomes.values() if not isinstance(o, Submission)]
+        assert len(stored) == 1 and len(refused) == 1, outcomes
+        assert "idempotency key belongs to another submission" in str(refused[0]), refused
+        assert Submission.objects.filter(idempotency_key=key).count() == 1
+        loser = second if outcomes["rb"] is refused[0] else first
+        Task.objects.filter(pk=held[loser].pk).update(status=Task.Status.QUEUED, lease_owner=None,
+                                                      lease_expires_at=None, assigned_at=None)

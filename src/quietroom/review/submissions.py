@@ -16,7 +16,7 @@ from quietroom import content, gate
 from quietroom.compiled import (INT_STAND_IN, UUID_STAND_IN, Compiled, insert_statement, insert_values, int_param,
                                 uuid_param)
 from quietroom.accounts.access import working_site
-from quietroom.audit.log import Actor, record
+from quietroom.audit.log import LOCK_HEAD_SQL, Actor, record
 from quietroom.escalation import cases as escalation_cases
 from quietroom.escalation.models import Flag
 
@@ -78,11 +78,16 @@ _INSERT_SUBMISSION, _SUBMISSION_FIELDS = insert_statement(Submission)
 _TASK_DONE = f"UPDATE {Task._meta.db_table} SET status = %s, lease_expires_at = NULL WHERE id = %s"
 
 
-def _store(submission: Submission, task: Task, user, now) -> None:
+def _store(submission: Submission, task: Task, user, now) -> tuple | None:
     """Insert the submission, end the lease and mark the snippet heard (a transcript handed in:
-    its minutes count), in the caller's transaction: on PostgreSQL one statement. The busiest
-    write of the room, so written out; a repeated idempotency key fails the INSERT's unique
-    constraint as `save` would (IntegrityError, see `submit`)."""
+    its minutes count), in the caller's transaction: on PostgreSQL one statement, which also
+    locks the audit log's head for the submit's event (returned for `record(locked_head=...)`;
+    None on SQLite). The busiest write of the room, so written out; a repeated idempotency key
+    fails the INSERT's unique constraint as `save` would (IntegrityError, see `submit`).
+
+    Holding the head while inserting cannot deadlock on the idempotency key: every reviewer's
+    submission is inserted by this statement, which takes the head too, so whoever inserted a
+    key first already holds the head, and the task row was locked before either."""
     params = [insert_values(submission, _SUBMISSION_FIELDS),
               [Task.Status.DONE, Task._meta.pk.get_db_prep_value(task.pk, connection)],
               exposure.heard_params(user, task, now)]
@@ -90,12 +95,15 @@ def _store(submission: Submission, task: Task, user, now) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"WITH stored AS ({statements[0]}), done AS ({statements[1]}), heard AS ({statements[2]}) "
-                           "SELECT 1", [value for part in params for value in part])
+                           f"{LOCK_HEAD_SQL}", [value for part in params for value in part])
+            head = cursor.fetchone()
         else:  # SQLite: no INSERT or UPDATE inside WITH; local calls cost next to nothing
             for statement, values in zip(statements, params):
                 cursor.execute(statement, values)
+            head = None
     submission._state.adding, submission._state.db = False, connection.alias
     task.status, task.lease_expires_at = Task.Status.DONE, None
+    return head
 
 
 def customer_key_of(task: Task):
@@ -177,12 +185,13 @@ def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address
                 submission = Submission(task=task, reviewer=user, idempotency_key=idempotency_key, labels=labels)
                 if not shreds(task, labels):
                     content.seal_transcript(submission, customer_key, transcript.strip())
-                _store(submission, task, user, now)
+                head = _store(submission, task, user, now)
                 if task.has_draft:
                     Draft.objects.filter(task=task, reviewer=user).delete()
                 record(actor, "transcript.submit", object_type="snippet", object_id=task.snippet_id,
                        customer=customer_key.pseudonym, purpose="transcription",
-                       details={"submission": str(submission.id), "labels": sorted(k for k, v in labels.items() if v)})
+                       details={"submission": str(submission.id), "labels": sorted(k for k, v in labels.items() if v)},
+                       locked_head=head)
                 act_on_labels(user, task, labels, actor, note=sensitive_note, now=now)
     except IntegrityError:
         # The key is taken: by a concurrent retry of this reviewer (return its result) or by
