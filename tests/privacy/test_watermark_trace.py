@@ -136,3 +136,23 @@ def test_trace_refuses_the_wrong_people_and_files(tmp_path, make_staff, make_rev
     with pytest.raises(CommandError, match="no active user"):
         call_command("trace", str(junk), "--as", "nobody")
     assert signed_in(make_reviewer("sam")).get("/privacy/trace/").status_code == 403
+
+
+def test_deliveries_count_up_per_key_and_a_used_up_key_refuses_without_writing(make_staff):
+    from quietroom import watermark
+    from quietroom.audit import deliveries
+    from quietroom.audit.log import Actor, record
+
+    officer = make_staff("olga", "privacy_officer")
+
+    def event():
+        return record(Actor.for_user(officer), "snippet.play", object_type="snippet", object_id="s-1")
+
+    first, second = deliveries.record(event(), view="v1"), deliveries.record(event(), view="v2")
+    assert (first.serial, second.serial) == (1, 2) and first.key_id == second.key_id
+    assert Delivery.objects.get(pk=second.pk).serial == 2 and deliveries.of_view("v2", "s-1") == second
+    Delivery.objects.filter(pk=second.pk).update(serial=watermark.MAX_SERIAL)  # the key's last serial taken
+    before = Delivery.objects.count()
+    with pytest.raises(deliveries.KeyExhausted, match="set a new key"):
+        deliveries.record(event(), view="v3")
+    assert Delivery.objects.count() == before

@@ -15,7 +15,7 @@ import time
 from collections import OrderedDict
 
 from django.conf import settings
-from django.db.models import Max
+from django.db import connection
 
 from quietroom import watermark
 from quietroom.deid import audio_io
@@ -49,15 +49,31 @@ def _key_by_id(key_id: str) -> watermark.WatermarkKey:
     raise KeyError("the watermark key of this delivery is no longer configured")
 
 
+_TABLE = connection.ops.quote_name(Delivery._meta.db_table)
+# The next serial of the key and the row in one statement (every play takes one); no row comes
+# back when the key's serials are used up (the HAVING), and then nothing was inserted.
+_KEY, _SERIAL, _EVENT, _VIEW, _OBJECT = (connection.ops.quote_name(Delivery._meta.get_field(name).column)
+                                        for name in ("key_id", "serial", "event", "view", "object_id"))
+_NEXT = (f"INSERT INTO {_TABLE} ({_KEY}, {_SERIAL}, {_EVENT}, {_VIEW}, {_OBJECT}) "
+         f"SELECT %s, COALESCE(MAX({_SERIAL}), 0) + 1, %s, %s, %s FROM {_TABLE} WHERE {_KEY} = %s "
+         f"HAVING COALESCE(MAX({_SERIAL}), 0) < %s RETURNING id, {_SERIAL}")
+
+
 def record(event: AuditEvent, *, view: str = "") -> Delivery:
-    """A new delivery for `event` (inside its transaction, after the append locked the head)."""
+    """A new delivery for `event` (inside its transaction, after the append locked the head, so
+    two deliveries never read the same last serial)."""
     key = current_key()
-    last = Delivery.objects.filter(key_id=key.key_id).aggregate(last=Max("serial"))["last"] or 0
-    if last >= watermark.MAX_SERIAL:
+    delivery = Delivery(key_id=key.key_id, event=event, view=view[:64], object_id=event.object_id)
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT, [delivery.key_id, event.pk, delivery.view, delivery.object_id, delivery.key_id,
+                               watermark.MAX_SERIAL])
+        row = cursor.fetchone()
+    if row is None:
         raise KeyExhausted("every watermark serial of QUIETROOM_WATERMARK_KEY is used: set a new key and move "
                            "the old one to QUIETROOM_WATERMARK_RETIRED_KEYS")
-    return Delivery.objects.create(key_id=key.key_id, serial=last + 1, event=event, view=view[:64],
-                                   object_id=event.object_id)
+    delivery.id, delivery.serial = row
+    delivery._state.adding, delivery._state.db = False, connection.alias
+    return delivery
 
 
 def of_view(view: str, object_id: str) -> Delivery | None:
