@@ -8,6 +8,7 @@ from quietroom.deid.audio_io import (
     PIPELINE_RATE,
     AudioDecodeError,
     decode_audio,
+    decode_own_wav,
     duration_seconds,
     encode_wav,
     load_for_pipeline,
@@ -159,3 +160,29 @@ def test_the_decoded_size_limit_and_configured_limits():
     with pytest.raises(AudioTooLarge, match=r"1.0 minutes long \(limit 0.5 minutes\)"):
         load_for_pipeline(data, DecodeLimits(max_seconds=30))
     assert decode_audio(silent_flac(96000, 8, 0.1), None)[0].shape == (9600, 8)  # limits=None: trusted only
+
+
+def test_mono_wav_is_byte_for_byte_libsndfiles_and_reads_back_the_same():
+    # encode_wav writes mono with the standard library's wave (the watermarked stream's hot path):
+    # it must stay the file libsndfile writes, and decode_own_wav must read what decode_audio reads.
+    x = (np.random.default_rng(3).standard_normal(16001) * 0.6).astype(np.float32)  # saturates some
+    reference = io.BytesIO()
+    sf.write(reference, np.clip(x, -1.0, 1.0), 16000, format="WAV", subtype="PCM_16")
+    ours = encode_wav(x)
+    assert ours == reference.getvalue()
+    own, own_rate = decode_own_wav(ours)
+    general, general_rate = decode_audio(ours)
+    assert own_rate == general_rate == 16000 and np.array_equal(own, general)
+
+
+def test_decode_own_wav_hands_anything_else_to_libsndfile():
+    stereo = io.BytesIO()
+    sf.write(stereo, np.zeros((800, 2), dtype=np.float32), 8000, format="WAV", subtype="PCM_16")
+    samples, rate = decode_own_wav(stereo.getvalue())
+    assert samples.shape == (800, 2) and rate == 8000
+    flac = io.BytesIO()
+    sf.write(flac, np.full(1600, 0.25, dtype=np.float32), 16000, format="FLAC")
+    samples, rate = decode_own_wav(flac.getvalue())
+    assert rate == 16000 and np.allclose(samples, 0.25, atol=1e-4)
+    with pytest.raises(AudioDecodeError):
+        decode_own_wav(b"RIFF not really a wave file")
