@@ -188,3 +188,39 @@ def _shape(sql: str) -> str:
     """A statement without its literal lists, short enough to read in a table."""
     sql = re.sub(r'"s\d+_x\d+"', '"s…"', re.sub(r"\((?:%s, )+%s\)", "(...)", sql))
     return re.sub(r"\s+", " ", sql).strip()
+
+
+def stream_mark_cost(user, rounds: int, prepare) -> dict:
+    """Issue 19's cost on the review bench: the room's stream request (Django's test client through
+    every middleware, the gate, the audit and, when marking, the delivery row and the embedding)
+    with the watermark and with the gate's delivery step switched off, alternated in one run, each
+    after its own page view (a new view: a new delivery, not the cached bytes of the last). Wall
+    p50/p95 of each and the p95 ratio (target: within 10%)."""
+    from quietroom import gate
+
+    prepare(2 * rounds + 40)
+    room = Room(user)
+    marking = gate._marked_delivery
+    times = {"before (no mark)": [], "marked": []}
+    try:
+        for i in range(2 * rounds + 20):
+            label = "marked" if i % 2 else "before (no mark)"
+            gate._marked_delivery = marking if i % 2 else (lambda view: None)
+            state = {}
+            room.step("page", state)
+            started = time.perf_counter()
+            room.step("stream", state)
+            elapsed = (time.perf_counter() - started) * 1000
+            if i >= 20:  # warm-up
+                times[label].append(elapsed)
+            if i % 2:  # hand in every second page so the queue moves on as a reviewer's would
+                room.step("submit", state)
+    finally:
+        gate._marked_delivery = marking
+    print(f"\nthe stream with and without the watermark (issue 19; in process, {rounds} each, alternated, "
+          f"a {len(times['marked'])}-request sample each)")
+    for label, values in times.items():
+        print(f"  {label:<18} p50 {percentile(values, 50):6.2f} ms   p95 {percentile(values, 95):6.2f} ms")
+    ratio = percentile(times["marked"], 95) / percentile(times["before (no mark)"], 95)
+    print(f"  p95 marked / before: {ratio:.2f} (target: <= 1.10)")
+    return {"ratio": ratio, **{label: percentile(v, 95) for label, v in times.items()}}

@@ -344,6 +344,8 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", type=int, default=0, help="also profile N in-process round trips of QuietRoom")
     parser.add_argument("--profile-only", action="store_true",
                         help="only the in-process profile (per-step CPU ms and statements): no servers, no Label Studio")
+    parser.add_argument("--mark-cost", type=int, default=0,
+                        help="with --profile-only: also N streams with and N without the watermark, alternated (issue 19)")
     args = parser.parse_args(argv)
     os.environ["PYTHONPATH"] = os.pathsep.join([str(HERE.parent / "src"), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     from quietroom.ops import serving
@@ -371,6 +373,8 @@ def _run(args, extra: list[str], log_dir: str) -> int:
             import _profile_room
 
             _profile_room.report(quietroom.reviewers[0], args.profile or 200, prepare=quietroom.prepare)
+            if args.mark_cost:
+                _profile_room.stream_mark_cost(quietroom.reviewers[1], args.mark_cost, prepare=quietroom.prepare)
             return 0
         with contextlib.ExitStack() as stack:
             systems = [quietroom]
