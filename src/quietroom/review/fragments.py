@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from . import labels as label_choices
@@ -47,6 +48,8 @@ def fixed() -> dict:
         "speed_options": _render("review/_speed_options.html", {"speeds": SPEEDS}),
         "skip_options": _render("review/_skip_options.html", {**reasons, "care_warning": None}),
         "skip_options_warned": _render("review/_skip_options.html", {**reasons, "care_warning": True}),
+        "guidelines_link": reverse("review:guidelines"),
+        "support_link": reverse("escalation:support"),
     }
 
 

@@ -20,6 +20,7 @@ from django.dispatch import receiver
 from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -213,7 +214,9 @@ def task_view(request, task_id):
     token = streaming.make_token(task.id, request.user.id, request.session.session_key, streaming.lease_tag(task))
     return render(request, "review/task.html", {
         "task": task,
-        "stream_token": token,
+        "stream_url": reverse("review:stream", args=[token]),  # reversed once here, used twice
+        "draft_url": reverse("review:draft", args=[task.id]),
+        "skip_url": reverse("review:skip", args=[task.id]),
         "idempotency_key": key or uuid.uuid4().hex,
         "transcript": transcript,
         "labels": labels,
