@@ -44,8 +44,8 @@ HOST_CANCEL = 0.5
 #: Format 2. Natural-log amplitude step of each half-band (the log power ratio of the halves
 #: moves by 4x this), and the share of the speech's own whitened tilt taken out. Chosen on the
 #: bench's 200 snippets (bench/watermark_variants.py, docs/privacy.md): the weakest step that
-#: traces 98% under 20 dB noise; Whisper tiny.en +1.1 to +1.9 points (format 1: +5.4 to +9.1);
-#: 0.4 / 0.7 is within 0.3 points of Whisper but traces 94.5% under noise.
+#: traces 98% under 20 dB noise; Whisper tiny.en +1.1 to +1.9 points over three draws of
+#: serials (format 1: +5.4 to +9.1); 0.4 / 0.7 (+0.26, -0.13) traces 94.5% under noise.
 TILT_STRENGTH = 0.5
 TILT_HOST_CANCEL = 0.6
 
