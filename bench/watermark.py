@@ -1,7 +1,7 @@
 """Forensic watermark (issue 19): every "Must show" figure of the method, with its target.
 
     .venv/bin/python bench/watermark.py [--clips 200] [--unmarked 10000] [--other-keys 1000]
-                                        [--wer-clips 200] [--eer-per-speaker 6] [--skip-quality]
+                                        [--wer-clips 200] [--eer-per-speaker 6] [--skip-quality] [--format 2]
 
 Snippets: real speech from Debian's asterisk prompts (five recorded speakers), 2-10 s, at
 16 kHz, de-identified in memory with the pipeline's default voice anonymisation
@@ -43,6 +43,12 @@ from quietroom.watermark import detection, layout  # noqa: E402
 
 RATE = 16000
 KEY = watermark.WatermarkKey(b"bench-watermark-key-000000000000", "bench")
+#: The format marked (--format; the detector reads every format either way).
+FORMAT = watermark.FORMAT
+
+
+def mark(audio, key, serial):
+    return watermark.embed(audio, key, serial, format=FORMAT)
 
 
 def prompt_files(min_seconds: float = 2.0, max_seconds: float = 10.0) -> list[tuple[str, Path]]:
@@ -80,7 +86,7 @@ def line(name: str, value: str, target: str, ok: bool | None) -> None:
 def recovery(clips, serials, rng) -> dict:
     print(f"\nPayload recovered exactly ({len(clips)} de-identified snippets, {layout.PAYLOAD_BITS}-bit serials)")
     results = {}
-    marked = [watermark.embed(audio, KEY, serial) for (_, _, audio), serial in zip(clips, serials)]
+    marked = [mark(audio, KEY, serial) for (_, _, audio), serial in zip(clips, serials)]
     sanity = np.mean([watermark.trace(m, [KEY]).serial == s for m, s in zip(marked, serials)])
     line("no attack (the copy as streamed)", f"{sanity:.1%}", "-", None)
     for name, (attack, target) in watermark_attacks.ATTACKS.items():
@@ -119,7 +125,8 @@ def unmarked_variants(clips, count: int, rng):
 
 def false_identifications(clips, unmarked: int, other_keys: int, rng) -> dict:
     print(f"\nFalse identifications (threshold: false-alarm bound <= {detection.MAX_FALSE_ALARM:g}, "
-          f"i.e. z >= {threshold_z():.2f} with {detection.TESTS} tests per key)")
+          f"i.e. z >= {threshold_z():.2f} with {detection.TESTS} tests per key and format, "
+          f"{len(detection.FORMATS)} formats)")
     started = time.process_time()
     found, best = 0, 0.0
     for x in unmarked_variants(clips, unmarked, rng):
@@ -132,7 +139,7 @@ def false_identifications(clips, unmarked: int, other_keys: int, rng) -> dict:
     found_other, best_other = 0, 0.0
     for n in range(other_keys):
         _, _, audio = clips[n % len(clips)]
-        marked = watermark.embed(audio, others[n % len(others)], int(rng.integers(0, layout.MAX_SERIAL + 1)))
+        marked = mark(audio, others[n % len(others)], int(rng.integers(0, layout.MAX_SERIAL + 1)))
         finding = watermark.trace(marked, [KEY])
         found_other += finding.found
         best_other = max(best_other, finding.score)
@@ -143,11 +150,12 @@ def false_identifications(clips, unmarked: int, other_keys: int, rng) -> dict:
 
 
 def threshold_z() -> float:
-    return float(np.sqrt(2 * np.log(detection.TESTS / detection.MAX_FALSE_ALARM)))
+    tests = detection.TESTS * len(detection.FORMATS)
+    return float(np.sqrt(2 * np.log(tests / detection.MAX_FALSE_ALARM)))
 
 
 def stated_false_alarm(clips, serials) -> None:
-    bounds = [watermark.trace(watermark.embed(a, KEY, s), [KEY]).false_alarm for (_, _, a), s in zip(clips, serials)]
+    bounds = [watermark.trace(mark(a, KEY, s), [KEY]).false_alarm for (_, _, a), s in zip(clips, serials)]
     found = [b for b in bounds if b <= detection.MAX_FALSE_ALARM]
     line("false-alarm bound stated on findings (max)", f"{max(found) if found else float('nan'):.1e}",
          "<= 1e-09", bool(found) and max(found) <= 1e-9)
@@ -161,7 +169,7 @@ def quality(clips, serials, wer_clips: int, eer_per_speaker: int) -> None:
     print("\nInaudible and harmless")
     pesqs, stois = [], []
     for (_, _, audio), serial in zip(clips, serials):
-        marked = watermark.embed(audio, KEY, serial)
+        marked = mark(audio, KEY, serial)
         pesqs.append(pesq(RATE, audio, marked, "wb"))
         stois.append(stoi(audio, marked, RATE, extended=False))
     line("PESQ wide band, marked vs unmarked (median)", f"{np.median(pesqs):.2f} (min {np.min(pesqs):.2f})",
@@ -187,7 +195,7 @@ def whisper_wer(clips, serials, count: int) -> None:
     engine = asr.get_engine("faster-whisper")
     refs = [text for _, _, text in english]
     plain = [engine.transcribe(audio).text for audio, _, _ in english]
-    marked = [engine.transcribe(watermark.embed(audio, KEY, serial)).text for audio, serial, _ in english]
+    marked = [engine.transcribe(mark(audio, KEY, serial)).text for audio, serial, _ in english]
     before, after = wer(refs, plain) * 100, wer(refs, marked) * 100
     changed = sum(a != b for a, b in zip(plain, marked))
     line(f"Whisper tiny.en WER, {len(english)} English snippets", f"{before:.2f} -> {after:.2f} points",
@@ -206,7 +214,7 @@ def speaker_eer(per_speaker: int) -> None:
                       for i, u in enumerate(utterances)])
     trials = [anonymize.anonymize(u.audio, profile, np.random.default_rng(2000 + i))[0] for i, u in enumerate(utterances)]
     plain = speaker.attack_eers(original, enrol, np.stack([speaker.embed(t) for t in trials]), labels)
-    marked = speaker.attack_eers(original, enrol, np.stack([speaker.embed(watermark.embed(t, KEY, 7 + i))
+    marked = speaker.attack_eers(original, enrol, np.stack([speaker.embed(mark(t, KEY, 7 + i))
                                                             for i, t in enumerate(trials)]), labels)
     for name in ("eer_ignorant", "eer_lazy_informed", "eer_semi_informed"):
         if name in plain:
@@ -218,13 +226,13 @@ def speaker_eer(per_speaker: int) -> None:
 def cost(clips) -> None:
     print("\nCost (one core)")
     ten = np.concatenate([audio for _, _, audio in clips])[: 10 * RATE]
-    watermark.embed(ten, KEY, 1)
+    mark(ten, KEY, 1)
     embeds = []
     for _ in range(20):
         started = time.process_time()
-        watermark.embed(ten, KEY, 12345)
+        mark(ten, KEY, 12345)
         embeds.append(time.process_time() - started)
-    marked = watermark.embed(ten, KEY, 12345)
+    marked = mark(ten, KEY, 12345)
     traces = []
     for _ in range(3):
         started = time.process_time()
@@ -245,13 +253,17 @@ def main() -> None:
     parser.add_argument("--eer-per-speaker", type=int, default=6)
     parser.add_argument("--skip-quality", action="store_true", help="leave out PESQ/STOI, WER and EER")
     parser.add_argument("--seed", type=int, default=19)
+    parser.add_argument("--format", type=int, default=watermark.FORMAT, help="the mark's format (1 or 2)")
     args = parser.parse_args()
+    global FORMAT
+    FORMAT = args.format
     rng = np.random.default_rng(args.seed)
     started = time.time()
     clips = snippets(args.clips, args.seed)
     serials = [int(s) for s in rng.integers(0, layout.MAX_SERIAL + 1, len(clips))]
     speakers = sorted({speaker for speaker, _, _ in clips})
     durations = [audio.size / RATE for _, _, audio in clips]
+    print(f"format {FORMAT} marks; ", end="")
     print(f"{len(clips)} de-identified snippets of {len(speakers)} speakers, {min(durations):.1f}-"
           f"{max(durations):.1f} s (median {np.median(durations):.1f} s), made in {time.time() - started:.0f} s")
     cost(clips)

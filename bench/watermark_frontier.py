@@ -1,7 +1,7 @@
 """Forensic watermark (issue 19): the trade-off between harm to speech recognition and survival,
 for a list of (strength, host cancellation) settings of `watermark.embed`.
 
-    .venv/bin/python bench/watermark_frontier.py [--english 80] [--clips 40] [--settings 0.42/0.5,0.25/0.6,0.2/0.6]
+    .venv/bin/python bench/watermark_frontier.py [--english 80] [--clips 40] [--settings 0.42/0.5,0.25/0.6,0.2/0.6] [--format 1]
 
 Per setting: Whisper tiny.en WER of marked English snippets minus that of the same unmarked
 snippets (points), and the share of clips traced exactly after 20 dB noise and after a simulated
@@ -32,6 +32,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--english", type=int, default=80)
     parser.add_argument("--clips", type=int, default=40)
+    parser.add_argument("--format", type=int, default=1, help="the format whose strength / cancellation is set")
     parser.add_argument("--settings", default="0.42/0.3,0.42/0.5,0.42/0.6,0.25/0.6,0.2/0.6")
     args = parser.parse_args()
     from quietroom.deid import asr
@@ -50,12 +51,12 @@ def main() -> None:
     attacks = {"noise 20 dB": watermark_attacks.noise_20db, "re-recorded": watermark_attacks.rerecorded}
     for setting in args.settings.split(","):
         strength, host_cancel = map(float, setting.split("/"))
-        marked_wer = wer(refs, [engine.transcribe(embed(a, wmbench.KEY, s, strength, host_cancel)).text
+        marked_wer = wer(refs, [engine.transcribe(embed(a, wmbench.KEY, s, strength, host_cancel, format=args.format)).text
                                 for (a, _), s in zip(english, serials)]) * 100
         row = [f"strength {strength:.2f} cancel {host_cancel:.2f}: WER {marked_wer - base:+.2f} points"]
         for name, attack in attacks.items():
             attack_rng = np.random.default_rng(7)
-            findings = [trace(attack(embed(a, wmbench.KEY, s, strength, host_cancel), attack_rng), [wmbench.KEY])
+            findings = [trace(attack(embed(a, wmbench.KEY, s, strength, host_cancel, format=args.format), attack_rng), [wmbench.KEY])
                         for a, s in zip(clips, serials)]
             share = np.mean([f.serial == s for f, s in zip(findings, serials)])
             row.append(f"{name} {share:.0%} (z {np.median([f.score for f in findings]):.1f})")

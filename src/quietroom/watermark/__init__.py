@@ -12,17 +12,19 @@ Method (chosen by measurement, bench/watermark.py; docs/privacy.md):
   keyed BLAKE2b per serial): which cell carries what, the ±1 chips of each payload symbol
   (three symbols of 8 bits: a 24-bit serial), and a verification pattern that depends on the
   whole serial;
-- `embedding`: each cell's loudness is raised or lowered by a few decibels, in proportion to
-  the speech in it (masked by it), and part of the speech's own cell-to-cell contrast is
-  taken out (host cancellation), since that is the detector's main noise;
-- `detection`: a search over time offsets and time-stretch factors, a short list of values per
-  payload symbol by correlation, then the verification pattern of every listed serial tested
+- `embedding`: format 2 (written since issue 19's third round): each cell's band keeps its
+  energy and is tilted, its lower half made louder and its upper half quieter or the other
+  way round, in proportion to the speech in it; format 1 (before): each cell's loudness raised or
+  lowered by a few decibels. Both take out part of the speech's own contrast of the kind the
+  detector measures (host cancellation), since that is the detector's main noise;
+- `detection`: for each format, a search over time offsets and time-stretch factors, a short
+  list of values per payload symbol by correlation, then the verification pattern of every listed serial tested
   on cells the listing did not use. Its z-score gives a false-alarm bound that holds for
   unmarked audio, audio marked under another key, and a mis-decoded serial alike.
 """
 from .detection import Finding, trace
-from .embedding import embed
+from .embedding import FORMAT, FORMATS, embed
 from .keys import WatermarkKey, new_secret
 from .layout import PAYLOAD_BITS, MAX_SERIAL
 
-__all__ = ["Finding", "MAX_SERIAL", "PAYLOAD_BITS", "WatermarkKey", "embed", "new_secret", "trace"]
+__all__ = ["FORMAT", "FORMATS", "Finding", "MAX_SERIAL", "PAYLOAD_BITS", "WatermarkKey", "embed", "new_secret", "trace"]

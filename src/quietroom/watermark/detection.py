@@ -1,10 +1,16 @@
 """Detection: find the grid, list the likely serials, and test each with a pattern the listing
 never looked at.
 
-1. Log energy of every band in 32 ms frames every 8 ms.
+Every clip is read in both formats (`embedding`): format 1 measures each cell's loudness against
+its neighbouring bands, format 2 each cell's tilt (lower against upper half of its band)
+against the band's mean over the clip. The steps are the same for both:
+
+1. Per 32 ms frame every 8 ms, the log energy of every band (format 1), or the log ratio of
+   the energies of its two halves (format 2).
 2. For every time-stretch factor of a small grid (a copy played a little fast or slow) and
-   every start offset within a cell, the clip is cut into cells, each cell whitened against
-   its neighbouring bands (`features.whiten`), and the periods are folded onto each other.
+   every start offset within a cell, the clip is cut into cells, each cell whitened (format 1:
+   against its neighbouring bands, `features.whiten`; format 2: against its band's mean over
+   the clip, `features.whiten_tilt`), and the periods are folded onto each other.
 3. For every cyclic phase of the period, each payload symbol's 256 values are correlated with
    its cells. Alignments are ranked by the sum over symbols of the best correlation.
 4. At the ALIGNMENTS best alignments, every serial made of the LIST best values of each
@@ -13,8 +19,8 @@ never looked at.
    coin flips whenever the clip does not carry that serial under that key (unmarked audio,
    another key, or a wrongly decoded serial), so by Hoeffding's inequality
    P(z >= t) <= exp(-t^2 / 2), whatever the audio. The false-alarm probability stated is that
-   bound times the number of serials tested (`TESTS` per key): a union bound over every
-   test the trace made.
+   bound times the number of serials tested (`TESTS` per key and format): a union bound over
+   every test the trace made.
 """
 from __future__ import annotations
 
@@ -24,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import keys, layout
-from .features import whiten
+from .features import tilt, whiten, whiten_tilt
 
 HOP = 128
 FRAMES_PER_CELL = layout.CELL_SAMPLES // HOP
@@ -36,6 +42,8 @@ STRETCHES = tuple(float(s) for s in np.round(np.arange(0.975, 1.0251, 0.005), 4)
 ALIGNMENTS = 6
 LIST = 8
 TESTS = 2 * ALIGNMENTS * LIST ** layout.SYMBOLS
+#: The formats read (embedding.FORMATS); each multiplies the tests of a trace.
+FORMATS = (1, 2)
 #: A finding is reported only when its false-alarm probability is at most this.
 MAX_FALSE_ALARM = 1e-9
 _WINDOW = np.hanning(layout.N_FFT + 1)[:-1].astype(np.float32)
@@ -52,6 +60,7 @@ class Finding:
     false_alarm: float          # bound on the probability that a clip without it scores this high
     stretch: float = 1.0
     offset_seconds: float = 0.0
+    format: int | None = None   # the format of the mark found (None when none is)
 
     @property
     def found(self) -> bool:
@@ -65,17 +74,32 @@ def false_alarm_bound(score: float, tests: int) -> float:
     return min(1.0, tests * float(np.exp(-score * score / 2.0)))
 
 
-def band_log_energy(x: np.ndarray) -> np.ndarray:
-    """(frames, BANDS) natural-log energy, frame f centred on sample f * HOP."""
+def band_power(x: np.ndarray) -> np.ndarray:
+    """(frames, BANDS * BAND_BINS) power of the band's bins, frame f centred on sample f * HOP."""
     n = layout.N_FFT
     padded = np.zeros(x.size + n, dtype=np.float32)
     padded[n // 2:n // 2 + x.size] = x
     frames = np.lib.stride_tricks.sliding_window_view(padded, n)[::HOP][: x.size // HOP + 1] * _WINDOW
     spectrum = np.fft.rfft(frames, axis=1)[:, _BAND_BINS]
-    power = spectrum.real ** 2 + spectrum.imag ** 2
+    return spectrum.real ** 2 + spectrum.imag ** 2
+
+
+def band_log_energy(x: np.ndarray, power: np.ndarray | None = None) -> np.ndarray:
+    """(frames, BANDS) natural-log energy, frame f centred on sample f * HOP (format 1)."""
+    power = band_power(x) if power is None else power
     energy = power.reshape(power.shape[0], layout.BANDS, layout.BAND_BINS).sum(axis=2)
     floor = max(float(energy.max()), 1e-20) * 1e-7  # -70 dB: digital silence is not -inf
     return np.log(energy + floor)
+
+
+def band_tilt(x: np.ndarray, power: np.ndarray | None = None) -> np.ndarray:
+    """(frames, BANDS) log ratio of each band's lower half to its upper half (format 2)."""
+    power = band_power(x) if power is None else power
+    return tilt(power.reshape(power.shape[0], layout.BANDS, 2, layout.BAND_BINS // 2).sum(axis=3))
+
+
+#: format -> (per-frame feature, whitening of the cells)
+_READERS = {1: (band_log_energy, whiten), 2: (band_tilt, whiten_tilt)}
 
 
 def cell_means(log_energy: np.ndarray, start: float, cell_frames: float) -> np.ndarray:
@@ -99,8 +123,8 @@ def fold(cells: np.ndarray) -> np.ndarray:
     return out
 
 
-def folded_cells(log_energy: np.ndarray, stretch: float, start: float) -> np.ndarray:
-    return fold(whiten(cell_means(log_energy, start, FRAMES_PER_CELL * stretch)))
+def folded_cells(log_energy: np.ndarray, stretch: float, start: float, whitening=whiten) -> np.ndarray:
+    return fold(whitening(cell_means(log_energy, start, FRAMES_PER_CELL * stretch)))
 
 
 def _phases(folded: np.ndarray) -> np.ndarray:
@@ -125,18 +149,18 @@ def verification_score(values: np.ndarray, secret: bytes, serial: int) -> float:
     return float(keys.verify_chips(secret, serial) @ values / norm) if norm else 0.0
 
 
-def _search(log_energy: np.ndarray, patterns: keys.Patterns, stretches):
+def _search(log_energy: np.ndarray, patterns: keys.Patterns, stretches, whitening=whiten):
     """The ALIGNMENTS best (score, stretch, start, phase, grid at that phase, correlations) at
     the original speed, and the ALIGNMENTS best at the other stretches."""
-    return (_ranked(log_energy, patterns, [s for s in stretches if s == 1.0])
-            + _ranked(log_energy, patterns, [s for s in stretches if s != 1.0]))
+    return (_ranked(log_energy, patterns, [s for s in stretches if s == 1.0], whitening)
+            + _ranked(log_energy, patterns, [s for s in stretches if s != 1.0], whitening))
 
 
-def _ranked(log_energy: np.ndarray, patterns: keys.Patterns, stretches):
+def _ranked(log_energy: np.ndarray, patterns: keys.Patterns, stretches, whitening=whiten):
     ranked = []
     for stretch in stretches:
         for start in range(FRAMES_PER_CELL):
-            by_phase = _phases(folded_cells(log_energy, stretch, start))
+            by_phase = _phases(folded_cells(log_energy, stretch, start, whitening))
             correlations = symbol_correlations(by_phase, patterns)
             scores = correlations.max(axis=2).sum(axis=1)
             for phase in np.argsort(scores)[::-1][:ALIGNMENTS]:
@@ -145,22 +169,32 @@ def _ranked(log_energy: np.ndarray, patterns: keys.Patterns, stretches):
     return ranked[:ALIGNMENTS]
 
 
-def trace(samples: np.ndarray, wm_keys, stretches=STRETCHES) -> Finding:
-    """The best-supported serial in `samples` (16 kHz mono) under any of `wm_keys`.
+def trace(samples: np.ndarray, wm_keys, stretches=STRETCHES, formats=FORMATS) -> Finding:
+    """The best-supported serial in `samples` (16 kHz mono) under any of `wm_keys`, in any of
+    `formats` (marks made under format 1 before format 2 existed still trace).
 
     `found` is False when nothing reaches MAX_FALSE_ALARM; score and false_alarm then
-    describe the best candidate anyway.
+    describe the best candidate anyway. The bound counts every test of every key and format.
     """
     wm_keys = list(wm_keys)
+    formats = tuple(formats)
     x = np.asarray(samples, dtype=np.float32)
-    tests = TESTS * max(1, len(wm_keys))
+    tests = TESTS * max(1, len(wm_keys)) * max(1, len(formats))
     best = Finding(None, None, 0.0, 1.0)
     if x.ndim != 1 or x.size < layout.CELL_SAMPLES * 2 or not wm_keys:
         return best
-    log_energy = band_log_energy(x)
+    power = band_power(x)
+    for fmt in formats:
+        feature, whitening = _READERS[fmt]
+        best = _trace_format(feature(x, power), whitening, fmt, wm_keys, stretches, tests, best)
+    return best
+
+
+def _trace_format(frames: np.ndarray, whitening, fmt: int, wm_keys, stretches, tests: int, best: Finding) -> Finding:
+    """`best` or a better-scoring candidate of format `fmt` (frames: its per-frame feature)."""
     for key in wm_keys:
         patterns = keys.patterns(key.secret)
-        for _, stretch, start, phase, grid, correlations in _search(log_energy, patterns, stretches):
+        for _, stretch, start, phase, grid, correlations in _search(frames, patterns, stretches, whitening):
             values = grid[patterns.verify_cells]
             norm = float(np.sqrt((values ** 2).sum()))
             if norm == 0.0:
@@ -175,5 +209,5 @@ def trace(samples: np.ndarray, wm_keys, stretches=STRETCHES) -> Finding:
                 found = false_alarm <= MAX_FALSE_ALARM
                 offset = (start * HOP - phase * layout.CELL_SAMPLES * stretch) / layout.RATE
                 best = Finding(serials[top] if found else None, key.key_id if found else None, score, false_alarm,
-                               stretch, float(offset))
+                               stretch, float(offset), fmt if found else None)
     return best

@@ -20,3 +20,28 @@ def whiten(cell_log_energy: np.ndarray) -> np.ndarray:
         return c
     padded = np.pad(c, ((0, 0), (1, 1)), mode="edge")
     return np.clip(c - (padded[:, :-2] + padded[:, 2:]) / 2.0, -CLIP, CLIP)
+
+
+#: Format 2: clip of the whitened within-band tilt (natural-log ratio of the lower to the upper
+#: half of a band's energy).
+TILT_CLIP = 1.0
+
+
+def tilt(halves_energy: np.ndarray) -> np.ndarray:
+    """(..., BANDS, 2) energy of each band's lower and upper half -> (..., BANDS) log ratio."""
+    e = np.asarray(halves_energy, dtype=np.float64)
+    floor = max(float(e.max()) if e.size else 0.0, 1e-20) * 1e-7  # -70 dB, as the band energies
+    return np.log(e[..., 0] + floor) - np.log(e[..., 1] + floor)
+
+
+def whiten_tilt(cell_tilt: np.ndarray) -> np.ndarray:
+    """Format 2: each cell's tilt minus its band's mean over the clip, clipped.
+
+    A room, a loudspeaker or a phone line multiplies the spectrum by a response fixed in time;
+    in the log ratio of two half-bands it is a constant per band, which the mean over the
+    clip takes out (measured better than the previous and next cells, bench/watermark_variants.py).
+    """
+    c = np.asarray(cell_tilt, dtype=np.float64)
+    if c.shape[0] == 0:
+        return c
+    return np.clip(c - c.mean(axis=0, keepdims=True), -TILT_CLIP, TILT_CLIP)
