@@ -125,11 +125,17 @@ def _apply(x: np.ndarray, gain) -> np.ndarray:
 def _host_contrast(spectrum: np.ndarray, cell_of_frame: np.ndarray) -> np.ndarray:
     """(cells, BANDS): the unmarked audio's whitened cell log energy, as the detector sees it."""
     power = (spectrum.real ** 2 + spectrum.imag ** 2).reshape(len(spectrum), layout.BANDS, layout.BAND_BINS).sum(axis=2)
-    cells = cell_of_frame[-1] + 1  # frames are consecutive per cell: a reshape sums them (np.add.at took a fifth)
-    per_frame = np.zeros((cells * _FRAMES_PER_CELL, layout.BANDS))
-    per_frame[:len(power)] = power
-    energy = per_frame.reshape(cells, _FRAMES_PER_CELL, layout.BANDS).sum(axis=1)
+    energy = _per_cell(power, cell_of_frame)
     return whiten(np.log(energy + max(float(energy.max()), 1e-20) * 1e-7))
+
+
+def _per_cell(per_frame: np.ndarray, cell_of_frame: np.ndarray) -> np.ndarray:
+    """Frame values summed per cell (float64). A cell's frames are consecutive, so a reshape sums
+    them: np.add.at took a fifth of the embedding."""
+    cells = cell_of_frame[-1] + 1
+    padded = np.zeros((cells * _FRAMES_PER_CELL, *per_frame.shape[1:]))
+    padded[:len(per_frame)] = per_frame
+    return padded.reshape(cells, _FRAMES_PER_CELL, *per_frame.shape[1:]).sum(axis=1)
 
 
 def _halves(spectrum: np.ndarray) -> np.ndarray:
@@ -140,6 +146,4 @@ def _halves(spectrum: np.ndarray) -> np.ndarray:
 
 def _host_tilt(halves: np.ndarray, cell_of_frame: np.ndarray) -> np.ndarray:
     """(cells, BANDS): the unmarked audio's whitened tilt per cell, as the format-2 detector sees it."""
-    energy = np.zeros((cell_of_frame[-1] + 1, layout.BANDS, 2))
-    np.add.at(energy, cell_of_frame, halves)
-    return features.whiten_tilt(features.tilt(energy))
+    return features.whiten_tilt(features.tilt(_per_cell(halves, cell_of_frame)))
