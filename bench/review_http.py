@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/review_http.py [--queued 100000] [--seconds 20] [--loops 300] [--runs 2]
                                           [--clients 8] [--no-label-studio] [--profile 200]
+                                          [--profile-only [--mark-cost N]]
 
 Both systems run in the same production shape, one at a time, alternated (Label Studio,
 QuietRoom, Label Studio, QuietRoom): gunicorn on 127.0.0.1 with `quietroom.ops.serving`'s
@@ -89,6 +90,14 @@ def set_up_quietroom(queued: int, clients: int):
         content.seal_snippet_audio(task.snippet, task.customer_key, wav)
         task.snippet.save(update_fields=["hypothesis_ciphertext", "hypothesis_wrapped_dek", "blob_key", "wrapped_dek"])
         quality.make_gold(Snippet.objects.get(pk=task.snippet_id), "set a timer for ten minutes please", lead)
+    # A production database has been vacuumed since its rows arrived; a freshly loaded one gets
+    # autovacuum's insert-triggered VACUUM within the minute, in the middle of the one-client run
+    # (QuietRoom alone, right after loading: page 9.7, submit 12.0 ms p50 against 8.2 and 10.2
+    # after Label Studio's run had given autovacuum its time). Done now, before any timing.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE)")
     return reviewers
 
 
