@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Subquery
 
 from quietroom import content, gate
 from quietroom.compiled import INT_STAND_IN, Compiled, int_param
@@ -80,8 +81,13 @@ def correction_policy(read) -> Decision:
 _SUBMISSION_FIELDS = [f.attname for f in Submission._meta.concrete_fields]
 # What the rule reads of the task (eligibility.standing), in the model's field order (from_db's).
 _TASK_FIELDS = [f.attname for f in Task._meta.concrete_fields if f.attname in ("snippet_id", "locale", "status")]
+# The latest submission is picked first (the reviewer index, one row) and the rule is read for
+# that row alone: with the rule in the same SELECT, PostgreSQL could evaluate it for every
+# submission of the reviewer before sorting them (18 ms per page after a few thousand
+# submissions on the review bench, bench/README.md).
 _latest_with_rule = Compiled(
-    lambda user_id: (Submission.objects.filter(reviewer_id=user_id).order_by("-submitted_at")
+    lambda user_id: (Submission.objects.filter(pk=Subquery(
+        Submission.objects.filter(reviewer_id=user_id).order_by("-submitted_at").values("pk")[:1]))
                      .annotate(held_back=outbound.held_back_annotation("task__snippet__"))
                      .values_list(*_SUBMISSION_FIELDS, *(f"task__{f}" for f in _TASK_FIELDS), "held_back")[:1]),
     stand_ins=[INT_STAND_IN], prepare=[int_param])
