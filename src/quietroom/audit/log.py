@@ -28,6 +28,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from quietroom.compiled import insert_statement, insert_values
+
 from . import chain, checkpoints, verification
 from .common import ENCODER, GENESIS, HEAD_MISMATCH, chain_key, quote
 from .models import AuditEvent, AuditHead
@@ -236,15 +238,12 @@ _HEAD = AuditHead._meta.db_table
 #: (PostgreSQL) The head, locked for an append: a caller whose last statement before an append
 #: can carry it ends that statement with it and hands the row to `record(locked_head=...)`.
 LOCK_HEAD_SQL = f"SELECT seq, hash, tag FROM {_HEAD} WHERE id = 1 FOR UPDATE"
-_FIELDS = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-_COLUMNS = ", ".join(connection.ops.quote_name(f.column) for f in _FIELDS)
-_PLACEHOLDERS = ", ".join(["%s"] * len(_FIELDS))
-_INSERT = f"INSERT INTO {AuditEvent._meta.db_table} ({_COLUMNS}) VALUES ({_PLACEHOLDERS})"
+_INSERT, _FIELDS = insert_statement(AuditEvent)
 _MOVE_HEAD = f"UPDATE {_HEAD} SET seq = %s, hash = %s, tag = %s WHERE id = 1"
 
 
 def _append(event: AuditEvent, key: chain.ChainKey) -> None:
-    values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in _FIELDS]
+    values = insert_values(event, _FIELDS)
     head = [event.seq, event.hash, key.head_tag(event.seq, event.hash)]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
