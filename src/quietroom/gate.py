@@ -82,13 +82,14 @@ def decide(read: Read) -> Decision:
 
 def open_audited(read: Read, action: str, sealed: SealedContent, decision: Decision, *,
                  details: dict | None = None, denied_details: dict | None = None,
-                 deliver: Callable[[AuditEvent, bytes], bytes] | None = None,
+                 deliver: _Marking | None = None,
                  _savepoint: bool = True) -> bytes | None:
     """The one decrypt: refused → audited "denied" and AccessDenied; destroyed → audited
     "failed" and ContentGone; else decrypted and audited in one transaction.
 
     `deliver(event, plaintext)` turns what was read into what is handed out, in the same
-    transaction (audio to a person: its delivery recorded and the delivery's watermark embedded).
+    transaction (audio to a person: its delivery recorded and the delivery's watermark embedded);
+    `deliver.rider(action, object_id)` is what the event's own statement writes with it.
     An `empty` object (no hypothesis, an empty draft) gives None, after the decision, with
     nothing to audit. `_savepoint=False` is for the gate's own callers that already hold the
     transaction and let any failure of the decrypt roll all of it back (two round trips saved).
@@ -114,7 +115,8 @@ def open_audited(read: Read, action: str, sealed: SealedContent, decision: Decis
     with transaction.atomic(savepoint=_savepoint):
         ciphertext = sealed.ciphertext if sealed.ciphertext is not None else content.blob_store().get(sealed.blob_key)
         plaintext = vault.decrypt_object(ciphertext, sealed.wrapped_dek, sealed.aad, key)
-        event = record(read.actor, action, purpose=read.purpose, details=details or {}, **subject)
+        event = record(read.actor, action, purpose=read.purpose, details=details or {}, **subject,
+                       rider=deliver.rider(action, sealed.object_id) if deliver is not None else None)
         if deliver is not None:
             plaintext = deliver(event, plaintext)
     return plaintext
@@ -171,18 +173,36 @@ def _play_or_stream(read: Read, sealed: SealedContent, view: str, *, details: di
     raise refused
 
 
-def _marked_delivery(view: str):
+class _Marking:
     """Audio to a person carries its delivery's watermark (issue 19): a play is a new delivery;
     a further request of the same page view (range requests, the waveform) finds the play's
-    delivery and gets the same bytes, so ranges of one play fit together."""
-    def deliver(event: AuditEvent, audio: bytes) -> bytes:
+    delivery and gets the same bytes, so ranges of one play fit together.
+
+    `rider` is asked before the play's audit event is written: on PostgreSQL the new delivery's
+    row is written by the event's own statement (`deliveries.Pending`); `__call__` then marks
+    the audio with that delivery's serial."""
+
+    def __init__(self, view: str):
+        self.view, self.pending = view, None
+
+    def rider(self, action: str, object_id):
+        if action == actions.SNIPPET_STREAM:  # further bytes of a play: its delivery exists
+            return None
+        self.pending = deliveries.pending(self.view, object_id)
+        return self.pending.rider if self.pending is not None else None
+
+    def __call__(self, event: AuditEvent, audio: bytes) -> bytes:
         delivery = None
         if event.action == actions.SNIPPET_STREAM:
-            delivery = deliveries.of_view(view, event.object_id)
+            delivery = deliveries.of_view(self.view, event.object_id)
         if delivery is None:
-            delivery = deliveries.record(event, view=view)
+            pending, self.pending = self.pending, None
+            delivery = pending.delivery(event) if pending is not None else deliveries.record(event, view=self.view)
         return deliveries.mark_wav(audio, delivery)
-    return deliver
+
+
+def _marked_delivery(view: str) -> _Marking:
+    return _Marking(view)
 
 
 def _lock_view(view: str) -> None:

@@ -156,3 +156,41 @@ def test_deliveries_count_up_per_key_and_a_used_up_key_refuses_without_writing(m
     with pytest.raises(deliveries.KeyExhausted, match="set a new key"):
         deliveries.record(event(), view="v3")
     assert Delivery.objects.count() == before
+
+
+def test_a_play_and_its_delivery_are_written_by_one_statement_and_a_used_up_key_writes_neither(make_staff):
+    """PostgreSQL: the play's audit event carries its delivery row (`log.Rider`); the serial still
+    counts up under the head lock, and a used-up key rolls the event back with it."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from quietroom import watermark
+    from quietroom.audit import deliveries
+    from quietroom.audit.log import Actor, record
+
+    if connection.vendor != "postgresql":
+        assert deliveries.pending("v0", "s-1") is None  # SQLite writes the row after the event
+        pytest.skip("the rider is PostgreSQL's WITH")
+    officer = make_staff("olga", "privacy_officer")
+    earlier = deliveries.record(record(Actor.for_user(officer), "snippet.play", object_type="snippet", object_id="s-1"),
+                                view="v0")
+
+    def play(view):
+        pending = deliveries.pending(view, "s-1")
+        event = record(Actor.for_user(officer), "snippet.play", object_type="snippet", object_id="s-1",
+                       rider=pending.rider)
+        return event, pending.delivery(event)
+
+    with CaptureQueriesContext(connection) as queries:
+        event, delivery = play("v1")
+    assert [q["sql"].count("audit_delivery") > 0 for q in queries.captured_queries].count(True) == 1
+    stored = Delivery.objects.get(pk=delivery.pk)
+    assert (stored.event_id, stored.serial, stored.view, stored.key_id) == (event.pk, earlier.serial + 1, "v1",
+                                                                           earlier.key_id)
+    assert deliveries.of_view("v1", "s-1") == delivery
+    Delivery.objects.filter(pk=delivery.pk).update(serial=watermark.MAX_SERIAL)  # the key's last serial taken
+    events, rows = AuditEvent.objects.count(), Delivery.objects.count()
+    with pytest.raises(deliveries.KeyExhausted, match="set a new key"):
+        with transaction.atomic():
+            play("v2")
+    assert (AuditEvent.objects.count(), Delivery.objects.count()) == (events, rows)

@@ -20,6 +20,7 @@ from django.db import connection
 from quietroom import watermark
 from quietroom.deid import audio_io
 
+from . import log
 from .models import AuditEvent, Delivery
 
 
@@ -59,6 +60,44 @@ _NEXT = (f"INSERT INTO {_TABLE} ({_KEY}, {_SERIAL}, {_EVENT}, {_VIEW}, {_OBJECT}
          f"HAVING COALESCE(MAX({_SERIAL}), 0) < %s RETURNING id, {_SERIAL}")
 
 
+# The same, written by the play's own audit statement (PostgreSQL, `log.Rider`): the event's id
+# comes from the INSERT beside it.
+_NEXT_WITH_EVENT = (f"INSERT INTO {_TABLE} ({_KEY}, {_SERIAL}, {_EVENT}, {_VIEW}, {_OBJECT}) "
+                    f"SELECT %s, COALESCE(MAX({_SERIAL}), 0) + 1, (SELECT id FROM appended), %s, %s FROM {_TABLE} "
+                    f"WHERE {_KEY} = %s HAVING COALESCE(MAX({_SERIAL}), 0) < %s RETURNING id, {_SERIAL}")
+
+
+class Pending:
+    """A delivery to be written with its audit event (PostgreSQL): `rider` goes to `log.record`,
+    then `delivery(event)` is the row that statement wrote. The serial is taken under the head
+    lock the append holds, as in `record`."""
+
+    def __init__(self, view: str, object_id: str):
+        self.key_id, self.view, self.object_id = current_key().key_id, view[:64], str(object_id)
+        self.rider = log.Rider(_NEXT_WITH_EVENT, [self.key_id, self.view, self.object_id, self.key_id,
+                                                  watermark.MAX_SERIAL], ("id", _SERIAL))
+
+    def delivery(self, event: AuditEvent) -> Delivery:
+        delivery_id, serial = getattr(event, "rider_row", None) or (None, None)
+        if delivery_id is None:
+            raise _exhausted()
+        delivery = Delivery(id=delivery_id, key_id=self.key_id, serial=serial, event=event, view=self.view,
+                            object_id=self.object_id)
+        delivery._state.adding, delivery._state.db = False, connection.alias
+        return delivery
+
+
+def pending(view: str, object_id) -> Pending | None:
+    """A new delivery written by its audit event's statement, where the database allows it
+    (PostgreSQL); None: call `record` after the event instead."""
+    return Pending(view, object_id) if connection.vendor == "postgresql" else None
+
+
+def _exhausted() -> KeyExhausted:
+    return KeyExhausted("every watermark serial of QUIETROOM_WATERMARK_KEY is used: set a new key and move "
+                        "the old one to QUIETROOM_WATERMARK_RETIRED_KEYS")
+
+
 def record(event: AuditEvent, *, view: str = "") -> Delivery:
     """A new delivery for `event` (inside its transaction, after the append locked the head, so
     two deliveries never read the same last serial)."""
@@ -69,8 +108,7 @@ def record(event: AuditEvent, *, view: str = "") -> Delivery:
                                watermark.MAX_SERIAL])
         row = cursor.fetchone()
     if row is None:
-        raise KeyExhausted("every watermark serial of QUIETROOM_WATERMARK_KEY is used: set a new key and move "
-                           "the old one to QUIETROOM_WATERMARK_RETIRED_KEYS")
+        raise _exhausted()
     delivery.id, delivery.serial = row
     delivery._state.adding, delivery._state.db = False, connection.alias
     return delivery

@@ -127,13 +127,16 @@ def record(
     purpose: str = "",
     details: dict | None = None,
     locked_head: tuple | None = None,
+    rider: Rider | None = None,
 ) -> AuditEvent:
     """Append one event. Joins the caller's transaction if there is one.
 
     Appends are serialised by locking the head row (PostgreSQL) or by SQLite's single
     writer, so two events never claim the same sequence number. `locked_head`: the row of
     `LOCK_HEAD_SQL`, when the caller's last statement already locked and read the head (one
-    round trip less); None (or no row yet) and the head is locked here.
+    round trip less); None (or no row yet) and the head is locked here. `rider` (PostgreSQL): a
+    row that belongs to this event, written by the event's own statement; what it returns is
+    left on the event as `rider_row`.
     """
     # Round-trip through JSON now so the hashed form equals what the database gives back.
     details = json.loads(ENCODER.encode(details or {}))
@@ -153,7 +156,7 @@ def record(
             seq, prev_hash = alarm.seq, alarm.hash
         event = _event(key, seq + 1, prev_hash, actor, action, outcome=outcome, object_type=object_type,
                        object_id=str(object_id), customer=customer, purpose=purpose, details=details)
-        _append(event, key)
+        _append(event, key, rider)
         _maybe_checkpoint(prev_seq, event.seq)
         return event
 
@@ -242,15 +245,38 @@ _INSERT, _FIELDS = insert_statement(AuditEvent)
 _MOVE_HEAD = f"UPDATE {_HEAD} SET seq = %s, hash = %s, tag = %s WHERE id = 1"
 
 
-def _append(event: AuditEvent, key: chain.ChainKey) -> None:
+@dataclass(frozen=True)
+class Rider:
+    """(PostgreSQL) A row that belongs to an event, written by the event's own statement: one
+    round trip less on a request that writes both (a play and its watermarked delivery).
+
+    `sql` is one data-modifying statement that reads the new event's id as
+    `(SELECT id FROM appended)`, takes `params` and RETURNs `columns` (one row at most). No row
+    comes back as Nones: the caller decides what that means, and raising rolls the event back
+    with it."""
+
+    sql: str
+    params: list
+    columns: tuple[str, ...]
+
+
+def _append(event: AuditEvent, key: chain.ChainKey, rider: Rider | None = None) -> None:
     values = insert_values(event, _FIELDS)
     head = [event.seq, event.hash, key.head_tag(event.seq, event.hash)]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"WITH appended AS ({_INSERT} RETURNING id) {_MOVE_HEAD} RETURNING (SELECT id FROM appended)",
-                           [*values, *head])
-            event.id = cursor.fetchone()[0]
+            if rider is None:
+                cursor.execute(f"WITH appended AS ({_INSERT} RETURNING id) {_MOVE_HEAD} RETURNING (SELECT id FROM appended)",
+                               [*values, *head])
+                event.id = cursor.fetchone()[0]
+            else:
+                carried = "".join(f", (SELECT {column} FROM rider)" for column in rider.columns)
+                cursor.execute(f"WITH appended AS ({_INSERT} RETURNING id), rider AS ({rider.sql}) "
+                               f"{_MOVE_HEAD} RETURNING (SELECT id FROM appended){carried}", [*values, *rider.params, *head])
+                event.id, *event.rider_row = cursor.fetchone()
         else:  # SQLite: no INSERT inside WITH; two local calls cost next to nothing
+            if rider is not None:
+                raise ValueError("an audit rider is written by PostgreSQL's WITH; SQLite callers write their row after")
             cursor.execute(_INSERT, values)
             event.id = cursor.lastrowid
             cursor.execute(_MOVE_HEAD, head)
