@@ -114,7 +114,9 @@ class Room:
             raise SystemExit(f"profile: {name} answered {response.status_code}")
 
 
-def report(user, loops: int, prepare) -> None:
+def report(user, loops: int, prepare, dump: str = "") -> None:
+    """`dump`: a folder to write each step's cProfile statistics to (`<step>.pstats`, for pstats or
+    snakeviz), besides the shares printed."""
     from django.db import connection
 
     prepare(2 * loops + min(loops, 50) + 10)
@@ -142,6 +144,9 @@ def report(user, loops: int, prepare) -> None:
             profiles[name].enable()
             room.step(name, state)
             profiles[name].disable()
+    if dump:
+        for name, profile in profiles.items():
+            profile.dump_stats(f"{dump}/{name}.pstats")
     traced = defaultdict(list)
     for _ in range(min(loops, 50)):
         state = {}

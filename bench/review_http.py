@@ -351,6 +351,8 @@ def main(argv=None) -> int:
     parser.add_argument("--no-label-studio", action="store_true", help="QuietRoom only (no ratios)")
     parser.add_argument("--gunicorn-args", default="", help="extra gunicorn options for both systems (to compare)")
     parser.add_argument("--profile", type=int, default=0, help="also profile N in-process round trips of QuietRoom")
+    parser.add_argument("--profile-dump", default="", metavar="DIR",
+                        help="with --profile: write each step's cProfile statistics to DIR/<step>.pstats")
     parser.add_argument("--profile-only", action="store_true",
                         help="only the in-process profile (per-step CPU ms and statements): no servers, no Label Studio")
     parser.add_argument("--mark-cost", type=int, default=0,
@@ -381,7 +383,8 @@ def _run(args, extra: list[str], log_dir: str) -> int:
         if args.profile_only:
             import _profile_room
 
-            _profile_room.report(quietroom.reviewers[0], args.profile or 200, prepare=quietroom.prepare)
+            _profile_room.report(quietroom.reviewers[0], args.profile or 200, prepare=quietroom.prepare,
+                                  dump=args.profile_dump)
             if args.mark_cost:
                 _profile_room.stream_mark_cost(quietroom.reviewers[1], args.mark_cost, prepare=quietroom.prepare)
             return 0
@@ -410,7 +413,7 @@ def _run(args, extra: list[str], log_dir: str) -> int:
         if args.profile:
             import _profile_room
 
-            _profile_room.report(quietroom.reviewers[0], args.profile, prepare=quietroom.prepare)
+            _profile_room.report(quietroom.reviewers[0], args.profile, prepare=quietroom.prepare, dump=args.profile_dump)
     return 0 if ok else 1
 
 
