@@ -112,3 +112,47 @@ def insert_values(instance, fields) -> list:
     (`pre_save` fills auto_now_add and the like)."""
     return [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
 
+
+
+_RAW_PLANS: dict = {}
+
+
+def raw_instances(model, sql: str, params) -> list:
+    """Instances of `model` from hand-written SQL, as `model.objects.raw(sql, params)` builds them
+    (the model's columns to its fields, the other columns set as attributes, values converted
+    as the ORM converts them), with that mapping and the converters worked out once per
+    statement shape: RawQuerySet redoes both on every call, a fifth of the queue's lease."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = tuple(column[0] for column in cursor.description)
+        rows = cursor.fetchall()
+    key = (connection.alias, model, columns)
+    plan = _RAW_PLANS.get(key)
+    if plan is None:
+        plan = _RAW_PLANS[key] = _raw_plan(model, columns)
+    init_names, init_positions, annotations, compiler, converters = plan
+    if converters:
+        rows = compiler.apply_converters(rows, converters)
+    instances = []
+    for row in rows:
+        instance = model.from_db(connection.alias, init_names, [row[i] for i in init_positions])
+        for name, position in annotations:
+            setattr(instance, name, row[position])
+        instances.append(instance)
+    return instances
+
+
+def _raw_plan(model, columns: tuple):
+    from django.db.models.sql import Query
+
+    convert = connection.introspection.identifier_converter
+    by_column = {convert(field.column): field for field in model._meta.fields}
+    init_fields = [field for field in model._meta.fields if convert(field.column) in columns]
+    if model._meta.pk not in init_fields:
+        raise ValueError(f"raw SQL for {model.__name__} must select its primary key")
+    init_positions = [columns.index(convert(field.column)) for field in init_fields]
+    annotations = [(column, position) for position, column in enumerate(columns) if column not in by_column]
+    compiler = Query(model).get_compiler(connection.alias)
+    fields = [by_column.get(column) for column in columns]
+    converters = compiler.get_converters([field.get_col(model._meta.db_table) if field else None for field in fields])
+    return [field.attname for field in init_fields], init_positions, annotations, compiler, converters

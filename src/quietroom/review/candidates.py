@@ -36,6 +36,7 @@ from datetime import timedelta
 
 from django.db import connection
 
+from quietroom.compiled import raw_instances
 from quietroom.escalation.models import Flag, SnippetCare
 from quietroom.recordings.models import CustomerKey, Snippet
 
@@ -187,7 +188,7 @@ def batch(user, seen=(), *, limit: int, now) -> list[Task]:
     if not user.locales:
         return []
     sql, params = _statement(user, list(seen), limit=limit, lock=True, facts=True, now=now)
-    tasks = list(Task.objects.raw(sql, params))
+    tasks = raw_instances(Task, sql, params)
     policies: dict = {}  # the batch's rows nearly always share one controller: its policy built once
     for task in tasks:  # snippets they had (so tasks they skipped) and declined recordings were left out by the SQL
         task.candidate_facts = CandidateFacts(had_recording=bool(task.had_recording), warned=bool(task.warned),
