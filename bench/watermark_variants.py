@@ -408,9 +408,7 @@ def tilt_feature_n(n: int, window: str = "hann"):
     else:
         win = {"hann": hann, "sqrt": np.sqrt(hann)}[window]
     win = win.astype(np.float32)
-    per = n // N  # bins of this analysis per production bin
-    lo = layout.FIRST_BIN * per
-    width = layout.BANDS * layout.BAND_BINS * per
+    per = n / N  # bins of this analysis per production bin
 
     def feature(x: np.ndarray) -> np.ndarray:
         hop = detection.HOP
@@ -449,7 +447,13 @@ DETECTORS = {
     "tilt512s": (tilt_feature_n(512, "sqrt"), whiten_global),
     "tilt512": (tilt_feature_n(512), whiten_global),
     "tilt512p25": (tilt_feature_n(512, "pow0.25"), whiten_global),
+    "tilt512rect07": (tilt_feature_n(512, "rect"), whiten_global_clip(0.7)),
+    "tilt512rect15": (tilt_feature_n(512, "rect"), whiten_global_clip(1.5)),
+    "tilt512p25c07": (tilt_feature_n(512, "pow0.25"), whiten_global_clip(0.7)),
+    "tilt768rect": (tilt_feature_n(768, "rect"), whiten_global),
     "tilt512p75": (tilt_feature_n(512, "pow0.75"), whiten_global),
+    "tilt512p50": (tilt_feature_n(512, "pow0.5"), whiten_global),
+    "tilt512p10": (tilt_feature_n(512, "pow0.1"), whiten_global),
     "tilt512rect": (tilt_feature_n(512, "rect"), whiten_global),
     "tilt1024p75": (tilt_feature_n(1024, "pow0.75"), whiten_global),
     "tilt1024p25": (tilt_feature_n(1024, "pow0.25"), whiten_global),
@@ -508,7 +512,9 @@ def variant(spec: str):
     detector ('@tiltdc', '@tiltsd', '@w:mel2' = tiltg weighted by a profile)."""
     spec, _, reader = spec.partition("@")
     mark, detector = _variant(spec)
-    if reader.startswith("w:"):
+    if reader.startswith("rw:"):  # rectangular window, cells weighted by a profile
+        DETECTORS[reader] = (tilt_feature_n(512, "rect"), whiten_weighted(reader[3:]))
+    elif reader.startswith("w:"):
         DETECTORS[reader] = (tilt_feature, whiten_weighted(reader[2:]))
     elif reader.startswith("wdc:"):
         DETECTORS[reader] = (tilt_feature, whiten_weighted(reader[4:], whiten_double))
@@ -567,6 +573,7 @@ def main() -> None:
     parser.add_argument("--no-pesq", action="store_true")
     parser.add_argument("--eer", type=int, default=0, metavar="PER_SPEAKER",
                         help="also the speaker re-identification EERs (bench/watermark.py's, this many utterances per speaker)")
+    parser.add_argument("--eer-serial-offset", type=int, default=0, help="another draw of the EER's serials (7 + i + this)")
     args = parser.parse_args()
     started = time.time()
     clips = [audio for _, _, audio in wmbench.snippets(args.clips)] if args.clips else []
@@ -605,12 +612,13 @@ def main() -> None:
             findings = [tracer(ATTACKS[name](m, attack_rng)) for m in marked]
             share = np.mean([f.serial == s for f, s in zip(findings, serials)])
             wrong = sum(f.found and f.serial != s for f, s in zip(findings, serials))
-            row.append(f"{name} {share:.0%} z{np.median([f.score for f in findings]):.1f}" + (f" WRONG {wrong}" if wrong else ""))
+            hits = sum(f.serial == s for f, s in zip(findings, serials))
+            row.append(f"{name} {share:.1%} ({hits}) z{np.median([f.score for f in findings]):.1f}" + (f" WRONG {wrong}" if wrong else ""))
         if not args.no_pesq and clips:
             from pesq import pesq
             row.append(f"PESQ {np.median([pesq(RATE, a, m, 'wb') for a, m in zip(clips, marked)]):.2f}")
         if args.eer:
-            wmbench.mark = lambda audio, key, serial, m=mark: m(audio, serial)
+            wmbench.mark = lambda audio, key, serial, m=mark: m(audio, serial + args.eer_serial_offset)
             print(f"  {spec}: speaker EERs", flush=True)
             wmbench.speaker_eer(args.eer)
         if args.unmarked and detector not in unmarked_max:
