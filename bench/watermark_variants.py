@@ -28,6 +28,17 @@ Variants (name: embedder / detector):
 - phase: each band's bins rotated by +-phi (a constant phase, an LTI filter inside a cell,
   magnitudes untouched); detector: the phase of the cross-spectrum of the two bins at each band
   boundary against the within-band pairs beside it.
+Fourth round (issue 19):
+- tiltp:step/cancel/profile: format 2 with a per-band step (`profile`: flat, hiN / loN = only
+  above / below N Hz, melC = Whisper's mel filter width relative to 1 kHz capped at C,
+  himelC = the same with nothing below 1 kHz, rampC); tiltdc: the same with double-centred
+  host cancellation and detector; quarter: + - + - quarters of each band (one bin each);
+- detectors read with '@name': tiltdc (double centring: band mean over the clip and the cell
+  column's mean across bands out), tiltsd (each band scaled by its spread), tiltg15 / tiltg07
+  (clip 1.5 / 0.7), tiltr / tiltrdc (log ratio of the cell's summed energies instead of the
+  mean of per-frame log ratios), tilt512s / tilt512p25 / tilt512rect / tilt1024 ... (other
+  analysis windows), w:profile (format 2's cells weighted by a profile);
+- --eer N: bench/watermark.py's speaker re-identification EERs for each variant.
 Snippets and key as in bench/watermark.py; nothing is written to disk. The table of what was
 measured with it is in docs/privacy.md (issue 19, third round). Rows with the same --english,
 --clips and --serial-seed share their unmarked transcripts, serials and attack draws.
@@ -178,6 +189,78 @@ def embed_tilt(x, serial, strength=0.42, host_cancel=0.0, project=False, smooth=
     return stft_embed(np.asarray(x, np.float32), multiplier)
 
 
+#: Centre frequency (Hz) of each band of the grid.
+BAND_CENTRES = layout.RATE / N * (layout.FIRST_BIN + layout.BAND_BINS * np.arange(layout.BANDS) + layout.BAND_BINS / 2)
+
+
+def profile(name: str) -> np.ndarray:
+    """(BANDS,) per-band factor on a tilt's step (fourth round: Whisper's mel filters are about as
+    fine as a half-band below 1 kHz and 2-4x wider above, so a tilt is more visible low down).
+    'flat': 1; 'hiN': 0 below N Hz, 1 above; 'mel': the width of Whisper's slaney mel filters
+    at the band (constant below 1 kHz, proportional to frequency above) over its width at
+    1 kHz, capped at 'cap'; 'ramp': proportional to the centre frequency over 1 kHz. No
+    normalisation: the step given is the one at 1 kHz (mel, ramp) or above N (hiN)."""
+    f = BAND_CENTRES
+    if name == "flat":
+        return np.ones(layout.BANDS)
+    if name.startswith("himel"):  # nothing below 1 kHz, mel width above (capped)
+        cap = float(name[5:] or 99)
+        return np.where(f >= 1000.0, np.minimum(f / 1000.0, cap), 0.0)
+    if name.startswith("hi"):
+        return (f >= float(name[2:])).astype(float)
+    if name.startswith("lo"):
+        return (f < float(name[2:])).astype(float)
+    if name.startswith("mel"):
+        cap = float(name[3:] or 99)
+        return np.minimum(np.maximum(f, 1000.0) / 1000.0, cap)
+    if name.startswith("ramp"):
+        cap = float(name[4:] or 99)
+        return np.minimum(f / 1000.0, cap)
+    if name.startswith("sq"):  # sqrt of mel width
+        return np.sqrt(np.maximum(f, 1000.0) / 1000.0)
+    raise SystemExit(f"unknown profile {name}")
+
+
+def embed_tiltx(x, serial, strength, host_cancel, prof="flat", whiten=None, contrast=None, parts=2, key=KEY):
+    """Generalised format-2 embedder: step strength * profile per band; host cancellation of the
+    detector's own cell feature (`contrast(spectrum, cell_of_frame)` -> (cells, BANDS) whitened),
+    scaled by the same profile's share (cancellation is cheap for Whisper, applied evenly);
+    `parts` = 2: lower/upper halves; 4: + - + - quarters (one bin each)."""
+    pattern = keys.cell_chips(key.secret, serial)
+    w = profile(prof)[None, :]
+    contrast = contrast or (lambda sp, c: tilt_contrast(sp, c, whiten or whiten_global))
+    sign = np.array([1.0, -1.0]) if parts == 2 else np.array([1.0, -1.0, 1.0, -1.0])
+    width = layout.BAND_BINS // parts
+
+    def multiplier(spectrum, cell_of_frame):
+        chips = strength * w * pattern[cell_of_frame % layout.PERIOD_CELLS]  # (frames, BANDS)
+        if host_cancel:
+            chips = chips - host_cancel / 4 * contrast(spectrum, cell_of_frame)[cell_of_frame]
+        power = spectrum.real ** 2 + spectrum.imag ** 2
+        parts_e = power[:, BAND].reshape(len(spectrum), layout.BANDS, parts, width).sum(axis=3) + 1e-20
+        g = np.exp(2 * chips[..., None] * sign[None, None, :])              # (frames, BANDS, parts)
+        norm = parts_e.sum(axis=2) / (g * parts_e).sum(axis=2)
+        gains = g * norm[..., None]
+        u0 = np.zeros(spectrum.shape)
+        u0[:, BAND] = np.repeat(gains, width, axis=2).reshape(len(spectrum), -1) - 1.0
+        return power_gain_to_multiplier(1.0 + u0)
+
+    return stft_embed(np.asarray(x, np.float32), multiplier)
+
+
+def quarter_contrast(spectrum, cell_of_frame):
+    power = (spectrum.real ** 2 + spectrum.imag ** 2)[:, BAND].reshape(len(spectrum), layout.BANDS, 2, 2)
+    energy = np.zeros((cell_of_frame[-1] + 1, layout.BANDS, 2, 2))
+    np.add.at(energy, cell_of_frame, power)
+    floor = max(float(energy.max()), 1e-20) * 1e-7
+    e = np.log(energy + floor)
+    return whiten_global((e[..., 0, 0] - e[..., 0, 1] + e[..., 1, 0] - e[..., 1, 1]) / 2)
+
+
+def dc_contrast(spectrum, cell_of_frame):
+    return tilt_contrast(spectrum, cell_of_frame, whiten_double)
+
+
 def embed_phase(x, serial, phi=0.5, key=KEY):
     pattern = keys.cell_chips(key.secret, serial)
 
@@ -210,6 +293,35 @@ def whiten_global(cells: np.ndarray, clip: float = 1.0) -> np.ndarray:
     if c.shape[0] == 0:
         return c
     return np.clip(c - c.mean(axis=0, keepdims=True), -clip, clip)
+
+
+def whiten_double(cells: np.ndarray, clip: float = 1.0) -> np.ndarray:
+    """Double centring: minus the band's mean over the clip and minus the cell column's mean
+    across bands (speech's overall slope moves every band's tilt together), clipped."""
+    c = np.asarray(cells, dtype=np.float64)
+    if c.shape[0] == 0:
+        return c
+    c = c - c.mean(axis=0, keepdims=True)
+    return np.clip(c - c.mean(axis=1, keepdims=True), -clip, clip)
+
+
+def whiten_std(cells: np.ndarray, clip: float = 2.5) -> np.ndarray:
+    """Band mean out, then each band divided by its spread over the clip (a band with more
+    speech-tilt noise counts less), clipped."""
+    c = np.asarray(cells, dtype=np.float64)
+    if c.shape[0] == 0:
+        return c
+    c = c - c.mean(axis=0, keepdims=True)
+    return np.clip(c / (c.std(axis=0, keepdims=True) + 0.05), -clip, clip)
+
+
+def whiten_global_clip(clip):
+    return lambda cells: whiten_global(cells, clip)
+
+
+def whiten_weighted(prof, base=None):
+    w = profile(prof)
+    return lambda cells: (base or whiten_global)(cells) * w[None, :]
 
 
 def det_spectrum(x: np.ndarray) -> np.ndarray:
@@ -245,6 +357,76 @@ def phase_feature(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def quarter_feature(x: np.ndarray) -> np.ndarray:
+    spectrum = det_spectrum(x)[:, BAND]
+    power = (spectrum.real ** 2 + spectrum.imag ** 2).reshape(len(spectrum), layout.BANDS, 2, 2)
+    floor = max(float(power.max()), 1e-20) * 1e-7
+    e = np.log(power + floor)
+    return (e[..., 0, 0] - e[..., 0, 1] + e[..., 1, 0] - e[..., 1, 1]) / 2
+
+
+def halves_feature(x: np.ndarray) -> np.ndarray:
+    """(frames, 2 * BANDS): each band's lower and upper half energy (summed per cell by the
+    search, then turned into a log ratio: `ratio_of_sums`)."""
+    spectrum = det_spectrum(x)[:, BAND]
+    power = (spectrum.real ** 2 + spectrum.imag ** 2).reshape(len(spectrum), layout.BANDS, 2, 2).sum(axis=3)
+    return power.reshape(len(spectrum), -1)
+
+
+def ratio_of_sums(whiten=None):
+    def w(cell_energy):
+        e = np.asarray(cell_energy, dtype=np.float64)
+        if e.shape[0] == 0:
+            return np.zeros((0, layout.BANDS))
+        e = e.reshape(len(e), layout.BANDS, 2)
+        floor = max(float(e.max()), 1e-20) * 1e-7
+        return (whiten or whiten_global)(np.log(e[..., 0] + floor) - np.log(e[..., 1] + floor))
+    return w
+
+
+def cell_means_any(values: np.ndarray, start: float, cell_frames: float) -> np.ndarray:
+    """detection.cell_means for any number of columns."""
+    frames, width = values.shape
+    count = int((frames - start) // cell_frames)
+    if count <= 0:
+        return np.zeros((0, width))
+    cumulative = np.vstack([np.zeros((1, width)), np.cumsum(values, axis=0)])
+    position = np.clip(start + cell_frames * np.arange(count + 1) + 0.5, 0, frames)
+    whole = np.minimum(position.astype(int), frames - 1)
+    at = cumulative[whole] + (position - whole)[:, None] * values[whole]
+    return (at[1:] - at[:-1]) / cell_frames
+
+
+def tilt_feature_n(n: int, window: str = "hann"):
+    """The tilt feature from n-point frames (every detection.HOP samples): finer bins resolve
+    the two halves with less leakage across their boundary, at some cost in time."""
+    hann = np.hanning(n + 1)[:-1]
+    if window.startswith("pow"):  # hann ** p
+        win = hann ** float(window[3:])
+    elif window == "rect":
+        win = np.ones(n)
+    else:
+        win = {"hann": hann, "sqrt": np.sqrt(hann)}[window]
+    win = win.astype(np.float32)
+    per = n / N  # bins of this analysis per production bin
+
+    def feature(x: np.ndarray) -> np.ndarray:
+        hop = detection.HOP
+        padded = np.zeros(x.size + n, dtype=np.float32)
+        padded[n // 2:n // 2 + x.size] = x
+        frames = np.lib.stride_tricks.sliding_window_view(padded, n)[::hop][: x.size // hop + 1] * win
+        spectrum = np.fft.rfft(frames, axis=1)
+        # bin j of the n-point analysis sits at j / per production bins; a half-band of 2
+        # production bins [a - 0.5, a + 1.5] covers n-point bins (a - 0.5) * per .. (a + 1.5) * per
+        power = spectrum.real ** 2 + spectrum.imag ** 2
+        edges = np.round((layout.FIRST_BIN - 0.5 + 2 * np.arange(2 * layout.BANDS + 1)) * per).astype(int)
+        c = np.concatenate([np.zeros((len(power), 1)), np.cumsum(power, axis=1)], axis=1)
+        halves = (c[:, edges[1:]] - c[:, edges[:-1]]).reshape(len(power), layout.BANDS, 2)
+        floor = max(float(halves.max()), 1e-20) * 1e-7
+        return np.log(halves[..., 0] + floor) - np.log(halves[..., 1] + floor)
+    return feature
+
+
 def identity(cells):
     return np.asarray(cells, dtype=np.float64)
 
@@ -254,6 +436,28 @@ DETECTORS = {
     "tilt": (tilt_feature, whiten_time),
     "tiltg": (tilt_feature, whiten_global),
     "phase": (phase_feature, identity),
+    "tiltdc": (tilt_feature, whiten_double),
+    "tiltsd": (tilt_feature, whiten_std),
+    "tiltg15": (tilt_feature, whiten_global_clip(1.5)),
+    "tiltg07": (tilt_feature, whiten_global_clip(0.7)),
+    "quarter": (quarter_feature, whiten_global),
+    "tiltr": (halves_feature, ratio_of_sums()),
+    "tilt1024": (tilt_feature_n(1024), whiten_global),
+    "tilt1024s": (tilt_feature_n(1024, "sqrt"), whiten_global),
+    "tilt512s": (tilt_feature_n(512, "sqrt"), whiten_global),
+    "tilt512": (tilt_feature_n(512), whiten_global),
+    "tilt512p25": (tilt_feature_n(512, "pow0.25"), whiten_global),
+    "tilt512rect07": (tilt_feature_n(512, "rect"), whiten_global_clip(0.7)),
+    "tilt512rect15": (tilt_feature_n(512, "rect"), whiten_global_clip(1.5)),
+    "tilt512p25c07": (tilt_feature_n(512, "pow0.25"), whiten_global_clip(0.7)),
+    "tilt768rect": (tilt_feature_n(768, "rect"), whiten_global),
+    "tilt512p75": (tilt_feature_n(512, "pow0.75"), whiten_global),
+    "tilt512p50": (tilt_feature_n(512, "pow0.5"), whiten_global),
+    "tilt512p10": (tilt_feature_n(512, "pow0.1"), whiten_global),
+    "tilt512rect": (tilt_feature_n(512, "rect"), whiten_global),
+    "tilt1024p75": (tilt_feature_n(1024, "pow0.75"), whiten_global),
+    "tilt1024p25": (tilt_feature_n(1024, "pow0.25"), whiten_global),
+    "tiltrdc": (halves_feature, ratio_of_sums(whiten_double)),
 }
 
 
@@ -272,7 +476,7 @@ def generic_trace(x: np.ndarray, detector: str, wm_keys=(KEY,), stretches=detect
             ranked = []
             for stretch in group:
                 for start in range(fpc):
-                    folded = detection.fold(whiten(detection.cell_means(frames, start, fpc * stretch)))
+                    folded = detection.fold(whiten(cell_means_any(frames, start, fpc * stretch)))
                     by_phase = detection._phases(folded)
                     corr = detection.symbol_correlations(by_phase, patterns)
                     scores = corr.max(axis=2).sum(axis=1)
@@ -303,8 +507,31 @@ def generic_trace(x: np.ndarray, detector: str, wm_keys=(KEY,), stretches=detect
 
 def variant(spec: str):
     """'prod', 'prod:0.2/0.6', 'melnull:0.42/0.5', 'melnull-raw:...', 'tilt:0.6/0', 'tiltnull:...',
-    'phase:0.5'."""
+    'phase:0.5', 'tiltp:0.5/0.6/mel2' (a per-band profile), 'tiltdc:0.4/0.7' (double-centred
+    cancellation and detector), 'quarter:0.4/0.7[/profile]'; '@detector' reads with another
+    detector ('@tiltdc', '@tiltsd', '@w:mel2' = tiltg weighted by a profile)."""
+    spec, _, reader = spec.partition("@")
+    mark, detector = _variant(spec)
+    if reader.startswith("rw:"):  # rectangular window, cells weighted by a profile
+        DETECTORS[reader] = (tilt_feature_n(512, "rect"), whiten_weighted(reader[3:]))
+    elif reader.startswith("w:"):
+        DETECTORS[reader] = (tilt_feature, whiten_weighted(reader[2:]))
+    elif reader.startswith("wdc:"):
+        DETECTORS[reader] = (tilt_feature, whiten_weighted(reader[4:], whiten_double))
+    return mark, (reader or detector)
+
+
+def _variant(spec: str):
     name, _, args = spec.partition(":")
+    if name in ("tiltp", "tiltdc", "quarter"):
+        parts = args.split("/")
+        s, h = float(parts[0]), float(parts[1])
+        prof = parts[2] if len(parts) > 2 else "flat"
+        if name == "tiltp":
+            return (lambda a, serial: embed_tiltx(a, serial, s, h, prof)), "tiltg"
+        if name == "tiltdc":
+            return (lambda a, serial: embed_tiltx(a, serial, s, h, prof, contrast=dc_contrast)), "tiltdc"
+        return (lambda a, serial: embed_tiltx(a, serial, s, h, prof, contrast=quarter_contrast, parts=4)), "quarter"
     values = [float(v) for v in args.split("/")] if args else []
     if name == "prod":
         s, h = values or (embedding.STRENGTH, embedding.HOST_CANCEL)
@@ -344,6 +571,9 @@ def main() -> None:
     parser.add_argument("--serial-seed", type=int, default=19, help="another draw of serials: the WER noise")
     parser.add_argument("--no-wer", action="store_true")
     parser.add_argument("--no-pesq", action="store_true")
+    parser.add_argument("--eer", type=int, default=0, metavar="PER_SPEAKER",
+                        help="also the speaker re-identification EERs (bench/watermark.py's, this many utterances per speaker)")
+    parser.add_argument("--eer-serial-offset", type=int, default=0, help="another draw of the EER's serials (7 + i + this)")
     args = parser.parse_args()
     started = time.time()
     clips = [audio for _, _, audio in wmbench.snippets(args.clips)] if args.clips else []
@@ -377,15 +607,20 @@ def main() -> None:
             marked_text = [engine.transcribe(mark(a, s)).text for (a, _), s in zip(english, serials)]
             row.append(f"WER {wer(refs, marked_text) * 100 - base:+.2f} ({sum(p != q for p, q in zip(plain, marked_text))} chg)")
         marked = [mark(a, s) for a, s in zip(clips, serials)]
-        for name in args.attacks.split(","):
+        for name in (args.attacks.split(",") if clips else []):
             attack_rng = np.random.default_rng(7)
             findings = [tracer(ATTACKS[name](m, attack_rng)) for m in marked]
             share = np.mean([f.serial == s for f, s in zip(findings, serials)])
             wrong = sum(f.found and f.serial != s for f, s in zip(findings, serials))
-            row.append(f"{name} {share:.0%} z{np.median([f.score for f in findings]):.1f}" + (f" WRONG {wrong}" if wrong else ""))
+            hits = sum(f.serial == s for f, s in zip(findings, serials))
+            row.append(f"{name} {share:.1%} ({hits}) z{np.median([f.score for f in findings]):.1f}" + (f" WRONG {wrong}" if wrong else ""))
         if not args.no_pesq and clips:
             from pesq import pesq
             row.append(f"PESQ {np.median([pesq(RATE, a, m, 'wb') for a, m in zip(clips, marked)]):.2f}")
+        if args.eer:
+            wmbench.mark = lambda audio, key, serial, m=mark: m(audio, serial + args.eer_serial_offset)
+            print(f"  {spec}: speaker EERs", flush=True)
+            wmbench.speaker_eer(args.eer)
         if args.unmarked and detector not in unmarked_max:
             u_rng = np.random.default_rng(1234)
             pool = [("", "", a) for a in unmarked_pool]

@@ -5,8 +5,9 @@ Every clip is read in both formats (`embedding`): format 1 measures each cell's 
 its neighbouring bands, format 2 each cell's tilt (lower against upper half of its band)
 against the band's mean over the clip. The steps are the same for both:
 
-1. Per 32 ms frame every 8 ms, the log energy of every band (format 1), or the log ratio of
-   the energies of its two halves (format 2).
+1. Per 32 ms frame every 8 ms, the log energy of every band (format 1, Hann window), or the
+   log ratio of the energies of its two halves (format 2, through a flatter window:
+   `TILT_WINDOW_POWER`).
 2. For every time-stretch factor of a small grid (a copy played a little fast or slow) and
    every start offset within a cell, the clip is cut into cells, each cell whitened (format 1:
    against its neighbouring bands, `features.whiten`; format 2: against its band's mean over
@@ -47,6 +48,11 @@ FORMATS = (1, 2)
 #: A finding is reported only when its false-alarm probability is at most this.
 MAX_FALSE_ALARM = 1e-9
 _WINDOW = np.hanning(layout.N_FFT + 1)[:-1].astype(np.float32)
+#: Format 2 reads its tilt through a flatter window, Hann ** TILT_WINDOW_POWER (issue 19, fourth
+#: round): its narrower main lobe leaks less of one half-band (2 bins) into the other, so the
+#: same mark reads with a higher score under noise and re-recording (bench/watermark_variants.py).
+TILT_WINDOW_POWER = 0.25
+_TILT_WINDOW = (np.hanning(layout.N_FFT + 1)[:-1] ** TILT_WINDOW_POWER).astype(np.float32)
 _BAND_BINS = slice(layout.FIRST_BIN, layout.FIRST_BIN + layout.BANDS * layout.BAND_BINS)
 
 
@@ -74,12 +80,13 @@ def false_alarm_bound(score: float, tests: int) -> float:
     return min(1.0, tests * float(np.exp(-score * score / 2.0)))
 
 
-def band_power(x: np.ndarray) -> np.ndarray:
-    """(frames, BANDS * BAND_BINS) power of the band's bins, frame f centred on sample f * HOP."""
+def band_power(x: np.ndarray, window: np.ndarray = _WINDOW) -> np.ndarray:
+    """(frames, BANDS * BAND_BINS) power of the band's bins, frame f centred on sample f * HOP
+    (Hann window unless told: format 1's analysis)."""
     n = layout.N_FFT
     padded = np.zeros(x.size + n, dtype=np.float32)
     padded[n // 2:n // 2 + x.size] = x
-    frames = np.lib.stride_tricks.sliding_window_view(padded, n)[::HOP][: x.size // HOP + 1] * _WINDOW
+    frames = np.lib.stride_tricks.sliding_window_view(padded, n)[::HOP][: x.size // HOP + 1] * window
     spectrum = np.fft.rfft(frames, axis=1)[:, _BAND_BINS]
     return spectrum.real ** 2 + spectrum.imag ** 2
 
@@ -98,8 +105,8 @@ def band_tilt(x: np.ndarray, power: np.ndarray | None = None) -> np.ndarray:
     return tilt(power.reshape(power.shape[0], layout.BANDS, 2, layout.BAND_BINS // 2).sum(axis=3))
 
 
-#: format -> (per-frame feature, whitening of the cells)
-_READERS = {1: (band_log_energy, whiten), 2: (band_tilt, whiten_tilt)}
+#: format -> (per-frame feature, whitening of the cells, analysis window)
+_READERS = {1: (band_log_energy, whiten, _WINDOW), 2: (band_tilt, whiten_tilt, _TILT_WINDOW)}
 
 
 def cell_means(log_energy: np.ndarray, start: float, cell_frames: float) -> np.ndarray:
@@ -183,10 +190,9 @@ def trace(samples: np.ndarray, wm_keys, stretches=STRETCHES, formats=FORMATS) ->
     best = Finding(None, None, 0.0, 1.0)
     if x.ndim != 1 or x.size < layout.CELL_SAMPLES * 2 or not wm_keys:
         return best
-    power = band_power(x)
     for fmt in formats:
-        feature, whitening = _READERS[fmt]
-        best = _trace_format(feature(x, power), whitening, fmt, wm_keys, stretches, tests, best)
+        feature, whitening, window = _READERS[fmt]
+        best = _trace_format(feature(x, band_power(x, window)), whitening, fmt, wm_keys, stretches, tests, best)
     return best
 
 
