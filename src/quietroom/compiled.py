@@ -113,7 +113,6 @@ def insert_values(instance, fields) -> list:
     return [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
 
 
-
 _RAW_PLANS: dict = {}
 
 

@@ -55,16 +55,29 @@ _TABLE = connection.ops.quote_name(Delivery._meta.db_table)
 # back when the key's serials are used up (the HAVING), and then nothing was inserted.
 _KEY, _SERIAL, _EVENT, _VIEW, _OBJECT = (connection.ops.quote_name(Delivery._meta.get_field(name).column)
                                         for name in ("key_id", "serial", "event", "view", "object_id"))
-_NEXT = (f"INSERT INTO {_TABLE} ({_KEY}, {_SERIAL}, {_EVENT}, {_VIEW}, {_OBJECT}) "
-         f"SELECT %s, COALESCE(MAX({_SERIAL}), 0) + 1, %s, %s, %s FROM {_TABLE} WHERE {_KEY} = %s "
-         f"HAVING COALESCE(MAX({_SERIAL}), 0) < %s RETURNING id, {_SERIAL}")
 
 
-# The same, written by the play's own audit statement (PostgreSQL, `log.Rider`): the event's id
-# comes from the INSERT beside it.
-_NEXT_WITH_EVENT = (f"INSERT INTO {_TABLE} ({_KEY}, {_SERIAL}, {_EVENT}, {_VIEW}, {_OBJECT}) "
-                    f"SELECT %s, COALESCE(MAX({_SERIAL}), 0) + 1, (SELECT id FROM appended), %s, %s FROM {_TABLE} "
-                    f"WHERE {_KEY} = %s HAVING COALESCE(MAX({_SERIAL}), 0) < %s RETURNING id, {_SERIAL}")
+def _next_sql(event: str) -> str:
+    """The delivery INSERT with the event's id given as `event` (a parameter, or the id of the
+    event inserted beside it)."""
+    return (f"INSERT INTO {_TABLE} ({_KEY}, {_SERIAL}, {_EVENT}, {_VIEW}, {_OBJECT}) "
+            f"SELECT %s, COALESCE(MAX({_SERIAL}), 0) + 1, {event}, %s, %s FROM {_TABLE} WHERE {_KEY} = %s "
+            f"HAVING COALESCE(MAX({_SERIAL}), 0) < %s RETURNING id, {_SERIAL}")
+
+
+_NEXT = _next_sql("%s")
+# The same, written by the play's own audit statement (PostgreSQL, `log.Rider`).
+_NEXT_WITH_EVENT = _next_sql("(SELECT id FROM appended)")
+
+
+def _stored(delivery: Delivery, row) -> Delivery:
+    """`delivery` as the row (id, serial) its INSERT returned; no row: the key's serials are used up."""
+    if row is None or row[0] is None:
+        raise KeyExhausted("every watermark serial of QUIETROOM_WATERMARK_KEY is used: set a new key and move "
+                           "the old one to QUIETROOM_WATERMARK_RETIRED_KEYS")
+    delivery.id, delivery.serial = row
+    delivery._state.adding, delivery._state.db = False, connection.alias
+    return delivery
 
 
 class Pending:
@@ -78,24 +91,14 @@ class Pending:
                                                   watermark.MAX_SERIAL], ("id", _SERIAL))
 
     def delivery(self, event: AuditEvent) -> Delivery:
-        delivery_id, serial = getattr(event, "rider_row", None) or (None, None)
-        if delivery_id is None:
-            raise _exhausted()
-        delivery = Delivery(id=delivery_id, key_id=self.key_id, serial=serial, event=event, view=self.view,
-                            object_id=self.object_id)
-        delivery._state.adding, delivery._state.db = False, connection.alias
-        return delivery
+        return _stored(Delivery(key_id=self.key_id, event=event, view=self.view, object_id=self.object_id),
+                       getattr(event, "rider_row", None))
 
 
 def pending(view: str, object_id) -> Pending | None:
     """A new delivery written by its audit event's statement, where the database allows it
     (PostgreSQL); None: call `record` after the event instead."""
     return Pending(view, object_id) if connection.vendor == "postgresql" else None
-
-
-def _exhausted() -> KeyExhausted:
-    return KeyExhausted("every watermark serial of QUIETROOM_WATERMARK_KEY is used: set a new key and move "
-                        "the old one to QUIETROOM_WATERMARK_RETIRED_KEYS")
 
 
 def record(event: AuditEvent, *, view: str = "") -> Delivery:
@@ -107,11 +110,7 @@ def record(event: AuditEvent, *, view: str = "") -> Delivery:
         cursor.execute(_NEXT, [delivery.key_id, event.pk, delivery.view, delivery.object_id, delivery.key_id,
                                watermark.MAX_SERIAL])
         row = cursor.fetchone()
-    if row is None:
-        raise _exhausted()
-    delivery.id, delivery.serial = row
-    delivery._state.adding, delivery._state.db = False, connection.alias
-    return delivery
+    return _stored(delivery, row)
 
 
 def of_view(view: str, object_id: str) -> Delivery | None:

@@ -265,15 +265,16 @@ def _append(event: AuditEvent, key: chain.ChainKey, rider: Rider | None = None) 
     head = [event.seq, event.hash, key.head_tag(event.seq, event.hash)]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            if rider is None:
-                cursor.execute(f"WITH appended AS ({_INSERT} RETURNING id) {_MOVE_HEAD} RETURNING (SELECT id FROM appended)",
-                               [*values, *head])
-                event.id = cursor.fetchone()[0]
-            else:
+            riding, carried, params = "", "", [*values, *head]
+            if rider is not None:
+                riding = f", rider AS ({rider.sql})"
                 carried = "".join(f", (SELECT {column} FROM rider)" for column in rider.columns)
-                cursor.execute(f"WITH appended AS ({_INSERT} RETURNING id), rider AS ({rider.sql}) "
-                               f"{_MOVE_HEAD} RETURNING (SELECT id FROM appended){carried}", [*values, *rider.params, *head])
-                event.id, *event.rider_row = cursor.fetchone()
+                params = [*values, *rider.params, *head]
+            cursor.execute(f"WITH appended AS ({_INSERT} RETURNING id){riding} {_MOVE_HEAD} "
+                           f"RETURNING (SELECT id FROM appended){carried}", params)
+            event.id, *returned = cursor.fetchone()
+            if rider is not None:
+                event.rider_row = returned
         else:  # SQLite: no INSERT inside WITH; two local calls cost next to nothing
             if rider is not None:
                 raise ValueError("an audit rider is written by PostgreSQL's WITH; SQLite callers write their row after")

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import keys, layout
-from .features import tilt, whiten, whiten_tilt
+from .features import half_band_energy, tilt, whiten, whiten_tilt
 
 HOP = 128
 FRAMES_PER_CELL = layout.CELL_SAMPLES // HOP
@@ -102,7 +102,7 @@ def band_log_energy(x: np.ndarray, power: np.ndarray | None = None) -> np.ndarra
 def band_tilt(x: np.ndarray, power: np.ndarray | None = None) -> np.ndarray:
     """(frames, BANDS) log ratio of each band's lower half to its upper half (format 2)."""
     power = band_power(x) if power is None else power
-    return tilt(power.reshape(power.shape[0], layout.BANDS, 2, layout.BAND_BINS // 2).sum(axis=3))
+    return tilt(half_band_energy(power))
 
 
 #: format -> (per-frame feature, whitening of the cells, analysis window)

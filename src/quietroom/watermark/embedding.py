@@ -54,7 +54,6 @@ TILT_HOST_CANCEL = 0.7
 _WINDOW = np.sqrt(np.hanning(layout.N_FFT + 1)[:-1]).astype(np.float32)  # periodic: sums to one at hop N/2
 _BAND = slice(layout.FIRST_BIN, layout.FIRST_BIN + layout.BANDS * layout.BAND_BINS)
 _FRAMES_PER_CELL = layout.CELL_SAMPLES // layout.EMBED_HOP
-assert layout.BAND_BINS == 4, "_halves adds the two bins of each half-band by hand"
 
 
 def embed(samples: np.ndarray, key: keys.WatermarkKey, serial: int, strength: float | None = None,
@@ -144,10 +143,7 @@ def _per_cell(per_frame: np.ndarray, cell_of_frame: np.ndarray) -> np.ndarray:
 
 def _halves(spectrum: np.ndarray) -> np.ndarray:
     """(frames, BANDS, 2): the energy of each band's lower and upper half."""
-    power = spectrum.real ** 2 + spectrum.imag ** 2
-    # The two bins of each half added by hand: numpy's sum over an axis of two took 6x longer.
-    pairs = power.reshape(len(spectrum), layout.BANDS * 2, layout.BAND_BINS // 2)
-    return (pairs[..., 0] + pairs[..., 1]).reshape(len(spectrum), layout.BANDS, 2)
+    return features.half_band_energy(spectrum.real ** 2 + spectrum.imag ** 2)
 
 
 def _host_tilt(halves: np.ndarray, cell_of_frame: np.ndarray) -> np.ndarray:
