@@ -16,6 +16,7 @@ gunicorn or a socket, for one reviewer, through N round trips: task page, stream
 from __future__ import annotations
 
 import cProfile
+import os
 import pstats
 import re
 import time
@@ -145,6 +146,7 @@ def report(user, loops: int, prepare, dump: str = "") -> None:
             room.step(name, state)
             profiles[name].disable()
     if dump:
+        os.makedirs(dump, exist_ok=True)
         for name, profile in profiles.items():
             profile.dump_stats(f"{dump}/{name}.pstats")
     traced = defaultdict(list)

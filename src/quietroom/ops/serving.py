@@ -14,6 +14,7 @@ def worker_count() -> int:
 
 
 THREADS = 2
+WORKER_CLASS = "quietroom.ops.worker.WarmFirstThreadWorker"
 
 
 def shape_args(workers: int | None = None) -> list[str]:
@@ -24,14 +25,20 @@ def shape_args(workers: int | None = None) -> list[str]:
     it holds fewer than `--worker-connections` (default 1000) and keeps it for the next request
     (`--keep-alive`): a few busy kept-alive clients all landed on the one worker that woke first
     and stayed there, two of three processes idle (bench/review_http.py, issue 20). So a worker
-    takes a connection only when one of its threads is free (`--worker-connections` = threads),
-    and a connection carries one request (`--keep-alive 0`): the next request goes back to the
-    shared queue and to whichever worker is free. A new connection on the local network costs
+    holds few connections, and a connection carries one request (`--keep-alive 0`): the next
+    request goes back to the shared queue and to whichever worker is free.
+
+    `--worker-connections` is threads + 1, not threads: a worker counts a connection until its
+    thread has finished with it (access log, closing) and its main loop has noticed, which is
+    after the client has its answer. A reviewer's next request often comes in that moment; at
+    threads alone the worker would stop listening just then and, listening again, queue up
+    behind the others (`ops/worker.py`), so each next request went to a process whose memory
+    was cold. A new connection on the local network costs
     far less than a worker standing idle; browsers keep theirs to the load balancer (which
     buffers requests, so a slow client does not hold a worker's slot), not to gunicorn.
     """
     return ["--workers", str(workers or worker_count()), "--threads", str(THREADS),
-            "--worker-connections", str(THREADS), "--keep-alive", "0",
+            "--worker-connections", str(THREADS + 1), "--keep-alive", "0",
             "--timeout", "60", "--graceful-timeout", "10"]
 
 
@@ -39,6 +46,8 @@ def gunicorn_command(host: str, port: int, workers: int | None = None) -> list[s
     return [
         sys.executable, "-m", "gunicorn", "quietroom.wsgi:application",
         "--bind", f"{host}:{port}", *shape_args(workers),
+        # gthread, with a new connection going to the first idle worker (ops/worker.py)
+        "--worker-class", WORKER_CLASS,
         # No request bodies or query strings in the access log: they can carry tokens. Token
         # path segments are redacted from the access and error logs by the logger class.
         "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',

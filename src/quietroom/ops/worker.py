@@ -1,0 +1,46 @@
+"""gunicorn's threaded worker, with new connections going to the first idle worker.
+
+Every gunicorn worker polls the shared listening socket. On Linux each poll is an epoll
+instance, and a new connection wakes all of them: whichever process runs first accepts it. A
+reviewer's requests, one after another, were so spread over all the processes, and each
+request found its process's memory (and its database session) cold, evicted from the CPU
+caches by the others: on the review bench's one client the same submit took 11.1-12.2 ms with
+three workers against 9.9 with one (bench/README.md, issue 20).
+
+Here each worker registers the listener with EPOLLEXCLUSIVE (Linux 4.5+): the kernel then
+wakes only one waiting worker, the first one in registration order that is waiting. A lightly
+loaded server keeps answering from the same warm process. Under load nothing changes: a
+worker that has as many connections as threads stops listening (gunicorn's own
+`set_accept_enabled`, with `--worker-connections` = threads, see `serving.shape_args`), so the
+next connection goes to the next worker, and every worker serves
+(tests/ops/test_serving_balance.py). Elsewhere (no epoll) it is gunicorn's worker unchanged.
+"""
+from __future__ import annotations
+
+import select
+import selectors
+
+from gunicorn.workers.gthread import ThreadWorker
+
+
+class WarmFirstThreadWorker(ThreadWorker):
+    """`gthread` whose listening sockets wake one waiting worker per connection, not all."""
+
+    def set_accept_enabled(self, enabled):
+        was = self._accepting
+        super().set_accept_enabled(enabled)
+        if enabled and not was:
+            _wake_one(self.poller, self.sockets)
+
+
+def _wake_one(poller, listeners) -> None:
+    """Re-add the listeners to `poller`'s epoll with EPOLLEXCLUSIVE, which can only be given
+    when a descriptor is added (not modified). The selector's own table of keys is untouched."""
+    exclusive = getattr(select, "EPOLLEXCLUSIVE", 0)
+    epoll = getattr(poller, "_selector", None)  # selectors.EpollSelector's epoll object
+    if not exclusive or not isinstance(poller, selectors.EpollSelector) or epoll is None:
+        return
+    for listener in listeners:
+        fd = listener.fileno()
+        epoll.unregister(fd)
+        epoll.register(fd, select.EPOLLIN | exclusive)
