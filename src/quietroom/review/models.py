@@ -130,6 +130,9 @@ class Submission(models.Model):
         indexes = [
             # "Your most recent submission" (the correction window): one index probe per page.
             models.Index(fields=["reviewer", "-submitted_at"], name="review_sub_reviewer_latest_idx"),
+            # "Has a gold reference" (every gold check's lease asks it of the gold snippets):
+            # without it PostgreSQL read every submission ever made to find the few references.
+            models.Index(fields=["task"], name="review_sub_gold_ref_idx", condition=Q(kind="gold_reference")),
         ]
 
     @property

@@ -119,14 +119,13 @@ def _lease_gold(user, now, address: str) -> Task | None:
         Task.objects.filter(is_gold=True, slot=0, locale__in=user.locales or [])
         .filter(Exists(Submission.objects.filter(task=OuterRef("pk"), kind=Submission.Kind.GOLD_REFERENCE)))
         .exclude(Exists(Exposure.objects.filter(reviewer=user, snippet=OuterRef("snippet"))))
-        .select_related("snippet")
         .order_by("created_at")[:BATCH]
     )
     for reference in references:
         slot = (Task.objects.filter(snippet_id=reference.snippet_id).aggregate(m=Max("slot"))["m"] or 0) + 1
         # Built in memory (the queue's facts copied from the reference) and saved only once the
         # policy agrees.
-        candidate = Task(snippet=reference.snippet, slot=slot, locale=reference.locale, is_gold=True,
+        candidate = Task(snippet_id=reference.snippet_id, slot=slot, locale=reference.locale, is_gold=True,
                          priority=reference.priority, sensitivity=reference.sensitivity,
                          recording_id=reference.recording_id, controller_id=reference.controller_id,
                          customer_key_id=reference.customer_key_id, region=reference.region,
