@@ -4,6 +4,7 @@ And one client's requests, one after another, stay with one warm worker instead 
 all of them (`quietroom.ops.worker`)."""
 from __future__ import annotations
 
+import gc
 import http.client
 import os
 import socket
@@ -99,3 +100,16 @@ def test_one_client_stays_with_one_warm_worker(tmp_path):
     served = served_by_worker(tmp_path, clients=1, workers=2, pause=0.01)
     assert sum(served.values()) == REQUESTS_EACH
     assert max(served.values()) >= 0.8 * REQUESTS_EACH, f"one client's requests went round the workers: {dict(served)}"
+
+
+def test_a_worker_freezes_the_loaded_application_out_of_the_garbage_collector():
+    from quietroom.ops import worker
+
+    threshold = gc.get_threshold()
+    try:
+        worker._settle_garbage_collector()
+        assert gc.get_freeze_count() > 10_000  # the modules, Django and numpy loaded for this test run
+        assert gc.get_threshold()[0] >= 10_000
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
