@@ -213,8 +213,10 @@ def whisper_wer(count: int, draws: int) -> None:
     english = [deidentified(path, 500_000 + n) for n, path in enumerate(files)]
     refs = [texts[path.name] for path in files]
     engine = asr.get_engine("faster-whisper")
-    # Greedy decoding at temperature 0 and fixed anonymisation seeds: the unmarked figure is
-    # the same on every run, so it is measured once; only the serials are drawn.
+    # Greedy decoding at temperature 0 and fixed anonymisation seeds: the unmarked figure does
+    # not depend on the serials, so it is measured once and each draw's change is paired with
+    # it (same process, same audio: the de-identified audio was not bit-identical in every
+    # process, docs/privacy.md).
     plain = [engine.transcribe(audio).text for audio in english]
     before = wer(refs, plain) * 100
     words = sum(len(r.split()) for r in refs)
@@ -240,7 +242,7 @@ def speaker_eer(per_speaker: int, draws: int) -> None:
     labels = [u.speaker for u in utterances]
     original = np.stack([speaker.embed(u.audio) for u in utterances])
     # The anonymisation's draws stay fixed (seeded per utterance), and corpus choice and
-    # embeddings are deterministic: the unmarked EERs are one fixed figure, measured once.
+    # embeddings do not depend on the serials: the unmarked EERs are measured once.
     enrol = np.stack([speaker.embed(anonymize.anonymize(u.audio, profile, np.random.default_rng(1000 + i))[0])
                       for i, u in enumerate(utterances)])
     trials = [anonymize.anonymize(u.audio, profile, np.random.default_rng(2000 + i))[0] for i, u in enumerate(utterances)]
