@@ -573,7 +573,9 @@ def main() -> None:
     parser.add_argument("--no-pesq", action="store_true")
     parser.add_argument("--eer", type=int, default=0, metavar="PER_SPEAKER",
                         help="also the speaker re-identification EERs (bench/watermark.py's, this many utterances per speaker)")
-    parser.add_argument("--eer-serial-offset", type=int, default=0, help="another draw of the EER's serials (7 + i + this)")
+    parser.add_argument("--eer-serial-offset", type=int, default=0,
+                        help="another draw of the EER's serials (bench/watermark.py's drawn serials + this, mod 2^24)")
+    parser.add_argument("--eer-draws", type=int, default=1, help="draws of serials for the EERs (bench/watermark.py --draws)")
     args = parser.parse_args()
     started = time.time()
     clips = [audio for _, _, audio in wmbench.snippets(args.clips)] if args.clips else []
@@ -618,9 +620,10 @@ def main() -> None:
             from pesq import pesq
             row.append(f"PESQ {np.median([pesq(RATE, a, m, 'wb') for a, m in zip(clips, marked)]):.2f}")
         if args.eer:
-            wmbench.mark = lambda audio, key, serial, m=mark: m(audio, serial + args.eer_serial_offset)
+            wmbench.mark = lambda audio, key, serial, m=mark: m(audio, (serial + args.eer_serial_offset)
+                                                                  % (layout.MAX_SERIAL + 1))
             print(f"  {spec}: speaker EERs", flush=True)
-            wmbench.speaker_eer(args.eer)
+            wmbench.speaker_eer(args.eer, args.eer_draws)
         if args.unmarked and detector not in unmarked_max:
             u_rng = np.random.default_rng(1234)
             pool = [("", "", a) for a in unmarked_pool]
