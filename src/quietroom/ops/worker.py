@@ -5,7 +5,7 @@ Every gunicorn worker polls the shared listening socket. On Linux each poll is a
 instance, and a new connection wakes all of them: whichever process runs first accepts it. A
 reviewer's requests, one after another, were so spread over all the processes, and each
 request found its process's memory (and its database session) cold, evicted from the CPU
-caches by the others: on the review bench's one client the same submit took 11.1-12.2 ms with
+caches by the others: on the review bench's one client the same submit took 10.9-12.2 ms with
 three workers against 9.9 with one (bench/README.md, issue 20).
 
 Here each worker registers the listener with EPOLLEXCLUSIVE (Linux 4.5+): the kernel then
