@@ -199,6 +199,7 @@ class Reviewer:
     def __init__(self, client: Client):
         self.client = client
         self.location: str | None = None
+        self.streamed: tuple[str, int, bytes] | None = None
 
     def begin(self) -> bool:
         _, _, page = self.client.call("GET", "/room/")
@@ -215,27 +216,38 @@ class Reviewer:
         return True
 
     def loop(self, until: float, max_loops: int | None = None) -> None:
-        client, done = self.client, 0
+        done = 0
         if self.location is None and not self.begin():
             return
         while time.time() < until and (max_loops is None or done < max_loops):
-            status, _, page = client.call("GET", self.location, step="page")
-            key, csrf, stream = self.KEY_RE.search(page), self.CSRF_RE.search(page), self.STREAM_RE.search(page)
-            if status != 200 or not (key and csrf and stream):
-                client.errors[f"task page {status} without its form"] += status == 200
+            if not self.round_trip():
                 return
-            client.call("GET", stream.group(1).decode(), headers={"Range": "bytes=0-"}, step="stream")
-            form = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf.group(1).decode(), "idempotency_key": key.group(1).decode(),
-                                           "transcript": "play some jazz in the kitchen", "activation": "intended"})
-            status, location, _ = client.call("POST", self.location, form,
-                                              {"Content-Type": "application/x-www-form-urlencoded"}, step="submit")
-            client.pairs.append(client.last("page") + client.last("submit"))
             done += 1
-            if status != 302 or not location or "/room/task/" not in location:
-                client.errors[f"submit {status} did not lead to a next task"] += status < 400
-                self.location = None
-                return
-            self.location = location
+
+    def round_trip(self) -> bool:
+        """The task page at `location`, its audio, the submit; False when the reviewer cannot go
+        on (counted as an error when the server answered but not as it should). The last stream's
+        path, status and body are kept (`streamed`)."""
+        client = self.client
+        status, _, page = client.call("GET", self.location, step="page")
+        key, csrf, stream = self.KEY_RE.search(page), self.CSRF_RE.search(page), self.STREAM_RE.search(page)
+        if status != 200 or not (key and csrf and stream):
+            client.errors[f"task page {status} without its form"] += status == 200
+            return False
+        path = stream.group(1).decode()
+        status, _, audio = client.call("GET", path, headers={"Range": "bytes=0-"}, step="stream")
+        self.streamed = (path, status, audio)
+        form = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf.group(1).decode(), "idempotency_key": key.group(1).decode(),
+                                       "transcript": "play some jazz in the kitchen", "activation": "intended"})
+        status, location, _ = client.call("POST", self.location, form,
+                                          {"Content-Type": "application/x-www-form-urlencoded"}, step="submit")
+        client.pairs.append(client.last("page") + client.last("submit"))
+        if status != 302 or not location or "/room/task/" not in location:
+            client.errors[f"submit {status} did not lead to a next task"] += status < 400
+            self.location = None
+            return False
+        self.location = location
+        return True
 
 
 # --- measuring ----------------------------------------------------------------------------------
@@ -388,33 +400,39 @@ def _run(args, extra: list[str], log_dir: str) -> int:
             if args.mark_cost:
                 _profile_room.stream_mark_cost(quietroom.reviewers[1], args.mark_cost, prepare=quietroom.prepare)
             return 0
-        with contextlib.ExitStack() as stack:
-            systems = [quietroom]
-            if not args.no_label_studio:
-                import _labelstudio
-
-                t0 = time.time()
-                studio = stack.enter_context(_labelstudio.LabelStudio(_support.PG, args.queued, args.clients, clip(), shape))
-                systems.insert(0, LabelStudioSide(studio))
-                print(f"Label Studio: {args.queued} tasks imported in {time.time() - t0:.0f} s; load {loadavg():.2f}",
-                      flush=True)
-            results = defaultdict(list)
-            per_run_loops = args.loops + 20 + int((args.seconds + args.warmup) * 120)
-            number = 0
-            for _ in range(args.runs):
-                for system in systems:
-                    if system is quietroom:
-                        quietroom.prepare(per_run_loops)
-                    number += 1
-                    r = measure(system, args, log_dir)
-                    results[system.name].append(r)
-                    print_run(number, system, r, args.clients)
-        ok = summarise(results, args)
+        ok = _runs(quietroom, args, shape, log_dir)
         if args.profile:
             import _profile_room
 
             _profile_room.report(quietroom.reviewers[0], args.profile, prepare=quietroom.prepare, dump=args.profile_dump)
     return 0 if ok else 1
+
+
+def _runs(quietroom: QuietRoom, args, shape: list[str], log_dir: str) -> bool:
+    """The alternated runs (Label Studio, QuietRoom) x `--runs` and their summary: True when
+    every target of issue 20 is met."""
+    with contextlib.ExitStack() as stack:
+        systems = [quietroom]
+        if not args.no_label_studio:
+            import _labelstudio
+
+            t0 = time.time()
+            studio = stack.enter_context(_labelstudio.LabelStudio(_support.PG, args.queued, args.clients, clip(), shape))
+            systems.insert(0, LabelStudioSide(studio))
+            print(f"Label Studio: {args.queued} tasks imported in {time.time() - t0:.0f} s; load {loadavg():.2f}",
+                  flush=True)
+        results = defaultdict(list)
+        per_run_loops = args.loops + 20 + int((args.seconds + args.warmup) * 120)
+        number = 0
+        for _ in range(args.runs):
+            for system in systems:
+                if system is quietroom:
+                    quietroom.prepare(per_run_loops)
+                number += 1
+                r = measure(system, args, log_dir)
+                results[system.name].append(r)
+                print_run(number, system, r, args.clients)
+    return summarise(results, args)
 
 
 class LabelStudioSide:
