@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/review_http.py [--queued 100000] [--seconds 20] [--loops 300] [--runs 2]
                                           [--clients 8] [--no-label-studio] [--profile 200]
-                                          [--profile-only [--mark-cost N]]
+                                          [--profile-only [--mark-cost N]] [--mark-cost-http N]
 
 Both systems run in the same production shape, one at a time, alternated (Label Studio,
 QuietRoom, Label Studio, QuietRoom): gunicorn on 127.0.0.1 with `quietroom.ops.serving`'s
@@ -28,6 +28,18 @@ every step audited. Label Studio is installed by the bench into bench/.venvs/lab
 (bench/_labelstudio.py), never into QuietRoom's environment. `--profile N` adds where the time of
 QuietRoom's requests goes, in process (bench/_profile_room.py). Exit 0 only when every target
 of issue 20 is met.
+
+`--mark-cost-http N` is issue 19's target on this bench ("stream latency p95 within 10% of
+before, same run") over HTTP: two QuietRoom servers in the production shape on the same
+database, "marked" as production runs it and "before (no mark)" through bench/_unmarked_wsgi.py
+(QuietRoom's application with the gate's delivery step replaced by nothing: no delivery row, no
+watermark; QuietRoom itself has no such switch). One reviewer with one session alternates round
+trips (page, stream, submit) between them, 20 untimed then N timed on each; printed per server:
+the stream's p50/p95 (page and submit beside it), the samples, the load average, the p95 ratio,
+and the check that every stream of the marked server had its own delivery row and marked bytes
+and none of the other's did. With `--no-label-studio` it runs alone (no other run); otherwise
+after the alternated runs. The exit status then also needs its check, no errors and the ratio
+<= 1.10. `--mark-cost N` (with `--profile-only`) is the same comparison in process.
 """
 from __future__ import annotations
 
@@ -52,6 +64,9 @@ import _support  # noqa: E402  (puts this tree's src/ first on the path)
 from _http_client import Client, percentile  # noqa: E402
 
 OVERLAP_FRACTION = 0.1
+PRODUCTION_APP = "quietroom.wsgi:application"  # as serving.gunicorn_command names it
+UNMARKED_APP = "_unmarked_wsgi:application"  # bench/_unmarked_wsgi.py: the stream before issue 19
+MARK_WARMUP = 20  # untimed round trips per server before --mark-cost-http's timed ones
 GOLD_SNIPPETS = 200
 CLIP_SECONDS = 3
 
@@ -121,9 +136,12 @@ class QuietRoom:
     name = "QuietRoom"
     STEPS = ("page", "stream", "submit")
 
-    def __init__(self, reviewers, gunicorn_args: list[str]):
+    def __init__(self, reviewers, gunicorn_args: list[str], wsgi_app: str | None = None):
         self.reviewers = reviewers
         self.gunicorn_args = gunicorn_args
+        # None: QuietRoom's own application (PRODUCTION_APP); else a bench module's, found in bench/
+        # (`--mark-cost-http`'s server without the watermark, bench/_unmarked_wsgi.py).
+        self.wsgi_app = wsgi_app
         self.server = None
         self.port = 0
 
@@ -133,7 +151,15 @@ class QuietRoom:
         self.port = _support.free_port()
         command = serving.gunicorn_command("127.0.0.1", self.port) + self.gunicorn_args + [
             "--access-logfile", access_log, "--access-logformat", "%(p)s %(s)s"]
-        self.server = subprocess.Popen(command, env=os.environ.copy(), stdout=subprocess.DEVNULL,
+        env = os.environ.copy()
+        if self.wsgi_app is not None:
+            # Everything else as production runs it: only the application named differs.
+            if command.count(PRODUCTION_APP) != 1:
+                raise SystemExit(f"serving.gunicorn_command no longer names {PRODUCTION_APP} once: {command}")
+            command[command.index(PRODUCTION_APP)] = self.wsgi_app
+            # bench/ last on the path, so none of its modules can shadow one QuietRoom imports.
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [env.get("PYTHONPATH", ""), str(HERE)]))
+        self.server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                        stderr=subprocess.DEVNULL, start_new_session=True)
         _support.wait_for_port(self.port, self.server, 60)
 
@@ -199,6 +225,7 @@ class Reviewer:
     def __init__(self, client: Client):
         self.client = client
         self.location: str | None = None
+        self.streamed: tuple[str, int, bytes] | None = None
 
     def begin(self) -> bool:
         _, _, page = self.client.call("GET", "/room/")
@@ -215,27 +242,38 @@ class Reviewer:
         return True
 
     def loop(self, until: float, max_loops: int | None = None) -> None:
-        client, done = self.client, 0
+        done = 0
         if self.location is None and not self.begin():
             return
         while time.time() < until and (max_loops is None or done < max_loops):
-            status, _, page = client.call("GET", self.location, step="page")
-            key, csrf, stream = self.KEY_RE.search(page), self.CSRF_RE.search(page), self.STREAM_RE.search(page)
-            if status != 200 or not (key and csrf and stream):
-                client.errors[f"task page {status} without its form"] += status == 200
+            if not self.round_trip():
                 return
-            client.call("GET", stream.group(1).decode(), headers={"Range": "bytes=0-"}, step="stream")
-            form = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf.group(1).decode(), "idempotency_key": key.group(1).decode(),
-                                           "transcript": "play some jazz in the kitchen", "activation": "intended"})
-            status, location, _ = client.call("POST", self.location, form,
-                                              {"Content-Type": "application/x-www-form-urlencoded"}, step="submit")
-            client.pairs.append(client.last("page") + client.last("submit"))
             done += 1
-            if status != 302 or not location or "/room/task/" not in location:
-                client.errors[f"submit {status} did not lead to a next task"] += status < 400
-                self.location = None
-                return
-            self.location = location
+
+    def round_trip(self) -> bool:
+        """The task page at `location`, its audio, the submit; False when the reviewer cannot go
+        on (counted as an error when the server answered but not as it should). The last stream's
+        path, status and body are kept (`streamed`) for `--mark-cost-http`'s check of the mark."""
+        client = self.client
+        status, _, page = client.call("GET", self.location, step="page")
+        key, csrf, stream = self.KEY_RE.search(page), self.CSRF_RE.search(page), self.STREAM_RE.search(page)
+        if status != 200 or not (key and csrf and stream):
+            client.errors[f"task page {status} without its form"] += status == 200
+            return False
+        path = stream.group(1).decode()
+        status, _, audio = client.call("GET", path, headers={"Range": "bytes=0-"}, step="stream")
+        self.streamed = (path, status, audio)
+        form = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf.group(1).decode(), "idempotency_key": key.group(1).decode(),
+                                       "transcript": "play some jazz in the kitchen", "activation": "intended"})
+        status, location, _ = client.call("POST", self.location, form,
+                                          {"Content-Type": "application/x-www-form-urlencoded"}, step="submit")
+        client.pairs.append(client.last("page") + client.last("submit"))
+        if status != 302 or not location or "/room/task/" not in location:
+            client.errors[f"submit {status} did not lead to a next task"] += status < 400
+            self.location = None
+            return False
+        self.location = location
+        return True
 
 
 # --- measuring ----------------------------------------------------------------------------------
@@ -340,6 +378,107 @@ def print_run(number: int, system, r: dict, clients: int) -> None:
           flush=True)
 
 
+def mark_cost_http(quietroom: QuietRoom, rounds: int, log_dir: str) -> dict:
+    """Issue 19's cost over HTTP: the stream step with and without the watermark, same run.
+
+    Two QuietRoom servers in the production shape on the same database: "marked" as production
+    runs it, "before (no mark)" through bench/_unmarked_wsgi.py (the gate's delivery step
+    replaced by nothing, as `_profile_room.stream_mark_cost` does in process). One reviewer, one
+    session (the cookie is the database's session row, signed with the data folder's key, so
+    it is good on both), goes through the queue alternating servers round trip by round trip:
+    task page, stream and submit on one, the next task (the submit's redirect, a path) on the
+    other. `MARK_WARMUP` round trips per server untimed, then `rounds` each. Afterwards the
+    marks are checked: each stream's page view (from its signed link) must have a delivery row
+    and its bytes differ from the sealed clip on the marked server, and neither on the other;
+    a comparison whose marked side did not mark would mean nothing."""
+    from django.core import signing
+    from django.test import Client as DjangoClient
+
+    from quietroom.audit import actions
+    from quietroom.audit.models import AuditEvent, Delivery
+    from quietroom.review import streaming
+
+    quietroom.prepare(2 * (rounds + MARK_WARMUP))  # seals twice what the round trips reach
+    since = quietroom.run_marker()
+    labels = ("before (no mark)", "marked")
+    # gunicorn 27 opens a control socket at one default path per user: two masters at once would
+    # take it from each other, so each gets its own (nothing else about serving changes).
+    servers = {label: QuietRoom(quietroom.reviewers, quietroom.gunicorn_args + [
+        "--control-socket", os.path.join(log_dir, f"{label.split()[0]}.ctl")],
+        wsgi_app=UNMARKED_APP if label == "before (no mark)" else None) for label in labels}
+    # A reviewer of its own: in the full bench the others may still hold a lease from its runs.
+    user = quietroom.reviewers[-1]
+    browser = DjangoClient()
+    browser.force_login(user)  # a real session row, through the sign-in signal
+    cookies = {k: v.value for k, v in browser.cookies.items()}
+    load_start = loadavg()
+    with contextlib.ExitStack() as stack:
+        for label in labels:
+            stack.callback(servers[label].stop)
+            servers[label].start(os.path.join(log_dir, f"mark-{label.split()[0]}-{time.time_ns()}.log"))
+        people = {label: Reviewer(Client(servers[label].port)) for label in labels}
+        shared = dict(cookies)
+        for label in labels:  # one browser: a cookie either server sets (CSRF, a renewed session) goes to both
+            people[label].client.cookies = shared
+        for label in labels:
+            status, _, page = people[label].client.call("GET", "/room/")
+            if status != 200 or not Reviewer.CSRF_RE.search(page):
+                raise SystemExit(f"mark cost: the session does not work on the {label} server (/room/ answered "
+                                 f"{status} {dict(people[label].client.errors)})")
+        if not people[labels[0]].begin():
+            raise SystemExit(f"mark cost: nothing handed out {dict(people[labels[0]].client.errors)}")
+        location = people[labels[0]].location
+        views = {label: [] for label in labels}
+        unchanged = Counter()  # streams whose bytes are the sealed clip as it was sealed
+        for i in range(2 * (rounds + MARK_WARMUP)):
+            if i == 2 * MARK_WARMUP:
+                for person in people.values():
+                    person.client.reset()
+            label = labels[i % 2]
+            person = people[label]
+            person.location = location
+            if not person.round_trip():
+                raise SystemExit(f"mark cost: round trip {i} on the {label} server failed: {dict(person.client.errors)}")
+            location = person.location
+            path, status, audio = person.streamed
+            token = path.rstrip("/").rsplit("/", 1)[1]
+            views[label].append(signing.loads(token, salt=streaming.SALT)["v"])
+            unchanged[label] += audio == clip()
+        load_end = loadavg()
+    server_of = {view: label for label in labels for view in views[label]}
+    plays = Counter(server_of.get(view, "neither") for view in AuditEvent.objects.filter(
+        seq__gt=since, action=actions.SNIPPET_PLAY, outcome="ok").values_list("details__view", flat=True))
+    delivered = Counter(server_of.get(view, "neither")
+                        for view in Delivery.objects.filter(event__seq__gt=since).values_list("view", flat=True))
+
+    print(f"\nthe stream with and without the watermark over HTTP (issue 19; two gunicorn servers in the "
+          f"production shape on one database, one reviewer alternating round trips between them, {MARK_WARMUP} "
+          f"untimed then {rounds} each; load {load_start:.2f} -> {load_end:.2f})")
+    steps = {label: steps_of([people[label]], Reviewer.STEPS) for label in labels}
+    for label in labels:
+        s = steps[label]
+        print(f"  {label:<18} stream p50 {s['stream'][0]:6.2f} ms   p95 {s['stream'][1]:6.2f} ms   "
+              f"(page {s['page'][0]:.2f}/{s['page'][1]:.2f}, submit {s['submit'][0]:.2f}/{s['submit'][1]:.2f} ms "
+              f"p50/p95); {s['stream'][2]} streams timed, errors {sum(people[label].client.errors.values())}")
+    ratio = steps["marked"]["stream"][1] / steps["before (no mark)"]["stream"][1]
+    print(f"  p95 marked / before: {ratio:.2f} (target: <= 1.10)")
+    n = rounds + MARK_WARMUP
+    for label in labels:
+        print(f"  {label:<18} {n} streams: {plays[label]} plays audited, {delivered[label]} delivery rows, "
+              f"{n - unchanged[label]} with bytes other than the sealed clip")
+    if plays["neither"] or delivered["neither"]:
+        print(f"  not from this comparison's streams: {plays['neither']} plays, {delivered['neither']} delivery rows")
+    marked_ok = (plays["marked"] == delivered["marked"] == n and unchanged["marked"] == 0
+                 and plays["before (no mark)"] == n and delivered["before (no mark)"] == 0
+                 and unchanged["before (no mark)"] == n and not delivered["neither"])
+    print(f"  {'every' if marked_ok else 'NOT every'} marked stream carried a mark (its own delivery) and no "
+          "unmarked one did", flush=True)
+    errors = sum(sum(p.client.errors.values()) for p in people.values())
+    return {"ratio": ratio, "marked_ok": marked_ok, "errors": errors,
+            "ok": marked_ok and errors == 0 and ratio <= 1.10,
+            **{label: steps[label]["stream"][1] for label in labels}}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--queued", type=int, default=100_000, help="tasks queued in each system")
@@ -357,7 +496,12 @@ def main(argv=None) -> int:
                         help="only the in-process profile (per-step CPU ms and statements): no servers, no Label Studio")
     parser.add_argument("--mark-cost", type=int, default=0,
                         help="with --profile-only: also N streams with and N without the watermark, alternated (issue 19)")
+    parser.add_argument("--mark-cost-http", type=int, default=0, metavar="N",
+                        help="N round trips on each of two servers, with and without the watermark, alternated "
+                             "(issue 19, over HTTP): after the runs, or alone with --no-label-studio")
     args = parser.parse_args(argv)
+    if args.mark_cost_http and args.profile_only:
+        parser.error("--mark-cost-http starts servers: not with --profile-only (use --mark-cost there)")
     os.environ["PYTHONPATH"] = os.pathsep.join([str(HERE.parent / "src"), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     from quietroom.ops import serving
 
@@ -388,33 +532,46 @@ def _run(args, extra: list[str], log_dir: str) -> int:
             if args.mark_cost:
                 _profile_room.stream_mark_cost(quietroom.reviewers[1], args.mark_cost, prepare=quietroom.prepare)
             return 0
-        with contextlib.ExitStack() as stack:
-            systems = [quietroom]
-            if not args.no_label_studio:
-                import _labelstudio
-
-                t0 = time.time()
-                studio = stack.enter_context(_labelstudio.LabelStudio(_support.PG, args.queued, args.clients, clip(), shape))
-                systems.insert(0, LabelStudioSide(studio))
-                print(f"Label Studio: {args.queued} tasks imported in {time.time() - t0:.0f} s; load {loadavg():.2f}",
-                      flush=True)
-            results = defaultdict(list)
-            per_run_loops = args.loops + 20 + int((args.seconds + args.warmup) * 120)
-            number = 0
-            for _ in range(args.runs):
-                for system in systems:
-                    if system is quietroom:
-                        quietroom.prepare(per_run_loops)
-                    number += 1
-                    r = measure(system, args, log_dir)
-                    results[system.name].append(r)
-                    print_run(number, system, r, args.clients)
-        ok = summarise(results, args)
+        if args.mark_cost_http and args.no_label_studio:
+            # Only the comparison of the stream with and without the mark: no QuietRoom-only runs
+            # (without Label Studio they have no ratio to give), as --profile-only skips them.
+            ok = mark_cost_http(quietroom, args.mark_cost_http, log_dir)["ok"]
+        else:
+            ok = _runs(quietroom, args, shape, log_dir)
+            if args.mark_cost_http:
+                ok = mark_cost_http(quietroom, args.mark_cost_http, log_dir)["ok"] and ok
         if args.profile:
             import _profile_room
 
             _profile_room.report(quietroom.reviewers[0], args.profile, prepare=quietroom.prepare, dump=args.profile_dump)
     return 0 if ok else 1
+
+
+def _runs(quietroom: QuietRoom, args, shape: list[str], log_dir: str) -> bool:
+    """The alternated runs (Label Studio, QuietRoom) x `--runs` and their summary: True when
+    every target of issue 20 is met."""
+    with contextlib.ExitStack() as stack:
+        systems = [quietroom]
+        if not args.no_label_studio:
+            import _labelstudio
+
+            t0 = time.time()
+            studio = stack.enter_context(_labelstudio.LabelStudio(_support.PG, args.queued, args.clients, clip(), shape))
+            systems.insert(0, LabelStudioSide(studio))
+            print(f"Label Studio: {args.queued} tasks imported in {time.time() - t0:.0f} s; load {loadavg():.2f}",
+                  flush=True)
+        results = defaultdict(list)
+        per_run_loops = args.loops + 20 + int((args.seconds + args.warmup) * 120)
+        number = 0
+        for _ in range(args.runs):
+            for system in systems:
+                if system is quietroom:
+                    quietroom.prepare(per_run_loops)
+                number += 1
+                r = measure(system, args, log_dir)
+                results[system.name].append(r)
+                print_run(number, system, r, args.clients)
+    return summarise(results, args)
 
 
 class LabelStudioSide:
