@@ -129,8 +129,8 @@ def _kernel(function):
     time), and cached on disk where numba finds a writable place (NUMBA_CACHE_DIR, __pycache__
     beside this file, or the user's cache folder). The cache holds machine code compiled from
     this file only, never audio or keys. Where nothing is writable (a read-only install and
-    home) numba refuses cache=True outright, so each process compiles instead (a few seconds,
-    at worker start)."""
+    home) numba refuses cache=True outright, so each process compiles instead (3.8 s, at
+    worker start: ops/worker.py)."""
     try:
         return numba.njit(cache=True, nogil=True)(function)
     except RuntimeError:  # "cannot cache function ...: no locator available for file ..."
