@@ -138,11 +138,20 @@ def power_gain_to_multiplier(gain: np.ndarray) -> np.ndarray:
     return np.sqrt(np.clip(gain, 0.05, 20.0))
 
 
+def host_contrast(band, cell_of_frame):
+    """(cells, BANDS): format 1's host contrast (the whitened cell log energy), as the embedder
+    computes it (its kernels take their own analysis, so this keeps a numpy copy)."""
+    power = (band.real ** 2 + band.imag ** 2).reshape(len(band), layout.BANDS, layout.BAND_BINS).sum(axis=2)
+    energy = np.zeros((cell_of_frame[-1] + 1, layout.BANDS))
+    np.add.at(energy, cell_of_frame, power)
+    return whiten_bands(np.log(energy + max(float(energy.max()), 1e-20) * 1e-7))
+
+
 def prod_log_gain(spectrum, cell_of_frame, pattern, strength, host_cancel):
     band = spectrum[:, BAND]
     log_gain = strength * pattern[cell_of_frame % layout.PERIOD_CELLS]
     if host_cancel:
-        log_gain = log_gain - host_cancel / 2 * embedding._host_contrast(band, cell_of_frame)[cell_of_frame]
+        log_gain = log_gain - host_cancel / 2 * host_contrast(band, cell_of_frame)[cell_of_frame]
     return log_gain  # (frames, BANDS), natural-log amplitude
 
 

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import gc
 import http.client
+import json
 import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
+import quietroom
 from quietroom.ops import serving
 
 pytestmark = pytest.mark.system
@@ -113,3 +117,45 @@ def test_a_worker_freezes_the_loaded_application_out_of_the_garbage_collector():
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+
+
+def test_a_worker_warms_the_watermark_embedder_after_loading_and_before_freezing(monkeypatch):
+    from gunicorn.workers.gthread import ThreadWorker
+
+    from quietroom.ops import worker
+
+    calls = []
+    monkeypatch.setattr(ThreadWorker, "load_wsgi", lambda self: calls.append("application"))
+    monkeypatch.setattr(worker, "_warm_watermark_embedder", lambda: calls.append("watermark"))
+    monkeypatch.setattr(worker, "_settle_garbage_collector", lambda: calls.append("garbage collector"))
+    worker.WarmFirstThreadWorker.load_wsgi(object.__new__(worker.WarmFirstThreadWorker))
+    assert calls == ["application", "watermark", "garbage collector"]
+
+
+WARM_UP_SCRIPT = """
+import json, numba, numpy as np
+from quietroom.ops import worker
+from quietroom.watermark import embedding, keys
+kernels = {name: k for name, k in vars(embedding).items() if isinstance(k, numba.core.dispatcher.Dispatcher)}
+counts = lambda: {name: len(k.signatures) for name, k in kernels.items()}
+before = counts()
+worker._warm_watermark_embedder()
+warm = counts()
+play = np.random.default_rng(0).normal(0, 0.1, 3 * 16000).astype(np.float32)  # 3 s, as a snippet
+embedding.embed(play, keys.WatermarkKey(b"k" * 32), 1234)
+print(json.dumps([before, warm, counts()]))
+"""
+
+
+def test_the_warm_up_compiles_every_kernel_a_play_uses():
+    """In a fresh process nothing is compiled; after the warm-up every kernel of the format
+    written is, and a reviewer's play compiles nothing more."""
+    env = dict(os.environ, PYTHONPATH=str(Path(quietroom.__file__).parent.parent))
+    result = subprocess.run([sys.executable, "-c", WARM_UP_SCRIPT], env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    before, warm, after_play = json.loads(result.stdout)
+    played = {"_frames", "_keep_band", "_tilt_gains", "_delta_spectrum", "_overlap_add"}  # what `_apply` calls
+    assert played <= set(before) and all(count == 0 for count in before.values())
+    assert all(warm[name] == 1 for name in played)
+    assert after_play == warm
