@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/review_http.py [--queued 100000] [--seconds 20] [--loops 300] [--runs 2]
                                           [--clients 8] [--no-label-studio] [--profile 200]
-                                          [--profile-only [--mark-cost N]] [--mark-cost-http N]
+                                          [--profile-only [--mark-cost N]] [--mark-cost-http N [--mark-cost-block K]]
 
 Both systems run in the same production shape, one at a time, alternated (Label Studio,
 QuietRoom, Label Studio, QuietRoom): gunicorn on 127.0.0.1 with `quietroom.ops.serving`'s
@@ -34,7 +34,10 @@ before, same run") over HTTP: two QuietRoom servers in the production shape on t
 database, "marked" as production runs it and "before (no mark)" through bench/_unmarked_wsgi.py
 (QuietRoom's application with the gate's delivery step replaced by nothing: no delivery row, no
 watermark; QuietRoom itself has no such switch). One reviewer with one session alternates round
-trips (page, stream, submit) between them, 20 untimed then N timed on each; printed per server:
+trips (page, stream, submit) between them, 20 untimed then N timed on each, switching servers
+every round trip or, with `--mark-cost-block K`, every K round trips (the bench's own loop keeps
+one server on a reviewer's consecutive round trips; switching every time leaves each request a
+process whose caches the other server's whole round trip has taken); printed per server:
 the stream's p50/p95 (page and submit beside it), the samples, the load average, the p95 ratio,
 and the check that every stream of the marked server had its own delivery row and marked bytes
 and none of the other's did. With `--no-label-studio` it runs alone (no other run); otherwise
@@ -378,7 +381,7 @@ def print_run(number: int, system, r: dict, clients: int) -> None:
           flush=True)
 
 
-def mark_cost_http(quietroom: QuietRoom, rounds: int, log_dir: str) -> dict:
+def mark_cost_http(quietroom: QuietRoom, rounds: int, log_dir: str, block: int = 1) -> dict:
     """Issue 19's cost over HTTP: the stream step with and without the watermark, same run.
 
     Two QuietRoom servers in the production shape on the same database: "marked" as production
@@ -387,7 +390,12 @@ def mark_cost_http(quietroom: QuietRoom, rounds: int, log_dir: str) -> dict:
     session (the cookie is the database's session row, signed with the data folder's key, so
     it is good on both), goes through the queue alternating servers round trip by round trip:
     task page, stream and submit on one, the next task (the submit's redirect, a path) on the
-    other. `MARK_WARMUP` round trips per server untimed, then `rounds` each. Afterwards the
+    other; with `block` > 1, `block` round trips on one server, then as many on the other, the
+    way one server takes a reviewer's consecutive round trips in the review bench itself (round
+    by round, each server sat idle while the other served a whole round trip, so every request
+    found its process's caches taken by the other: a stricter condition than the bench's).
+    `MARK_WARMUP` round trips per server untimed, then `rounds` each (both rounded up to a
+    multiple of `block`). Afterwards the
     marks are checked: each stream's page view (from its signed link) must have a delivery row
     and its bytes differ from the sealed clip on the marked server, and neither on the other;
     a comparison whose marked side did not mark would mean nothing."""
@@ -398,7 +406,9 @@ def mark_cost_http(quietroom: QuietRoom, rounds: int, log_dir: str) -> dict:
     from quietroom.audit.models import AuditEvent, Delivery
     from quietroom.review import streaming
 
-    quietroom.prepare(2 * (rounds + MARK_WARMUP))  # seals twice what the round trips reach
+    block = max(1, int(block))
+    rounds, warmup = -(-rounds // block) * block, -(-MARK_WARMUP // block) * block
+    quietroom.prepare(2 * (rounds + warmup))  # seals twice what the round trips reach
     since = quietroom.run_marker()
     labels = ("before (no mark)", "marked")
     # gunicorn 27 opens a control socket at one default path per user: two masters at once would
@@ -430,11 +440,11 @@ def mark_cost_http(quietroom: QuietRoom, rounds: int, log_dir: str) -> dict:
         location = people[labels[0]].location
         views = {label: [] for label in labels}
         unchanged = Counter()  # streams whose bytes are the sealed clip as it was sealed
-        for i in range(2 * (rounds + MARK_WARMUP)):
-            if i == 2 * MARK_WARMUP:
+        for i in range(2 * (rounds + warmup)):
+            if i == 2 * warmup:
                 for person in people.values():
                     person.client.reset()
-            label = labels[i % 2]
+            label = labels[(i // block) % 2]
             person = people[label]
             person.location = location
             if not person.round_trip():
@@ -452,7 +462,8 @@ def mark_cost_http(quietroom: QuietRoom, rounds: int, log_dir: str) -> dict:
                         for view in Delivery.objects.filter(event__seq__gt=since).values_list("view", flat=True))
 
     print(f"\nthe stream with and without the watermark over HTTP (issue 19; two gunicorn servers in the "
-          f"production shape on one database, one reviewer alternating round trips between them, {MARK_WARMUP} "
+          f"production shape on one database, one reviewer alternating between them "
+          f"{'round trip by round trip' if block == 1 else f'every {block} round trips'}, {warmup} "
           f"untimed then {rounds} each; load {load_start:.2f} -> {load_end:.2f})")
     steps = {label: steps_of([people[label]], Reviewer.STEPS) for label in labels}
     for label in labels:
@@ -462,7 +473,7 @@ def mark_cost_http(quietroom: QuietRoom, rounds: int, log_dir: str) -> dict:
               f"p50/p95); {s['stream'][2]} streams timed, errors {sum(people[label].client.errors.values())}")
     ratio = steps["marked"]["stream"][1] / steps["before (no mark)"]["stream"][1]
     print(f"  p95 marked / before: {ratio:.2f} (target: <= 1.10)")
-    n = rounds + MARK_WARMUP
+    n = rounds + warmup
     for label in labels:
         print(f"  {label:<18} {n} streams: {plays[label]} plays audited, {delivered[label]} delivery rows, "
               f"{n - unchanged[label]} with bytes other than the sealed clip")
@@ -496,6 +507,8 @@ def main(argv=None) -> int:
                         help="only the in-process profile (per-step CPU ms and statements): no servers, no Label Studio")
     parser.add_argument("--mark-cost", type=int, default=0,
                         help="with --profile-only: also N streams with and N without the watermark, alternated (issue 19)")
+    parser.add_argument("--mark-cost-block", type=int, default=1, metavar="K",
+                        help="with --mark-cost-http: switch servers every K round trips (default 1: every round trip)")
     parser.add_argument("--mark-cost-http", type=int, default=0, metavar="N",
                         help="N round trips on each of two servers, with and without the watermark, alternated "
                              "(issue 19, over HTTP): after the runs, or alone with --no-label-studio")
@@ -535,11 +548,11 @@ def _run(args, extra: list[str], log_dir: str) -> int:
         if args.mark_cost_http and args.no_label_studio:
             # Only the comparison of the stream with and without the mark: no QuietRoom-only runs
             # (without Label Studio they have no ratio to give), as --profile-only skips them.
-            ok = mark_cost_http(quietroom, args.mark_cost_http, log_dir)["ok"]
+            ok = mark_cost_http(quietroom, args.mark_cost_http, log_dir, args.mark_cost_block)["ok"]
         else:
             ok = _runs(quietroom, args, shape, log_dir)
             if args.mark_cost_http:
-                ok = mark_cost_http(quietroom, args.mark_cost_http, log_dir)["ok"] and ok
+                ok = mark_cost_http(quietroom, args.mark_cost_http, log_dir, args.mark_cost_block)["ok"] and ok
         if args.profile:
             import _profile_room
 
