@@ -1,8 +1,8 @@
 """The queue's hot query, written out: the best queued tasks a reviewer may be offered.
 
 Every "next" runs this, so it is plain SQL (the ORM spent more time building it than the
-database spent answering it): one statement picks the candidates, a second reads, for the few
-picked, the facts the eligibility function needs about each (`batch` says why two):
+database spent answering it) and it carries, per candidate, the facts the eligibility function
+needs about that candidate, so they cost no further round trips:
 
 - `had_recording`: the reviewer was given a snippet of the same recording before;
 - `warned`: the snippet, or another snippet of its recording, scored as likely distressing, or
@@ -29,7 +29,6 @@ same task.
 """
 from __future__ import annotations
 
-import contextlib
 import functools
 import re
 from dataclasses import dataclass
@@ -87,14 +86,12 @@ def warned_sql(snippet: str, recording: str) -> str:
     return _warned(snippet, recording)
 
 
-def _sql(locales: int, seen: int, *, limit: int, lock: bool) -> str:
-    """The candidates themselves: queued rows of the reviewer's locales, not `seen`, nothing of a
-    snippet they had nor of a recording they may not hear again, best first."""
+def _sql(locales: int, seen: int, *, limit: int, lock: bool, facts: bool) -> str:
     task, had, fence = _table(Task), _table(Exposure), _fence()
     in_locales = ", ".join(["%s"] * locales)
     not_seen = f" AND t.id NOT IN ({', '.join(['%s'] * seen)})" if seen else ""
     locking = " FOR UPDATE OF t SKIP LOCKED" if lock and connection.features.has_select_for_update_skip_locked else ""
-    return f"""
+    picked = f"""
         SELECT t.* FROM {task} t
         WHERE t.status = '{Task.Status.QUEUED}' AND t.locale IN ({in_locales}){not_seen}
           AND NOT EXISTS (SELECT 1 FROM {had} x WHERE x.reviewer_id = %(user)s AND x.snippet_id = t.snippet_id)
@@ -103,35 +100,36 @@ def _sql(locales: int, seen: int, *, limit: int, lock: bool) -> str:
                                SELECT 1 FROM {_table(ControllerPolicy)} p WHERE p.allow_same_recording)){fence})
         ORDER BY {ORDER}
         LIMIT {int(limit)}{locking}"""
-
-
-def _facts_sql(count: int) -> str:
-    """The facts of `count` candidates (by id), read in a statement of their own (see `batch`).
-
-    With them, the reviewer's totals as `policy._totals` counts them (audio seconds heard today,
-    the same for every row; snippets of the row's customer given in 30 days) and the row's
-    controller policy (LEFT JOIN: no row, the defaults), so deciding the batch costs no more
-    statements."""
-    task, had, fence = _table(Task), _table(Exposure), _fence()
-    policy_columns = ", ".join(f"p.{connection.ops.quote_name(f.column)}" for f in _POLICY_FIELDS)
+    if not facts:
+        return picked
+    # The facts are read for the few rows picked, outside the LIMIT: inside it the planner may
+    # prefer to hash a whole table (every care score) over a handful of index lookups.
+    # With them, the reviewer's totals as `policy._totals` counts them (audio seconds heard today,
+    # the same for every row; snippets of the row's customer given in 30 days) and the row's
+    # controller policy (LEFT JOIN: no row, the defaults), so deciding the batch costs no more
+    # statements.
+    policy_columns = ", ".join(f"p.{connection.ops.quote_name(f.column)} AS {_policy_alias(f)}" for f in _POLICY_FIELDS)
     return f"""
-    SELECT t.id, ck.pseudonym,
+    SELECT t.*,
         (SELECT SUM(h.duration_seconds) FROM {had} h WHERE h.reviewer_id = %(user)s AND h.given_at >= %(today)s
-         AND h.heard_at IS NOT NULL),
+         AND h.heard_at IS NOT NULL) AS seconds_today,
         (SELECT COUNT(*) FROM {had} h WHERE h.reviewer_id = %(user)s AND h.customer_key_id = t.customer_key_id
-         AND h.given_at >= %(month)s),
-        EXISTS (SELECT 1 FROM {had} h WHERE h.reviewer_id = %(user)s AND h.recording_id = t.recording_id{fence}),
-        {_warned("t.snippet_id", "t.recording_id")},
-        EXISTS (SELECT 1 FROM {_table(Flag)} e WHERE e.snippet_id = t.snippet_id),
+         AND h.given_at >= %(month)s) AS customer_30d,
+        {policy_columns},
+        ck.pseudonym AS customer_pseudonym,
+        EXISTS (SELECT 1 FROM {had} h WHERE h.reviewer_id = %(user)s AND h.recording_id = t.recording_id{fence})
+            AS had_recording,
+        {_warned("t.snippet_id", "t.recording_id")} AS warned,
+        EXISTS (SELECT 1 FROM {_table(Flag)} e WHERE e.snippet_id = t.snippet_id) AS escalated,
         EXISTS (SELECT 1 FROM {_table(ReviewerClearance)} rc WHERE rc.reviewer_id = %(user)s
-                AND rc.sensitive_content),
-        {policy_columns}
-    FROM {task} t LEFT JOIN {_table(CustomerKey)} ck ON ck.id = t.customer_key_id
+                AND rc.sensitive_content) AS cleared
+    FROM ({picked}) t LEFT JOIN {_table(CustomerKey)} ck ON ck.id = t.customer_key_id
     LEFT JOIN {_table(ControllerPolicy)} p ON p.controller_id = t.controller_id
-    WHERE t.id IN ({", ".join(["%s"] * count)})"""
+    ORDER BY {ORDER}"""
 
 
-_CACHE: dict = {}  # statement shape -> (SQL with plain %s, where each parameter comes from)
+def _policy_alias(field) -> str:
+    return f"policy__{field.column}"
 
 
 def _positional(sql: str) -> tuple[str, list]:
@@ -151,53 +149,28 @@ def _positional(sql: str) -> tuple[str, list]:
     return "".join(pieces), order
 
 
+_CACHE: dict = {}  # statement shape -> (SQL with plain %s, where each parameter comes from)
+
+
 def _compiled(key: tuple) -> tuple[str, list]:
     """The SQL for one shape, its %(name)s and positional %s turned into one ordered list."""
     if key not in _CACHE:
-        kind, _vendor, *shape = key
-        sql = _sql(*shape[:2], limit=shape[2], lock=shape[3]) if kind == "picked" else _facts_sql(*shape)
-        _CACHE[key] = _positional(sql)
+        _vendor, locales, seen, limit, lock, facts = key
+        _CACHE[key] = _positional(_sql(locales, seen, limit=limit, lock=lock, facts=facts))
     return _CACHE[key]
 
 
-def _bound(sql_and_order: tuple[str, list], listed: list, named: dict) -> tuple[str, list]:
-    sql, order = sql_and_order
-    return sql, [listed[o] if isinstance(o, int) else named[o] for o in order]
-
-
-def _statement(user, seen: list, *, limit: int, lock: bool) -> tuple[str, list]:
+def _statement(user, seen: list, *, limit: int, lock: bool, facts: bool, now=None) -> tuple[str, list]:
     locales = list(user.locales or [])
+    sql, order = _compiled((connection.vendor, len(locales), len(seen), limit, lock, facts))
     pk = Task._meta.pk
     listed = locales + [pk.get_db_prep_value(s, connection) for s in seen]
-    return _bound(_compiled(("picked", connection.vendor, len(locales), len(seen), limit, lock)), listed, {"user": user.pk})
-
-
-def _facts_statement(user, task_ids: list, now) -> tuple[str, list]:
-    to_db = Exposure._meta.get_field("given_at").get_db_prep_value
-    named = {"user": user.pk, "today": to_db(now.replace(hour=0, minute=0, second=0, microsecond=0), connection),
-             "month": to_db(now - timedelta(days=30), connection)}
-    pk = Task._meta.pk
-    return _bound(_compiled(("facts", connection.vendor, len(task_ids))),
-                  [pk.get_db_prep_value(i, connection) for i in task_ids], named)
-
-
-@contextlib.contextmanager
-def _planned_for_its_values():
-    """PostgreSQL: statements sent in this block are not prepared, so each is planned for the
-    values it carries. A prepared statement's generic plan of the candidate query, blind to the
-    locale and the reviewer, took seconds at 100k queued; only that query needs its values, so
-    the rest of the lease (its facts, the lease, the audit event) keeps prepared statements and
-    their cached plans."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    connection.ensure_connection()
-    raw = connection.connection
-    saved, raw.prepare_threshold = raw.prepare_threshold, None
-    try:
-        yield
-    finally:
-        raw.prepare_threshold = saved
+    named = {"user": user.pk}
+    if facts:
+        to_db = Exposure._meta.get_field("given_at").get_db_prep_value
+        named["today"] = to_db(now.replace(hour=0, minute=0, second=0, microsecond=0), connection)
+        named["month"] = to_db(now - timedelta(days=30), connection)
+    return sql, [listed[o] if isinstance(o, int) else named[o] for o in order]
 
 
 @dataclass(frozen=True)
@@ -211,33 +184,18 @@ class BatchTotals:
 
 def batch(user, seen=(), *, limit: int, now) -> list[Task]:
     """Up to `limit` best candidates not in `seen`, locked for this transaction, with their facts,
-    the reviewer's totals at `now` and their controller's policy (`BatchTotals`).
-
-    Two statements: the candidates, planned for their values every time, then the facts of the
-    few picked, whose plan (index lookups by id) is the same whatever the values and is kept.
-    In one statement the facts were planned again with every lease: 0.4-0.7 ms, more than the
-    round trip the second statement costs."""
+    the reviewer's totals at `now` and their controller's policy (`BatchTotals`)."""
     if not user.locales:
         return []
-    sql, params = _statement(user, list(seen), limit=limit, lock=True)
-    with _planned_for_its_values():
-        tasks = raw_instances(Task, sql, params)
-    if not tasks:
-        return tasks
-    sql, params = _facts_statement(user, [task.pk for task in tasks], now)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = {_from_db(Task._meta.pk, row[0]): row for row in cursor.fetchall()}
+    sql, params = _statement(user, list(seen), limit=limit, lock=True, facts=True, now=now)
+    tasks = raw_instances(Task, sql, params)
     policies: dict = {}  # the batch's rows nearly always share one controller: its policy built once
     for task in tasks:  # snippets they had (so tasks they skipped) and declined recordings were left out by the SQL
-        (_, pseudonym, seconds_today, customer_30d, had_recording, warned, escalated, cleared,
-         *policy_row) = rows[task.pk]
-        task.customer_pseudonym = pseudonym
-        task.candidate_facts = CandidateFacts(had_recording=bool(had_recording), warned=bool(warned),
-                                              escalated=bool(escalated), cleared=bool(cleared))
+        task.candidate_facts = CandidateFacts(had_recording=bool(task.had_recording), warned=bool(task.warned),
+                                              escalated=bool(task.escalated), cleared=bool(task.cleared))
         if task.controller_id not in policies:
-            policies[task.controller_id] = _policy(policy_row)
-        task.batch_totals = BatchTotals(float(seconds_today or 0.0), int(customer_30d or 0),
+            policies[task.controller_id] = _policy([getattr(task, alias) for alias in _POLICY_ALIASES])
+        task.batch_totals = BatchTotals(float(task.seconds_today or 0.0), int(task.customer_30d or 0),
                                         policies[task.controller_id])
     return tasks
 
@@ -283,6 +241,7 @@ def _one_task_sql(vendor: str, held: bool) -> tuple[str, list]:  # per database 
 
 _POLICY_FIELDS = ControllerPolicy._meta.concrete_fields
 _POLICY_NAMES = [f.attname for f in _POLICY_FIELDS]
+_POLICY_ALIASES = [_policy_alias(f) for f in _POLICY_FIELDS]
 
 
 @dataclass(frozen=True)
@@ -340,7 +299,7 @@ def any_left(user, seen=()) -> bool:
     """Whether candidates exist beyond `seen` regardless of locks (those SKIP LOCKED hid)."""
     if not user.locales:
         return False
-    sql, params = _statement(user, list(seen), limit=1, lock=False)
-    with _planned_for_its_values(), connection.cursor() as cursor:
+    sql, params = _statement(user, list(seen), limit=1, lock=False, facts=False)
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone() is not None
