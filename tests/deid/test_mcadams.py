@@ -46,3 +46,38 @@ def test_coefficient_one_is_nearly_the_identity(prompt):
 def test_silence_and_tiny_inputs_do_not_break():
     assert np.all(np.isfinite(mcadams.mcadams(np.zeros(16000, dtype=np.float32))))
     assert mcadams.mcadams(np.zeros(100, dtype=np.float32)).shape == (100,)
+
+
+NO_CACHE_SCRIPT = """
+import sys
+import numpy as np
+from quietroom.deid import mcadams, _mcadams_jit
+x = np.random.default_rng(3).normal(0, 0.1, 8000)
+np.save(sys.argv[1], mcadams.mcadams(x))
+print(type(_mcadams_jit.mcadams_frames._cache).__name__)
+"""
+
+
+@pytest.mark.system
+def test_without_a_writable_numba_cache_the_jit_path_still_runs(tmp_path):
+    """numba refuses cache=True where it can write nowhere (a read-only install and home), at
+    import: the compiled path must then compile per process, with no error and no warning, and
+    give what it gives with a cache. Simulated by letting numba look only at NUMBA_CACHE_DIR and
+    pointing that below a file (root writes into read-only folders)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import quietroom
+
+    blocker = tmp_path / "a-file"
+    blocker.write_bytes(b"")
+    env = dict(os.environ, PYTHONPATH=str(Path(quietroom.__file__).parent.parent),
+               NUMBA_CACHE_DIR=str(blocker / "cache"), NUMBA_CACHE_LOCATOR_CLASSES="UserProvidedCacheLocator")
+    result = subprocess.run([sys.executable, "-W", "error", "-c", NO_CACHE_SCRIPT, str(tmp_path / "out.npy")],
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "NullCache" and result.stderr == ""
+    x = np.random.default_rng(3).normal(0, 0.1, 8000)
+    assert np.array_equal(np.load(tmp_path / "out.npy"), mcadams.mcadams(x))

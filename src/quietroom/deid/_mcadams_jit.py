@@ -21,11 +21,25 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+
+
+def _compiled(**options):
+    """numba's njit with its on-disk cache (compiled code only, never audio) where numba finds a
+    writable place for one. Where it finds none (a read-only install and home) numba refuses
+    cache=True outright, at import: the functions are then compiled in each process instead."""
+    def decorate(function):
+        try:
+            return njit(cache=True, **options)(function)
+        except RuntimeError:  # "cannot cache function ...: no locator available for file ..."
+            return njit(**options)(function)
+    return decorate
+
+
 _TOL2 = 1e-7**2  # squared Aberth step below which a root counts as converged
 _ITERS = 40
 
 
-@njit(cache=True, fastmath=True)
+@_compiled(fastmath=True)
 def _burg(x, order, a, fwd, bwd):
     """Burg's LPC as librosa.lpc computes it, into a[0..order]."""
     n = x.size
@@ -63,7 +77,7 @@ def _burg(x, order, a, fwd, bwd):
         den = (1.0 - k * k) * den - bwd[li - 1] ** 2 - fwd[i] ** 2
 
 
-@njit(cache=True, fastmath=True, error_model="numpy")
+@_compiled(fastmath=True, error_model="numpy")
 def _aberth(a, order, zr, zi, done):
     """Polish the roots (zr + i zi) of z^order + a[1] z^(order-1) + ... + a[order] in place
     (Gauss-Seidel Aberth-Ehrlich, real arithmetic; a root whose step fell below the tolerance
@@ -153,7 +167,7 @@ def _aberth(a, order, zr, zi, done):
     return False
 
 
-@njit(cache=True)
+@_compiled()
 def _eig_roots(a, order, zr, zi):
     comp = np.zeros((order, order), dtype=np.complex128)
     for j in range(order):
@@ -166,7 +180,7 @@ def _eig_roots(a, order, zr, zi):
         zi[k] = z[k].imag
 
 
-@njit(cache=True, fastmath=True)
+@_compiled(fastmath=True)
 def _warp_angle(pr, pi, alpha):
     ang = np.arctan2(pi, pr)
     rad = np.sqrt(pr * pr + pi * pi)
@@ -178,7 +192,7 @@ def _warp_angle(pr, pi, alpha):
     return rad * np.cos(na), rad * np.sin(na)
 
 
-@njit(cache=True, fastmath=True)
+@_compiled(fastmath=True)
 def _warped_poly(zr, zi, order, alpha, out, cr, ci):
     """prod over poles (1 - p z^-1) after φ -> |φ|**α (sign and radius kept, capped at π) for
     complex poles; real poles untouched. Into out[0..order].
@@ -233,7 +247,7 @@ def _warped_poly(zr, zi, order, alpha, out, cr, ci):
         out[k] = cr[k]
 
 
-@njit(cache=True, fastmath=True)
+@_compiled(fastmath=True)
 def mcadams_frames(x, total, window, hop, alpha, eps, order, tiny):
     """McAdams output for x, zero-padded to `total` samples (frames of window.size, hop),
     loudness matched to the input and clipped to [-1, 1], as float32 of x's length."""
