@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from quietroom.deid import mcadams
+from tests.numba_cache import run_with_nowhere_to_cache
 
 
 def _snr_db(ref, test):
@@ -62,21 +63,8 @@ print(type(_mcadams_jit.mcadams_frames._cache).__name__)
 def test_without_a_writable_numba_cache_the_jit_path_still_runs(tmp_path):
     """numba refuses cache=True where it can write nowhere (a read-only install and home), at
     import: the compiled path must then compile per process, with no error and no warning, and
-    give what it gives with a cache. Simulated by letting numba look only at NUMBA_CACHE_DIR and
-    pointing that below a file (root writes into read-only folders)."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    import quietroom
-
-    blocker = tmp_path / "a-file"
-    blocker.write_bytes(b"")
-    env = dict(os.environ, PYTHONPATH=str(Path(quietroom.__file__).parent.parent),
-               NUMBA_CACHE_DIR=str(blocker / "cache"), NUMBA_CACHE_LOCATOR_CLASSES="UserProvidedCacheLocator")
-    result = subprocess.run([sys.executable, "-W", "error", "-c", NO_CACHE_SCRIPT, str(tmp_path / "out.npy")],
-                            env=env, capture_output=True, text=True, timeout=300)
+    give what it gives with a cache (tests/numba_cache.py)."""
+    result = run_with_nowhere_to_cache(tmp_path, NO_CACHE_SCRIPT, str(tmp_path / "out.npy"))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "NullCache" and result.stderr == ""
     x = np.random.default_rng(3).normal(0, 0.1, 8000)

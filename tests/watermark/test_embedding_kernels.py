@@ -7,18 +7,14 @@ kept here as the specification: short, array-at-a-time, every step as the docstr
 """
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 import scipy.fft
 
-import quietroom
 from quietroom import watermark
 from quietroom.watermark import embedding, features, keys, layout
+
+from tests.numba_cache import run_with_nowhere_to_cache
 
 from .test_watermark import KEY, _snippet
 
@@ -148,17 +144,9 @@ print(type(embedding._frames._cache).__name__)
 @pytest.mark.system
 def test_without_a_writable_cache_the_kernels_compile_quietly(tmp_path):
     """numba refuses cache=True where it can write nowhere (a read-only install and home): the
-    kernels are then compiled in each process, with no error and no warning. Simulated by
-    letting numba look only at NUMBA_CACHE_DIR and pointing that below a file (root writes
-    into read-only folders)."""
-    blocker = tmp_path / "a-file"
-    blocker.write_bytes(b"")
-    env = dict(os.environ, PYTHONPATH=str(Path(quietroom.__file__).parent.parent),
-               NUMBA_CACHE_DIR=str(blocker / "cache"), NUMBA_CACHE_LOCATOR_CLASSES="UserProvidedCacheLocator")
-    result = subprocess.run([sys.executable, "-W", "error", "-c", FALLBACK_SCRIPT, str(tmp_path / "marked.npy")],
-                            env=env, capture_output=True, text=True, timeout=300)
+    kernels are then compiled in each process, with no error and no warning (tests/numba_cache.py)."""
+    result = run_with_nowhere_to_cache(tmp_path, FALLBACK_SCRIPT, str(tmp_path / "marked.npy"))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "NullCache" and result.stderr == ""
     x = np.random.default_rng(0).normal(0, 0.1, 16000).astype(np.float32)
     assert np.array_equal(np.load(tmp_path / "marked.npy"), embedding.embed(x, keys.WatermarkKey(b"k" * 32), 77))
-    assert not (blocker.parent / "cache").exists()
