@@ -109,9 +109,16 @@ def _print_overview() -> None:
     print("\n".join(lines))
 
 
+_stopped_by: list[int] = []  # the stop signals received during a throwaway run
+
+
 def _stop(signum, frame):
     # Unwind like Ctrl-C does, so every `finally` runs: the web server is stopped and the
     # folder removed. 128 + signal number is the shell's convention for "ended by a signal".
+    # Remembered too: a handler that happens to run inside a finaliser (`__del__`, a weakref
+    # callback) has its exception printed and dropped by Python, and the run would go on to
+    # exit 0 as if nobody had asked it to stop (seen in CI once in a while).
+    _stopped_by.append(signum)
     raise SystemExit(128 + signum)
 
 
@@ -134,6 +141,7 @@ def _in_throwaway_folder(args: list[str]) -> None:
     for sig, handler in previous.items():
         if handler is not signal.SIG_IGN:
             signal.signal(sig, _stop)
+    _stopped_by.clear()
     folder = tempfile.mkdtemp(prefix="quietroom-smoke-")  # 0700
     try:
         os.environ["QUIETROOM_DATA_DIR"] = folder
@@ -141,6 +149,8 @@ def _in_throwaway_folder(args: list[str]) -> None:
         tempfile.tempdir = folder
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
         _execute(args)
+        if _stopped_by:  # asked to stop, but the SystemExit was swallowed (see `_stop`)
+            raise SystemExit(128 + _stopped_by[0])
     finally:
         signal.pthread_sigmask(signal.SIG_BLOCK, stoppers)
         try:

@@ -180,3 +180,31 @@ def test_smoke_fails_loudly_when_a_step_breaks(tmp_path):
     ) % str(tmp_path / "data")
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode != 0 and "smoke check passed" not in result.stdout
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the swallowed SystemExit, on purpose
+def test_a_stop_signal_swallowed_by_a_finaliser_still_ends_the_run_as_stopped(tmp_path, monkeypatch):
+    """A stop signal whose handler runs inside a finaliser (`__del__`) has its SystemExit printed
+    and dropped by Python; the throwaway run must still end as stopped (not 0) and remove its
+    folder. Seen in CI: a SIGTERM during the smoke's set-up, and the smoke ran on to exit 0."""
+    import os
+
+    from quietroom import cli
+
+    class SignalsOnCollection:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGTERM)  # the handler runs here, inside the finaliser
+
+    folders = []
+
+    def run(args):
+        folders.append(os.environ["QUIETROOM_DATA_DIR"])
+        SignalsOnCollection()  # collected at once: the SIGTERM's SystemExit is swallowed
+        # reaching this line is the point: the run went on as if nobody had asked it to stop
+
+    monkeypatch.setattr(cli, "_execute", run)
+    monkeypatch.setattr(cli.tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(SystemExit) as stopped:
+        cli._in_throwaway_folder(["smoke"])
+    assert stopped.value.code == 128 + signal.SIGTERM
+    assert folders and not os.path.exists(folders[0])
