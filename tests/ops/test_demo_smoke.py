@@ -203,7 +203,11 @@ def test_a_stop_signal_swallowed_by_a_finaliser_still_ends_the_run_as_stopped(tm
         # reaching this line is the point: the run went on as if nobody had asked it to stop
 
     monkeypatch.setattr(cli, "_execute", run)
+    # The throwaway run points these at its folder for the rest of its (one-shot) process: put
+    # back after this test, or the tests after it make their temporary files in a removed folder.
     monkeypatch.setattr(cli.tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setenv("QUIETROOM_DATA_DIR", str(tmp_path / "data"))
     with pytest.raises(SystemExit) as stopped:
         cli._in_throwaway_folder(["smoke"])
     assert stopped.value.code == 128 + signal.SIGTERM
