@@ -22,7 +22,7 @@ LEVELS: list[tuple[str, list[str]]] = [
     ("foundations", [  # plain Python (and Django's settings): no model, no app
         "quietroom", "quietroom.vault", "quietroom.vault.*", "quietroom.deid", "quietroom.deid.*",
         "quietroom.watermark", "quietroom.watermark.*",
-        "quietroom.decisions", "quietroom.compiled", "quietroom.jit", "quietroom.config", "quietroom.settings", "quietroom.celery",
+        "quietroom.decisions", "quietroom.compiled", "quietroom.config", "quietroom.settings", "quietroom.celery",
         "quietroom.testspeech", "quietroom.audit.chain", "quietroom.audit.notes", "quietroom.audit.merkle",
     ]),
     ("records", [  # model declarations (and the declarations they use)

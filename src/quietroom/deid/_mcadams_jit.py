@@ -19,8 +19,21 @@ Imported lazily by `mcadams.mcadams`; without numba the numpy path there is used
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
-from quietroom.jit import njit_cached as _compiled
+
+
+def _compiled(**options):
+    """numba's njit with its on-disk cache (compiled code only, never audio) where numba finds a
+    writable place for one. Where it finds none (a read-only install and home) numba refuses
+    cache=True outright, at import: the functions are then compiled in each process instead."""
+    def decorate(function):
+        try:
+            return njit(cache=True, **options)(function)
+        except RuntimeError:  # "cannot cache function ...: no locator available for file ..."
+            return njit(**options)(function)
+    return decorate
+
 
 _TOL2 = 1e-7**2  # squared Aberth step below which a root counts as converged
 _ITERS = 40

@@ -27,10 +27,9 @@ which the FFTs 0.29; the marked audio is the numpy code's (tests/watermark/test_
 """
 from __future__ import annotations
 
+import numba
 import numpy as np
 import scipy.fft
-
-from quietroom.jit import njit_cached
 
 from . import features, keys, layout
 
@@ -125,9 +124,17 @@ def _apply(x: np.ndarray, pattern: np.ndarray, strength: float, host_cancel: flo
 # Everything they need comes in as arguments, none from `layout`: numba's cache is keyed by
 # this file's text, and would keep a kernel compiled with another file's old value.
 
-#: Compiled without the interpreter lock: a worker's threads mark at the same time. Where
-#: numba can cache nowhere each process compiles (3.8 s, at worker start: ops/worker.py).
-_kernel = njit_cached(nogil=True)
+def _kernel(function):
+    """`function` compiled, without the interpreter lock (a worker's threads mark at the same
+    time), and cached on disk where numba finds a writable place (NUMBA_CACHE_DIR, __pycache__
+    beside this file, or the user's cache folder). The cache holds machine code compiled from
+    this file only, never audio or keys. Where nothing is writable (a read-only install and
+    home) numba refuses cache=True outright, so each process compiles instead (3.8 s, at
+    worker start: ops/worker.py)."""
+    try:
+        return numba.njit(cache=True, nogil=True)(function)
+    except RuntimeError:  # "cannot cache function ...: no locator available for file ..."
+        return numba.njit(nogil=True)(function)
 
 
 @_kernel
