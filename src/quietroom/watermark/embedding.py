@@ -20,10 +20,13 @@ response is fixed in time, only adds a constant per band to the log ratio of the
 the detector takes out (`features.whiten_tilt`). Host cancellation as in format 1, on the
 tilt: TILT_HOST_CANCEL of each cell's own whitened tilt is taken out.
 
-Every play is marked while the reviewer waits, so the work is compiled code: the two FFTs are
-scipy's, everything else is numba kernels that pass over the frames a second of audio at a time,
-where numpy made a dozen whole-clip temporaries. A 3 s clip takes 0.45 ms (numpy: 0.60), of
-which the FFTs 0.29; the marked audio is the numpy code's (tests/watermark/test_embedding_kernels.py).
+Every play is marked while the reviewer waits, so the work is compiled code: one numba call
+(`_marked`) does the whole embedding, a second of audio at a time, with pocketfft's FFTs called
+from inside it (rocket-fft); numpy made a dozen whole-clip temporaries, and scipy's FFTs called
+from Python between the kernels cost a dispatch each. A 3 s clip takes 0.37 ms (numpy: 0.60;
+kernels called from Python: 0.45); the marked audio is the numpy code's
+(tests/watermark/test_embedding_kernels.py). The call never holds the interpreter lock, so a
+worker's other threads run Python meanwhile.
 """
 from __future__ import annotations
 
@@ -56,8 +59,6 @@ TILT_HOST_CANCEL = 0.7
 
 _WINDOW = np.sqrt(np.hanning(layout.N_FFT + 1)[:-1]).astype(np.float32)  # periodic: sums to one at hop N/2
 _FRAMES_PER_CELL = layout.CELL_SAMPLES // layout.EMBED_HOP
-_BAND = slice(layout.FIRST_BIN, layout.FIRST_BIN + layout.BANDS * layout.BAND_BINS)
-_BINS = layout.N_FFT // 2 + 1
 #: Frames per FFT call (about a second of audio). A chunk's frames, spectrum and change each
 #: take under 128 KB, below which glibc's malloc reuses freed memory instead of mapping fresh
 #: pages (each first touched with a page fault), and stay in the CPU's cache between kernels.
@@ -95,28 +96,8 @@ def embed(samples: np.ndarray, key: keys.WatermarkKey, serial: int, strength: fl
 
 
 def _apply(x: np.ndarray, pattern: np.ndarray, strength: float, host_cancel: float, tilt: bool) -> np.ndarray:
-    count = -(-x.size // layout.EMBED_HOP) + 1  # frame f is centred on sample f * hop
-    chunks = range(0, count, _CHUNK)
-    band = np.empty((count, _BAND.stop - _BAND.start), dtype=np.complex64)  # the mark's bins of every frame
-    halves = np.empty((count, layout.BANDS, 2), dtype=np.float32)  # and the energy of each band's halves
-    for first in chunks:
-        frames = _frames(x, _WINDOW, first, min(_CHUNK, count - first))
-        spectrum = scipy.fft.rfft(frames, axis=1, workers=1)  # float32 throughout: 5x numpy's rfft here
-        _keep_band(spectrum, layout.FIRST_BIN, band[first:first + len(frames)], halves[first:first + len(frames)])
-    # The gains need the whole clip's analysis: format 2 whitens a cell's tilt by its band's mean.
-    if tilt:
-        gains = _tilt_gains(halves, pattern, _FRAMES_PER_CELL, strength, host_cancel, features.TILT_CLIP)
-    else:
-        gains = _loudness_gains(halves, pattern, _FRAMES_PER_CELL, strength, host_cancel, features.CLIP)
-    out, before, peak = np.empty_like(x), np.zeros(layout.N_FFT, dtype=np.float32), 0.0  # frame -1: nothing
-    for first in chunks:
-        change = _delta_spectrum(band[first:first + _CHUNK], gains[first:first + _CHUNK], layout.FIRST_BIN, _BINS)
-        delta = scipy.fft.irfft(change, n=layout.N_FFT, axis=1, workers=1)  # float32 in, float32 out
-        peak = max(peak, _overlap_add(x, delta, before, _WINDOW, first, out))
-        before = delta[-1]
-    if peak > 1.0:  # scaled rather than clipped: a constant gain leaves the mark (and the sound) intact
-        out /= np.float32(peak)
-    return out
+    return _marked(x, _WINDOW, pattern, strength, host_cancel, tilt, _FRAMES_PER_CELL, layout.FIRST_BIN,
+                   layout.BANDS, _CHUNK, features.TILT_CLIP if tilt else features.CLIP)
 
 
 # The kernels: numba, compiled on their first call in a process or loaded from numba's cache on
@@ -135,6 +116,37 @@ def _kernel(function):
         return numba.njit(cache=True, nogil=True)(function)
     except RuntimeError:  # "cannot cache function ...: no locator available for file ..."
         return numba.njit(nogil=True)(function)
+
+
+@_kernel
+def _marked(x, window, pattern, strength, host_cancel, tilt, frames_per_cell, first_bin, bands, chunk, clip):
+    """The whole embedding in one call that never takes the interpreter lock: the analysis, the
+    gains, the resynthesis. The FFTs are pocketfft's, called from compiled code through
+    rocket-fft (the same results as scipy.fft's, bit for bit)."""
+    n = window.size
+    count = -(-x.size // (n // 2)) + 1  # frame f is centred on sample f * hop
+    width = 4 * bands
+    band = np.empty((count, width), dtype=np.complex64)  # the mark's bins of every frame
+    halves = np.empty((count, bands, 2), dtype=np.float32)  # and the energy of each band's halves
+    for first in range(0, count, chunk):
+        last = min(first + chunk, count)
+        spectrum = scipy.fft.rfft(_frames(x, window, first, last - first), axis=1)
+        _keep_band(spectrum, first_bin, band[first:last], halves[first:last])
+    # The gains need the whole clip's analysis: format 2 whitens a cell's tilt by its band's mean.
+    if tilt:
+        gains = _tilt_gains(halves, pattern, frames_per_cell, strength, host_cancel, clip)
+    else:
+        gains = _loudness_gains(halves, pattern, frames_per_cell, strength, host_cancel, clip)
+    out, before, peak = np.empty_like(x), np.zeros(n, dtype=np.float32), np.float32(0.0)  # frame -1: nothing
+    for first in range(0, count, chunk):
+        last = min(first + chunk, count)
+        change = _delta_spectrum(band[first:last], gains[first:last], first_bin, n // 2 + 1)
+        delta = scipy.fft.irfft(change, n=n, axis=1)  # float32 in, float32 out
+        peak = max(peak, _overlap_add(x, delta, before, window, first, out))
+        before = delta[last - first - 1].copy()
+    if peak > 1.0:  # scaled rather than clipped: a constant gain leaves the mark (and the sound) intact
+        out /= peak
+    return out
 
 
 @_kernel
