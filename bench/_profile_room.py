@@ -216,7 +216,7 @@ def stream_mark_cost(user, rounds: int, prepare) -> dict:
     try:
         for i in range(2 * rounds + 20):
             label = "marked" if i % 2 else "before (no mark)"
-            gate._marked_delivery = marking if i % 2 else (lambda view: None)
+            gate._marked_delivery = marking if i % 2 else (lambda view, later=False: None)
             state = {}
             room.step("page", state)
             started = time.perf_counter()

@@ -12,4 +12,4 @@ from quietroom.wsgi import application  # noqa: F401  (loaded exactly as product
 from quietroom import gate  # noqa: E402
 
 # The gate looks `_marked_delivery` up at each read, so replacing the module attribute is enough.
-gate._marked_delivery = lambda view: None
+gate._marked_delivery = lambda view, later=False: None

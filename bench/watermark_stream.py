@@ -81,7 +81,7 @@ def main() -> None:
         cpu = {"before (no mark)": [], "marked": []}
         for i in range(2 * args.rounds + 10):
             label = "marked" if i % 2 else "before (no mark)"
-            gate._marked_delivery = marking if i % 2 else (lambda view: None)
+            gate._marked_delivery = marking if i % 2 else (lambda view, later=False: None)
             started, started_cpu = time.perf_counter(), time.process_time()
             grant = gate.snippet_audio_for_reviewer(reviewer, task, now=dj_tz.now(), address="127.0.0.1",
                                                     view=streaming.new_view())

@@ -94,6 +94,30 @@ def test_a_streamed_snippet_is_traced_back_to_its_play(ingested, make_reviewer, 
     assert reviewer.pseudonym in html and "rita" in html
 
 
+def test_a_play_whose_mark_fails_sends_no_audio_and_stays_in_the_log(ingested, make_reviewer, monkeypatch):
+    """The mark is embedded on a marking thread while the play's event commits: if it fails, the
+    request fails with it (nothing unmarked is sent) and the log keeps the play; the failure is
+    never turned into the snippet's plain bytes."""
+    from quietroom import watermark
+    from quietroom.audit import deliveries
+
+    reviewer = make_reviewer("rita")
+    client = signed_in(reviewer)
+    task, stream = lease(client)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("embedding failed")
+
+    monkeypatch.setattr(watermark, "embed_pcm16", broken)
+    deliveries._marked.clear()  # an earlier test's play of this snippet under the same (rolled back) serial
+    client.raise_request_exception = False
+    response = client.get(stream)
+    assert response.status_code == 500 and b"RIFF" not in response.content
+    assert play_event(task, reviewer).delivery.serial >= 1
+    monkeypatch.undo()
+    assert client.get(stream).content[:4] == b"RIFF"  # a further request marks it after all
+
+
 def test_two_reviewers_copies_of_one_snippet_trace_to_each(two_slots_per_snippet, ingested, make_reviewer, make_staff):
     rita, sam = make_reviewer("rita"), make_reviewer("sam")
     rita_client = signed_in(rita)
@@ -156,6 +180,30 @@ def test_deliveries_count_up_per_key_and_a_used_up_key_refuses_without_writing(m
     with pytest.raises(deliveries.KeyExhausted, match="set a new key"):
         deliveries.record(event(), view="v3")
     assert Delivery.objects.count() == before
+
+
+def test_a_plays_marked_bytes_are_reused_only_for_the_audio_they_were_marked_in(make_staff):
+    """A further request of a play gets the play's marked bytes again; other audio under the
+    same delivery (tests roll serials back; a cache must never answer for audio it did not mark)
+    is marked afresh."""
+    import numpy as np
+
+    from quietroom.audit import deliveries
+    from quietroom.audit.log import Actor, record
+    from quietroom.deid import audio_io
+
+    officer = make_staff("olga", "privacy_officer")
+    delivery = deliveries.record(record(Actor.for_user(officer), "snippet.play", object_type="snippet",
+                                        object_id="s-1"), view="v1")
+    rng = np.random.default_rng(3)
+    one, other = (audio_io.encode_wav((rng.normal(0, 0.1, 32000) * np.sin(np.arange(32000) / 900.0)).astype(np.float32))
+                  for _ in range(2))
+    first = deliveries.mark_wav(one, delivery)
+    assert deliveries.mark_wav(bytes(one), delivery) is first  # equal audio, another object: the same bytes
+    marked_other = deliveries.mark_wav(other, delivery)
+    assert marked_other != first and len(marked_other) == len(other)
+    deliveries._marked.clear()
+    assert deliveries.mark_wav(other, delivery) == marked_other  # what a fresh marking writes
 
 
 def test_a_play_and_its_delivery_are_written_by_one_statement_and_a_used_up_key_writes_neither(make_staff):

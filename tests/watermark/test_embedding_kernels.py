@@ -12,6 +12,7 @@ import pytest
 import scipy.fft
 
 from quietroom import watermark
+from quietroom.deid import audio_io
 from quietroom.watermark import embedding, features, keys, layout
 
 from tests.numba_cache import run_with_nowhere_to_cache
@@ -123,13 +124,36 @@ def test_read_only_and_strided_input_use_the_kernels_already_compiled(speech):
     """A reviewer's play must not wait for a compile: numba types a read-only or strided array
     as another argument type, so `embed` hands the kernels a fresh contiguous copy."""
     expected = watermark.embed(speech, KEY, 11)
-    compiled = {name: len(getattr(embedding, name).signatures) for name in ("_frames", "_overlap_add")}
+    compiled = {name: len(getattr(embedding, name).signatures) for name in ("_marked", "_frames", "_overlap_add")}
     read_only = speech.copy()
     read_only.setflags(write=False)
     strided = np.repeat(speech, 2)[::2]
     assert np.array_equal(watermark.embed(read_only, KEY, 11), expected)
     assert np.array_equal(watermark.embed(strided, KEY, 11), expected)
     assert {name: len(getattr(embedding, name).signatures) for name in compiled} == compiled
+
+
+@pytest.mark.parametrize("level", [0.0, 0.05, 0.5, 4.0])  # silence, speech, loud, clipped at full scale
+def test_sixteen_bit_samples_are_marked_as_the_float_path_writes_them(speech, level):
+    """A play's WAV (embed_pcm16 between the sealed snippet's samples and the stream's) is the
+    file decode, embed and encode wrote, byte for byte, saturation and the loud clip's scaling
+    included."""
+    sealed = audio_io.encode_wav(np.clip(speech * (level / max(np.abs(speech).max(), 1e-9)), -1, 1) if level else
+                                 np.zeros(speech.size, dtype=np.float32))
+    pcm, rate = audio_io.own_wav_pcm16(sealed)
+    float_path = audio_io.encode_wav(watermark.embed(audio_io.to_pipeline_format(*audio_io.decode_own_wav(sealed)),
+                                                     KEY, 4_321))
+    assert audio_io.wav_of_pcm16(watermark.embed_pcm16(pcm, KEY, 4_321), rate) == float_path
+    if level:
+        assert float_path != sealed  # and there was a mark to write
+
+
+def test_sixteen_bit_input_of_any_length_and_shape():
+    assert watermark.embed_pcm16(np.zeros(0, dtype=np.int16), KEY, 1).size == 0
+    one = np.array([1234], dtype=np.int16)
+    assert watermark.embed_pcm16(one, KEY, 1).dtype == np.int16
+    with pytest.raises(ValueError, match="mono"):
+        watermark.embed_pcm16(np.zeros((10, 2), dtype=np.int16), KEY, 1)
 
 
 FALLBACK_SCRIPT = """

@@ -10,9 +10,11 @@ audit keys): the database alone can neither read nor forge a mark.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import connection
@@ -123,7 +125,8 @@ def of_view(view: str, object_id: str) -> Delivery | None:
 # The marked bytes of the last few deliveries: a page view's further requests (the player's
 # range requests, the waveform) are the same delivery of the same audio, so they get the bytes
 # marked for its first request instead of embedding the mark again. Only consulted with audio
-# the gate has just decrypted for an allowed read (the key includes its digest), kept briefly.
+# the gate has just decrypted for an allowed read, and used only where that audio is the one
+# the bytes were marked in (kept beside them); kept briefly, in memory only.
 _MARKED_SECONDS = 60.0
 _MARKED_MAX = 16
 _marked: OrderedDict = OrderedDict()
@@ -132,21 +135,59 @@ _marked_lock = threading.Lock()
 
 def mark_wav(audio: bytes, delivery: Delivery) -> bytes:
     """The snippet's WAV with the delivery's serial in it (the same bytes for the same delivery)."""
-    key = (delivery.key_id, delivery.serial, hashlib.sha256(audio).digest())
+    return _mark(audio, delivery.key_id, delivery.serial, _key_by_id(delivery.key_id))
+
+
+def _mark(audio: bytes, key_id: str, serial: int, watermark_key: watermark.WatermarkKey) -> bytes:
+    key = (key_id, serial)
     now = time.monotonic()
     with _marked_lock:
         hit = _marked.get(key)
-        if hit is not None and hit[0] > now:
-            _marked.move_to_end(key)
-            return hit[1]
-    samples, rate = audio_io.decode_own_wav(audio)  # our own sealed snippet: trusted
-    marked = watermark.embed(audio_io.to_pipeline_format(samples, rate), _key_by_id(delivery.key_id), delivery.serial)
-    wav = audio_io.encode_wav(marked)
+    # A further request of the play gets its bytes only for the very audio they were marked in
+    # (compared whole: cheaper than a digest of every play's audio, and a play never hits).
+    if hit is not None and hit[0] > now and hit[1] == audio:
+        with _marked_lock:
+            if key in _marked:
+                _marked.move_to_end(key)
+        return hit[2]
+    own = audio_io.own_wav_pcm16(audio)  # our own sealed snippet: trusted
+    if own is not None and own[1] == audio_io.PIPELINE_RATE:  # every snippet QuietRoom seals
+        wav = audio_io.wav_of_pcm16(watermark.embed_pcm16(own[0], watermark_key, serial))
+    else:
+        samples, rate = audio_io.decode_own_wav(audio)
+        wav = audio_io.encode_wav(watermark.embed(audio_io.to_pipeline_format(samples, rate), watermark_key, serial))
     with _marked_lock:
-        _marked[key] = (now + _MARKED_SECONDS, wav)
+        _marked[key] = (now + _MARKED_SECONDS, audio, wav)
         while len(_marked) > _MARKED_MAX or (_marked and next(iter(_marked.values()))[0] <= now):
             _marked.popitem(last=False)
     return wav
+
+
+def start_marking(audio: bytes, delivery: Delivery) -> Future:
+    """`mark_wav` on a marking thread of this process: the future's result is the marked WAV.
+
+    The embedding is one compiled call that never holds the interpreter lock
+    (watermark.embedding), so it runs on the second core while the request's own thread goes on
+    with its database round trips. The key is looked up here, inside the play's transaction, so
+    a delivery whose key is gone still fails there."""
+    watermark_key = _key_by_id(delivery.key_id)
+    return _pool().submit(_mark, audio, delivery.key_id, delivery.serial, watermark_key)
+
+
+# The marking threads. Made on first use in the process that uses them (a pool made before
+# gunicorn forks its workers would have no threads in them); two, as a worker serves two
+# requests at once (ops/serving.py) and the machine has few cores.
+_MARKING_THREADS = 2
+_marking: tuple[int, ThreadPoolExecutor] | None = None
+_marking_lock = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _marking
+    with _marking_lock:
+        if _marking is None or _marking[0] != os.getpid():
+            _marking = (os.getpid(), ThreadPoolExecutor(_MARKING_THREADS, thread_name_prefix="quietroom-mark"))
+        return _marking[1]
 
 
 def find(finding: watermark.Finding) -> Delivery | None:

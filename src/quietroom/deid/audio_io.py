@@ -176,26 +176,41 @@ def encode_wav(samples: np.ndarray, rate: int = PIPELINE_RATE) -> bytes:
     # Mono (every snippet, stream and export): the standard library's `wave` writes the same
     # 16-bit PCM file a tenth of libsndfile's cost (0.03 against 0.29 ms for 3 s), which every
     # watermarked play pays (issue 19's stream latency).
+    # libsndfile's own mapping (floor of x * 32768, saturated at 32767): byte for byte its file
+    return wav_of_pcm16(np.clip(np.floor(x * np.float32(32768.0)), -32768, 32767).astype("<i2"), rate)
+
+
+def wav_of_pcm16(pcm: np.ndarray, rate: int = PIPELINE_RATE) -> bytes:
+    """Mono 16-bit PCM samples as the WAV file `encode_wav` writes."""
+    buf = io.BytesIO()
     with wave.open(buf, "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(int(rate))
-        # libsndfile's own mapping (floor of x * 32768, saturated at 32767): byte for byte its file
-        out.writeframes(np.clip(np.floor(x * np.float32(32768.0)), -32768, 32767).astype("<i2").tobytes())
+        out.writeframes(np.asarray(pcm, dtype="<i2").tobytes())
     return buf.getvalue()
 
 
-def decode_own_wav(data: bytes) -> tuple[np.ndarray, int]:
-    """A WAV that `encode_wav` wrote (a sealed snippet, decrypted by the gate): mono 16-bit PCM
-    read by the standard library's `wave` (a seventh of libsndfile's cost); anything else goes
-    through `decode_audio` (trusted audio only: no size limits)."""
+def own_wav_pcm16(data: bytes) -> tuple[np.ndarray, int] | None:
+    """The 16-bit samples and rate of a mono 16-bit PCM WAV such as `encode_wav` writes (a
+    sealed snippet, decrypted by the gate), read by the standard library's `wave` (a seventh of
+    libsndfile's cost); None for any other file."""
     try:
         with wave.open(io.BytesIO(data)) as wav:
             if wav.getnchannels() == 1 and wav.getsampwidth() == 2 and wav.getcomptype() == "NONE":
-                pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
-                return pcm.astype(np.float32) / np.float32(32768.0), wav.getframerate()
+                return np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2"), wav.getframerate()
     except (wave.Error, EOFError):
         pass
+    return None
+
+
+def decode_own_wav(data: bytes) -> tuple[np.ndarray, int]:
+    """A WAV that `encode_wav` wrote (`own_wav_pcm16`) as float samples; anything else goes
+    through `decode_audio` (trusted audio only: no size limits)."""
+    own = own_wav_pcm16(data)
+    if own is not None:
+        pcm, rate = own
+        return pcm.astype(np.float32) / np.float32(32768.0), rate
     return decode_audio(data, limits=None)
 
 

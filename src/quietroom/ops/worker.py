@@ -45,14 +45,17 @@ def _warm_watermark_embedder() -> None:
     """Mark a moment of silence under a throwaway key, so that this process's first play does
     not pay for the embedder's start: its numba kernels are compiled on their first call
     (0.23 s to load them from numba's cache on disk, 3.8 s to compile where numba can cache
-    nowhere: `watermark.embedding._kernel`) and scipy plans its FFTs. Imported here, not at the
-    top: the arbiter imports this module too, and has no use for numba."""
+    nowhere: `watermark.embedding._kernel`) and pocketfft plans its FFTs. Both entry points: a
+    play's 16-bit samples (`embed_pcm16`) and float samples (`embed`, any other rate). Imported
+    here, not at the top: the arbiter imports this module too, and has no use for numba."""
     import numpy as np
 
     from quietroom import watermark
     from quietroom.watermark import layout
 
-    watermark.embed(np.zeros(layout.RATE // 10, dtype=np.float32), watermark.WatermarkKey(watermark.new_secret()), 0)
+    key = watermark.WatermarkKey(watermark.new_secret())
+    watermark.embed_pcm16(np.zeros(layout.RATE // 10, dtype=np.int16), key, 0)
+    watermark.embed(np.zeros(layout.RATE // 10, dtype=np.float32), key, 0)
 
 
 def _settle_garbage_collector() -> None:

@@ -23,8 +23,8 @@ Method (chosen by measurement, bench/watermark.py; docs/privacy.md):
   unmarked audio, audio marked under another key, and a mis-decoded serial alike.
 """
 from .detection import Finding, trace
-from .embedding import FORMAT, FORMATS, embed
+from .embedding import FORMAT, FORMATS, embed, embed_pcm16
 from .keys import WatermarkKey, new_secret
 from .layout import PAYLOAD_BITS, MAX_SERIAL
 
-__all__ = ["FORMAT", "FORMATS", "Finding", "MAX_SERIAL", "PAYLOAD_BITS", "WatermarkKey", "embed", "new_secret", "trace"]
+__all__ = ["FORMAT", "FORMATS", "Finding", "MAX_SERIAL", "PAYLOAD_BITS", "WatermarkKey", "embed", "embed_pcm16", "new_secret", "trace"]

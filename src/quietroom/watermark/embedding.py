@@ -95,6 +95,19 @@ def embed(samples: np.ndarray, key: keys.WatermarkKey, serial: int, strength: fl
     return _apply(x, pattern, float(strength), float(host_cancel), format == 2)
 
 
+def embed_pcm16(pcm: np.ndarray, key: keys.WatermarkKey, serial: int) -> np.ndarray:
+    """16 kHz mono 16-bit samples with `serial` marked under `key`, as 16-bit samples: the
+    samples of `encode_wav(embed(decode_own_wav(...)))`, byte for byte, without the float
+    copies on either side (every play is marked while the reviewer waits)."""
+    x = np.ascontiguousarray(pcm, dtype=np.int16)
+    if x.ndim != 1:
+        raise ValueError("watermark.embed_pcm16 expects mono samples, shape (frames,)")
+    if x.size == 0:
+        return x.copy()
+    return _marked_pcm16(x, _WINDOW, keys.cell_chips(key.secret, serial), TILT_STRENGTH, TILT_HOST_CANCEL,
+                         True, _FRAMES_PER_CELL, layout.FIRST_BIN, layout.BANDS, _CHUNK, features.TILT_CLIP)
+
+
 def _apply(x: np.ndarray, pattern: np.ndarray, strength: float, host_cancel: float, tilt: bool) -> np.ndarray:
     return _marked(x, _WINDOW, pattern, strength, host_cancel, tilt, _FRAMES_PER_CELL, layout.FIRST_BIN,
                    layout.BANDS, _CHUNK, features.TILT_CLIP if tilt else features.CLIP)
@@ -146,6 +159,25 @@ def _marked(x, window, pattern, strength, host_cancel, tilt, frames_per_cell, fi
         before = delta[last - first - 1].copy()
     if peak > 1.0:  # scaled rather than clipped: a constant gain leaves the mark (and the sound) intact
         out /= peak
+    return out
+
+
+@_kernel
+def _marked_pcm16(pcm, window, pattern, strength, host_cancel, tilt, frames_per_cell, first_bin, bands, chunk, clip):
+    """`_marked` from 16-bit samples to 16-bit samples, converting as `audio_io.decode_own_wav`
+    and `audio_io.encode_wav` do (x / 32768; floor of x * 32768, saturated)."""
+    scale = np.float32(32768.0)
+    x = np.empty(pcm.size, dtype=np.float32)
+    for i in range(pcm.size):
+        x[i] = np.float32(pcm[i]) / scale
+    marked = _marked(x, window, pattern, strength, host_cancel, tilt, frames_per_cell, first_bin, bands, chunk, clip)
+    out = np.empty(pcm.size, dtype=np.int16)
+    for i in range(marked.size):
+        v = marked[i]
+        if not np.isfinite(v):
+            raise ValueError("samples contain non-finite values")
+        v = np.floor(min(max(v, np.float32(-1.0)), np.float32(1.0)) * scale)
+        out[i] = np.int16(min(max(v, np.float32(-32768.0)), np.float32(32767.0)))
     return out
 
 
