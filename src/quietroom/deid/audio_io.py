@@ -169,8 +169,8 @@ def encode_wav(samples: np.ndarray, rate: int = PIPELINE_RATE) -> bytes:
     # Saturate explicitly instead of depending on how a given libsndfile
     # build converts out-of-range floats to int16.
     x = np.clip(x, -1.0, 1.0)
-    buf = io.BytesIO()
     if x.ndim != 1:  # several channels: libsndfile interleaves them
+        buf = io.BytesIO()
         sf.write(buf, x, int(rate), format="WAV", subtype="PCM_16")
         return buf.getvalue()
     # Mono (every snippet, stream and export): the standard library's `wave` writes the same

@@ -86,31 +86,33 @@ def embed(samples: np.ndarray, key: keys.WatermarkKey, serial: int, strength: fl
     pattern = keys.cell_chips(key.secret, serial)
     if x.size == 0:
         return x.copy()
-    if format == 1:
-        strength = STRENGTH if strength is None else strength
-        host_cancel = HOST_CANCEL if host_cancel is None else host_cancel
-    else:
-        strength = TILT_STRENGTH if strength is None else strength
-        host_cancel = TILT_HOST_CANCEL if host_cancel is None else host_cancel
-    return _apply(x, pattern, float(strength), float(host_cancel), format == 2)
+    return _marked(x, _WINDOW, pattern, *_settings(format, strength, host_cancel))
 
 
 def embed_pcm16(pcm: np.ndarray, key: keys.WatermarkKey, serial: int) -> np.ndarray:
-    """16 kHz mono 16-bit samples with `serial` marked under `key`, as 16-bit samples: the
-    samples of `encode_wav(embed(decode_own_wav(...)))`, byte for byte, without the float
+    """16 kHz mono 16-bit samples with `serial` marked under `key` in FORMAT, as 16-bit samples:
+    the samples of `encode_wav(embed(decode_own_wav(...)))`, byte for byte, without the float
     copies on either side (every play is marked while the reviewer waits)."""
     x = np.ascontiguousarray(pcm, dtype=np.int16)
     if x.ndim != 1:
         raise ValueError("watermark.embed_pcm16 expects mono samples, shape (frames,)")
     if x.size == 0:
         return x.copy()
-    return _marked_pcm16(x, _WINDOW, keys.cell_chips(key.secret, serial), TILT_STRENGTH, TILT_HOST_CANCEL,
-                         True, _FRAMES_PER_CELL, layout.FIRST_BIN, layout.BANDS, _CHUNK, features.TILT_CLIP)
+    return _marked_pcm16(x, _WINDOW, keys.cell_chips(key.secret, serial), *_settings(FORMAT))
 
 
-def _apply(x: np.ndarray, pattern: np.ndarray, strength: float, host_cancel: float, tilt: bool) -> np.ndarray:
-    return _marked(x, _WINDOW, pattern, strength, host_cancel, tilt, _FRAMES_PER_CELL, layout.FIRST_BIN,
-                   layout.BANDS, _CHUNK, features.TILT_CLIP if tilt else features.CLIP)
+def _settings(format: int, strength: float | None = None, host_cancel: float | None = None) -> tuple:
+    """The kernels' arguments after the pattern, for `format` (`strength` and `host_cancel`
+    default to the format's own)."""
+    if format == 1:
+        strength = STRENGTH if strength is None else strength
+        host_cancel = HOST_CANCEL if host_cancel is None else host_cancel
+    else:
+        strength = TILT_STRENGTH if strength is None else strength
+        host_cancel = TILT_HOST_CANCEL if host_cancel is None else host_cancel
+    tilt = format == 2
+    return (float(strength), float(host_cancel), tilt, _FRAMES_PER_CELL, layout.FIRST_BIN, layout.BANDS, _CHUNK,
+            features.TILT_CLIP if tilt else features.CLIP)
 
 
 # The kernels: numba, compiled on their first call in a process or loaded from numba's cache on
