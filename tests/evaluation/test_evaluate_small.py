@@ -12,7 +12,10 @@ pytestmark = pytest.mark.system  # whole processes: runs once, on PostgreSQL
 @pytest.fixture(scope="module")
 def small_run_with_progress():
     heard = []
-    run = evaluate(EvalScale(speakers=3, per_speaker=3, pii_sentences=40, leak_sentences=2, seed=1, wer_utterances=8,
+    # Every stage at its smallest that still measures something: 3 speakers (the semi-informed
+    # attacker trains on some and is scored on others), 3 real utterances per listener, one
+    # leak sentence per profile.
+    run = evaluate(EvalScale(speakers=3, per_speaker=3, pii_sentences=20, leak_sentences=1, seed=1, wer_utterances=3,
                              attacker_keys=1),
                    progress=lambda stage, done, total: heard.append((stage, done, total)))
     return run, heard
@@ -29,16 +32,19 @@ def test_every_stage_reports_each_item_as_it_is_done(small_run_with_progress):
     per_profile = ["anonymising and embedding ({p})", "Kerckhoffs attacker enrolment ({p})",
                    "Kerckhoffs attacker trials ({p})", "anonymising real speech ({p})",
                    "transcribing anonymised ({p}, tiny.en)", "transcribing anonymised ({p}, base)", "audio leak test ({p})"]
-    assert stages == ["embedding original voices", "transcribing originals (tiny.en)", "transcribing originals (base)",
-                      "PII detection", *(s.format(p="standard") for s in per_profile),
+    # the attacker's own voices and the spoken PII sentences are the same for every profile: made once
+    assert stages == ["embedding original voices", "Kerckhoffs attacker's own voices", "transcribing originals (tiny.en)",
+                      "transcribing originals (base)", "PII detection", "speaking PII sentences",
+                      *(s.format(p="standard") for s in per_profile),
                       *(s.format(p="b2") for s in per_profile)]
     for stage in stages:
         counts = [(done, total) for s, done, total in heard if s == stage]
         total = counts[0][1]
         assert counts == [(done, total) for done in range(total + 1)], stage
-    # pii_sentences=40 are drawn and each written in both styles (written, spoken): 80 detected
-    assert ("embedding original voices", 9, 9) in heard and ("PII detection", 80, 80) in heard
-    assert ("transcribing originals (base)", 8, 8) in heard
+    # pii_sentences=20 are drawn and each written in both styles (written, spoken): 40 detected
+    assert ("embedding original voices", 9, 9) in heard and ("PII detection", 40, 40) in heard
+    assert ("Kerckhoffs attacker's own voices", 9, 9) in heard and ("audio leak test (b2)", 1, 1) in heard
+    assert ("transcribing originals (base)", 3, 3) in heard
 
 
 def test_every_figure_is_a_fraction_for_both_systems(small_run):
@@ -47,7 +53,7 @@ def test_every_figure_is_a_fraction_for_both_systems(small_run):
         for key in report.KEYS:
             assert 0.0 <= block[key] <= 1.0, key
     assert figures["setup"]["speakers"] == 3 and figures["setup"]["utterances"] == 9
-    assert figures["setup"]["wer_utterances"] == 8 and figures["setup"]["wer_speakers"] == 1
+    assert figures["setup"]["wer_utterances"] == 3 and figures["setup"]["wer_speakers"] == 1
     # Original speech is easy to re-identify; the same embeddings scored against themselves
     # must be nearly perfect or the attack harness is broken.
     assert figures["eer_original"] <= 0.2

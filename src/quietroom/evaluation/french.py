@@ -28,7 +28,7 @@ from quietroom import testspeech
 from quietroom.deid import anonymize, asr, locales, pii
 from quietroom.deid import pipeline as deid
 
-from . import corpus, metrics, piiset_fr, speaker
+from . import corpus, metrics, parallel, piiset_fr, speaker
 from . import run
 from .run import EvalProgress, EvalScale, _counted, _quiet
 
@@ -141,23 +141,33 @@ def _voice(utts, real, profile_name: str, seed: int, orig_emb, wer_original: flo
     return figures, scores
 
 
-def _leak(sentences, profile_name: str, seed: int, progress) -> dict:
-    """Speak French PII sentences (espeak-ng French), de-identify them as a French recording,
-    transcribe the result with the French listener: how many PII words are still heard."""
+def speak_pii(sentences, progress) -> list[run.SpokenPii]:
+    """French PII sentences spoken by espeak-ng's French voices (in turn) and heard once as they
+    are by the French listener: the same for every profile's leak test, so made once."""
     voices = synthetic_voices()
     if not voices:
         raise RuntimeError("espeak-ng is needed for the French leak test (scripts/system-deps.sh)")
+    engine = listener()
+    out = []
+    for k, s in enumerate(_counted(sentences, "fr: speaking PII sentences", progress)):
+        audio = voices[k % len(voices)][1](s.text)
+        words = [w for a, b, _e in s.spans for w in normalise(s.text[a:b]).split() if w not in _NOT_PII]
+        out.append(run.SpokenPii(audio, words, _leaked(words, normalise(engine.transcribe(audio).text))))
+    return out
+
+
+def _leak(spoken: list[run.SpokenPii], profile_name: str, seed: int, progress) -> dict:
+    """De-identify the spoken French PII sentences (`speak_pii`) as a French recording,
+    transcribe the result with the French listener: how many PII words are still heard."""
     config = deid.DeidConfig(voice_profile=profile_name, language=LANGUAGE)
     engine = listener()
     rng = np.random.default_rng(seed)
     total = leaked = raw = 0
-    for k, s in enumerate(_counted(sentences, f"fr: audio leak test ({profile_name})", progress)):
-        audio = voices[k % len(voices)][1](s.text)
-        words = [w for a, b, _e in s.spans for w in normalise(s.text[a:b]).split() if w not in _NOT_PII]
-        out_audio, *_ = deid.deidentify_snippet(audio, config, rng)
-        total += len(words)
-        leaked += _leaked(words, normalise(engine.transcribe(out_audio).text))
-        raw += _leaked(words, normalise(engine.transcribe(audio).text))
+    for s in _counted(spoken, f"fr: audio leak test ({profile_name})", progress):
+        out_audio, *_ = deid.deidentify_snippet(s.audio, config, rng)
+        total += len(s.words)
+        leaked += _leaked(s.words, normalise(engine.transcribe(out_audio).text))
+        raw += s.raw_said
     return {"audio_leak_rate": round(leaked / max(1, total), 4), "leak_pii_words": total,
             "leak_recognised_before_redaction": round(raw / max(1, total), 4)}
 
@@ -202,6 +212,10 @@ def evaluate(scale: EvalScale = EvalScale(), default_profile: str = anonymize.DE
     """The French figures (the `fr` section of `evaluate --json`) and extras for plots.
     `wer_utterances`: June's prompts transcribed for WER (all of them when fewer)."""
     started = time.perf_counter()
+    anonymize.get_profile(default_profile)  # an unknown name fails now, not after minutes of work
+    # torch (the speaker embeddings) on one thread, as the English evaluation's workers run it
+    # (`parallel`): on two threads on a busy machine each embedding took several times as long.
+    parallel.one_thread()
     utts = build_corpus(scale.speakers, scale.per_speaker, scale.seed)
     if len({u.speaker for u in utts}) < 3:
         raise RuntimeError("French evaluation needs three speakers: install asterisk-core-sounds-fr-wav and "
@@ -221,7 +235,7 @@ def evaluate(scale: EvalScale = EvalScale(), default_profile: str = anonymize.DE
     labelled = piiset_fr.generate(scale.pii_sentences, seed=scale.seed)
     pii_figures = pii_evaluation(labelled, progress)
     spans = pii_figures.pop("_all")
-    with_pii = [s for s in labelled if s.spans and s.style == "spoken"][: scale.leak_sentences]
+    with_pii = speak_pii([s for s in labelled if s.spans and s.style == "spoken"][: scale.leak_sentences], progress)
 
     figures, scores = _voice(utts, real, default_profile, scale.seed + 1, orig_emb, wer_original, progress)
     figures.update(pii_recall=round(spans["recall"], 4), pii_precision=round(spans["precision"], 4), pii=pii_figures)

@@ -76,10 +76,17 @@ def inverse_bank(profile: anonymize.VoiceProfile) -> tuple[list[float], list[flo
     return warps, alphas
 
 
+def own_voice(audio: np.ndarray) -> np.ndarray:
+    """The attacker's own utterance, not anonymised, pitch-normalised, embedded (`own_pitch`):
+    the same whatever the profile, so an evaluation of several profiles computes it once."""
+    return speaker.embed(normalise_pitch(audio))
+
+
 def enrolment_features(args) -> dict:
-    """(profile name, the attacker's own utterance, seed, K) -> its enrolment embeddings.
+    """(profile name, the attacker's own utterance, seed, K[, its `own_voice`]) -> its enrolment
+    embeddings; the own voice is computed here when not given.
     A module-level function: `parallel.Workers` sends it to worker processes."""
-    profile_name, audio, seed, keys = args
+    profile_name, audio, seed, keys, *own = args
     profile = anonymize.get_profile(profile_name)
     rng = np.random.default_rng(seed)
     raw, pitched = [], []
@@ -88,7 +95,7 @@ def enrolment_features(args) -> dict:
         raw.append(speaker.embed(copy))
         pitched.append(speaker.embed(normalise_pitch(copy)))
     return {"keys": np.mean(raw, axis=0), "keys_pitch": np.mean(pitched, axis=0),
-            "own_pitch": speaker.embed(normalise_pitch(audio))}
+            "own_pitch": own[0] if own else own_voice(audio)}
 
 
 def trial_features(args) -> dict:

@@ -108,10 +108,11 @@ def _wer_units(real: list, grouped: bool) -> list[tuple[np.ndarray, str]]:
 
 
 def _voice_figures(pool: parallel.Workers, utts, units, profile_name: str, seed: int, orig_emb: np.ndarray,
-                   originals: dict, scale: EvalScale, listeners=tuple(LISTENERS),
+                   originals: dict, scale: EvalScale, own_voices: list, listeners=tuple(LISTENERS),
                    progress: EvalProgress = _quiet) -> tuple[dict, dict]:
     """One profile: the four attackers on the speaker set, WER of each listener on the real
-    English units (originals: listener -> hypotheses of the original units)."""
+    English units (originals: listener -> hypotheses of the original units; own_voices: the
+    Kerckhoffs attacker's `kerckhoffs.own_voice` per utterance, the same for every profile)."""
     items = [(profile_name, u.audio, (seed, 0, i)) for i, u in enumerate(utts)]
     enrol, trial, trial_audio = zip(*pool.map(tasks.anonymise_and_embed, items,
                                               f"anonymising and embedding ({profile_name})", progress))
@@ -120,7 +121,7 @@ def _voice_figures(pool: parallel.Workers, utts, units, profile_name: str, seed:
     scores = eers.pop("_scores")
     figures = {k: round(v, 4) for k, v in eers.items()}
 
-    keys = [(profile_name, u.audio, (seed, 2, i), scale.attacker_keys) for i, u in enumerate(utts)]
+    keys = [(profile_name, u.audio, (seed, 2, i), scale.attacker_keys, own_voices[i]) for i, u in enumerate(utts)]
     k_enrol = pool.map(kerckhoffs.enrolment_features, keys, f"Kerckhoffs attacker enrolment ({profile_name})", progress)
     k_trial = pool.map(kerckhoffs.trial_features, [(profile_name, a) for a in trial_audio],
                        f"Kerckhoffs attacker trials ({profile_name})", progress)
@@ -148,25 +149,45 @@ def _frontier_point(block: dict) -> dict:
     return {k: block[k] for k in FRONTIER_KEYS if k in block}
 
 
-def _leak(sentences, profile_name: str, seed: int, progress: EvalProgress = _quiet) -> dict:
-    """Speak PII sentences with synthetic voices, de-identify them, transcribe the result."""
+@dataclass(frozen=True)
+class SpokenPii:
+    """A PII sentence spoken by a synthetic voice: the audio, its PII words, and how many of
+    them the listener recognises before de-identification."""
+
+    audio: np.ndarray
+    words: list[str]
+    raw_said: int
+
+
+def speak_pii(sentences, progress: EvalProgress = _quiet) -> list[SpokenPii]:
+    """PII sentences spoken with synthetic voices (in turn) and heard once as they are: the
+    same speech and the same recognised words for every profile's leak test, so made once."""
     from quietroom import testspeech
 
     voices = [v for v in testspeech.synthetic_voices()]
     if not voices:
         raise RuntimeError("no synthetic voice installed (flite, festival or espeak-ng)")
+    engine = asr.get_engine()
+    out = []
+    for k, s in enumerate(_counted(sentences, "speaking PII sentences", progress)):
+        _name, speak = voices[k % len(voices)]
+        audio = speak(s.text)
+        words = metrics.pii_tokens(s.text, s.spans)
+        out.append(SpokenPii(audio, words, metrics.leaked(words, engine.transcribe(audio).text)))
+    return out
+
+
+def _leak(spoken: list[SpokenPii], profile_name: str, seed: int, progress: EvalProgress = _quiet) -> dict:
+    """De-identify the spoken PII sentences (`speak_pii`), transcribe the result."""
     config = deid.DeidConfig(voice_profile=profile_name)
     engine = asr.get_engine()
     rng = np.random.default_rng(seed)
     total = leaked = raw_said = 0
-    for k, s in enumerate(_counted(sentences, f"audio leak test ({profile_name})", progress)):
-        _name, speak = voices[k % len(voices)]
-        audio = speak(s.text)
-        words = metrics.pii_tokens(s.text, s.spans)
-        out_audio, *_ = deid.deidentify_snippet(audio, config, rng)
-        total += len(words)
-        leaked += metrics.leaked(words, engine.transcribe(out_audio).text)
-        raw_said += metrics.leaked(words, engine.transcribe(audio).text)
+    for s in _counted(spoken, f"audio leak test ({profile_name})", progress):
+        out_audio, *_ = deid.deidentify_snippet(s.audio, config, rng)
+        total += len(s.words)
+        leaked += metrics.leaked(s.words, engine.transcribe(out_audio).text)
+        raw_said += s.raw_said
     return {"audio_leak_rate": round(leaked / max(1, total), 4),
             "leak_pii_words": total, "leak_recognised_before_redaction": round(raw_said / max(1, total), 4)}
 
@@ -221,6 +242,8 @@ def evaluate(scale: EvalScale = EvalScale(), default_profile: str = anonymize.DE
     engine = asr.get_engine()
     with parallel.Workers(workers) as pool:
         orig_emb = np.array(pool.map(tasks.embed, [u.audio for u in utts], "embedding original voices", progress))
+        own_voices = pool.map(kerckhoffs.own_voice, [u.audio for u in utts], "Kerckhoffs attacker's own voices",
+                              progress)
         originals = {model: pool.map(tasks.transcribe, [(model, a) for a, _t in units], f"transcribing originals ({model})",
                                      progress) for model in LISTENERS}
 
@@ -228,21 +251,21 @@ def evaluate(scale: EvalScale = EvalScale(), default_profile: str = anonymize.DE
         pii_figures = pii_evaluation(labelled, progress)
         spans = pii_figures.pop("_all")
         # Spoken with synthetic voices: the spoken style (numbers as words) is what they read best.
-        with_pii = [s for s in labelled if s.spans and s.style == "spoken"][: scale.leak_sentences]
+        with_pii = speak_pii([s for s in labelled if s.spans and s.style == "spoken"][: scale.leak_sentences], progress)
 
         figures, scores = _voice_figures(pool, utts, units, default_profile, scale.seed + 1, orig_emb, originals, scale,
-                                         progress=progress)
+                                         own_voices, progress=progress)
         figures.update(pii_recall=round(spans["recall"], 4), pii_precision=round(spans["precision"], 4), pii=pii_figures)
         figures.update(_leak(with_pii, default_profile, scale.seed + 2, progress))
         base, base_scores = _voice_figures(pool, utts, units, "b2", scale.seed + 1, orig_emb, originals, scale,
-                                           progress=progress)
+                                           own_voices, progress=progress)
         base.update(pii_recall=figures["pii_recall"], pii_precision=figures["pii_precision"])
         base.update(_leak(with_pii, "b2", scale.seed + 2, progress))
         frontier = {default_profile: _frontier_point(figures), "b2": _frontier_point(base)}
         for name in dict.fromkeys(profiles):
             if name not in frontier:
                 block, _ = _voice_figures(pool, utts, units, name, scale.seed + 1, orig_emb, originals, scale,
-                                          listeners=("base",), progress=progress)
+                                          own_voices, listeners=("base",), progress=progress)
                 frontier[name] = _frontier_point(block)
     figures["baseline"] = base
     figures["profiles"] = frontier
