@@ -68,7 +68,8 @@ def test_a_snippet_that_sends_greedy_decoding_into_a_loop_gets_the_same_transcri
     x = synthesize_espeak("It's davies 71 at yahoo dot co dot uk all lower case", voice="en-gb")
     engine = asr.get_engine("faster-whisper")
     assert asr._looping(engine._decode(x, temperature=0.0)), "the greedy pass no longer loops on this audio"
-    transcripts = [engine.transcribe(x) for _ in range(3)]
+    # Twice is enough: the sampled fallback this replaced gave a different transcript per call.
+    transcripts = [engine.transcribe(x) for _ in range(2)]
     assert len({t.text for t in transcripts}) == 1
     assert not any(asr._looping(t.words) for t in transcripts)
 
