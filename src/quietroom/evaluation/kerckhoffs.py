@@ -109,12 +109,18 @@ def trial_features(args) -> dict:
         return {"pitch": same, "bank": np.tile(same, (len(warps) * len(alphas), 1))}
     f0, sp, ap = _analyse(x)  # once: the pitch-normalised trial and every bank entry start from it
     pitched = _synthesise(f0, sp, ap, x, PITCH_TARGET_HZ)
+    pitched_embedding = speaker.embed(pitched)
     bank = []
     for warp in warps:
-        undone = _synthesise(f0, anonymize.warp_envelope(sp, 1.0 / warp) if warp != 1.0 else sp, ap, x, PITCH_TARGET_HZ)
+        # no warp: the pitch-normalised trial itself (WORLD's synthesis is deterministic), not made again
+        undone = pitched if warp == 1.0 else _synthesise(f0, anonymize.warp_envelope(sp, 1.0 / warp), ap, x,
+                                                         PITCH_TARGET_HZ)
         for alpha in alphas:
-            bank.append(speaker.embed(mcadams.mcadams(undone, RATE, alpha) if alpha else undone))
-    return {"pitch": speaker.embed(pitched), "bank": np.array(bank)}
+            if alpha:
+                bank.append(speaker.embed(mcadams.mcadams(undone, RATE, alpha)))
+            else:
+                bank.append(pitched_embedding if warp == 1.0 else speaker.embed(undone))
+    return {"pitch": pitched_embedding, "bank": np.array(bank)}
 
 
 def attack(enrol: list[dict], trials: list[dict], trial_raw: np.ndarray, speakers: list[str]) -> dict:
