@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import resample_poly
 
 #: Every deid step works on mono float32 at this rate; 16 kHz keeps the full
 #: speech band and is what speech tooling (VAD, ASR) expects.
@@ -139,6 +138,10 @@ def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     x = np.asarray(samples, dtype=np.float32)
     if rate_in == rate_out or x.size == 0:
         return x
+    # Imported here: scipy.signal costs ~1 s to import, and every Django process imports this
+    # module (the gate's deliveries decode the sealed WAV) though only ingestion resamples.
+    from scipy.signal import resample_poly
+
     g = math.gcd(int(rate_in), int(rate_out))
     return resample_poly(x, rate_out // g, rate_in // g).astype(np.float32)
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.fft
-import scipy.signal
 
 LPC_ORDER = 20
 WINDOW_SECONDS = 0.020
@@ -72,6 +71,7 @@ def mcadams_reference(samples: np.ndarray, rate: int = 16000, alpha: float = 0.8
     `lfilter` calls per frame. Kept as the reference the fast version is checked against.
     """
     import librosa  # evaluation extra: only the reference needs it
+    import scipy.signal  # ~1 s to import; every Django process imports this module, only the reference filters
 
     x = np.asarray(samples, dtype=np.float64)
     n = x.size
