@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from quietroom import testspeech
@@ -23,13 +22,10 @@ from tests.faults.conftest import subprocess_env
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.infrastructure]
 
 
-def long_recording(folder: Path, name: str, seconds: float, seed: int) -> None:
-    pieces, total = [], 0.0
-    while total < seconds:
-        samples, rate, _ = testspeech.make_conversation(8, seed=seed + len(pieces))
-        pieces.append(samples)
-        total += len(samples) / rate
-    testspeech.write_audio(folder / name, np.concatenate(pieces), 16000, "flac")
+def recording_of(folder: Path, name: str, utterances: int, seed: int) -> None:
+    """One recording of `utterances` spoken turns: the pipeline makes a snippet of each."""
+    samples, rate, _ = testspeech.make_conversation(utterances, seed=seed)
+    testspeech.write_audio(folder / name, samples, rate, "flac")
 
 
 def ingest_via_cli(manifest: Path, redis_url: str, controller) -> subprocess.CompletedProcess:
@@ -54,7 +50,11 @@ def test_worker_killed_mid_recording_the_job_completes_elsewhere_exactly_once(
 ):
     folder = tmp_path / "audio"
     folder.mkdir()
-    long_recording(folder, "long.flac", 12, seed=100)
+    # Four turns, four snippets: the kill lands on the first snippet's file (polled every 2 ms),
+    # three more are still to be written in the same transaction. Each worker de-identifies the
+    # whole recording, so every turn more costs both workers its speech recognition (eight
+    # turns took this test 66 s, four 46 s).
+    recording_of(folder, "long.flac", 4, seed=100)
     result = ingest_via_cli(write_manifest(folder, [manifest_row("long-1", "long.flac")]), redis_instance.url, controller)
     assert result.returncode == 0 and "accepted  row 2" in result.stdout, result.stdout + result.stderr
     recording = Recording.objects.get(external_id="long-1")
@@ -108,12 +108,14 @@ def test_broker_down_ingestion_still_accepts_reviews_go_on_and_the_pipeline_resu
     assert Task.objects.get(pk=task_id).status == "done"
 
     redis_instance.start()  # the broker returns on the same port
+    # A worker is started with the broker (as a deployment's would be running): it starts up
+    # while `requeue` does, and takes the recording as soon as it is queued.
+    workers(redis_instance.url)
     requeue = subprocess.run(
         [sys.executable, "-m", "quietroom.cli", "requeue", "--older-than", "0"],
         env=subprocess_env(REDIS_URL=redis_instance.url), capture_output=True, text=True, timeout=60,
     )
     assert requeue.returncode == 0 and "queued 1 recording" in requeue.stdout, requeue.stdout + requeue.stderr
-    workers(redis_instance.url)
     wait_until(lambda: Recording.objects.get(pk=waiting.pk).status == "processed", 240, "the pipeline to resume", 0.3)
     assert Snippet.objects.filter(recording=waiting).count() >= 2
 
