@@ -120,12 +120,13 @@ def vetted_person(username: str, site: Site, *, role: str = User.Role.REVIEWER) 
     return user
 
 
-def sample_recordings(folder: Path, count: int = 3, seed: int = 7) -> Path:
-    """Write `count` sample recordings and a manifest into `folder`; returns the manifest."""
+def sample_recordings(folder: Path, count: int = 3, seed: int = 7, utterances: int = 4) -> Path:
+    """Write `count` sample recordings of `utterances` spoken turns each and a manifest into
+    `folder`; returns the manifest."""
     rows = []
     base = datetime(2026, 1, 5, 9, 30, tzinfo=timezone.utc)
     for i in range(count):
-        samples, rate, _texts = testspeech.make_conversation(4, seed=seed + i)
+        samples, rate, _texts = testspeech.make_conversation(utterances, seed=seed + i)
         fmt = FORMATS[i % len(FORMATS)]
         name = f"demo-{i + 1}.{fmt}"
         testspeech.write_audio(folder / name, samples, rate, fmt)
@@ -143,10 +144,10 @@ def sample_recordings(folder: Path, count: int = 3, seed: int = 7) -> Path:
     return manifest
 
 
-def set_up(*, username: str = "demo-reviewer", recordings: int = 3) -> DemoSetup:
+def set_up(*, username: str = "demo-reviewer", recordings: int = 3, utterances: int = 4) -> DemoSetup:
     controller, site = organisations()
     with tempfile.TemporaryDirectory(prefix="quietroom-demo-audio-") as tmp:
-        manifest = sample_recordings(Path(tmp), count=recordings)
+        manifest = sample_recordings(Path(tmp), count=recordings, utterances=utterances)
         report = ingest_manifest(manifest, Path(tmp), controller, label="demo: sample speech")
     existing = User.objects.filter(username=username).first()
     if existing is not None and existing.has_second_factor:
