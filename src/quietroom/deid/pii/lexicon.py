@@ -38,6 +38,8 @@ _EXTRA_STOP = {"um", "uh", "erm", "er", "hmm", "yeah", "yes", "no", "okay", "ok"
 
 def fold(text: str) -> str:
     """Lower-case ASCII as a recogniser writes a name: "Wiśniewski" -> "wisniewski"."""
+    if text.isascii():  # most names and every hypothesis word: nothing to translate or decompose
+        return text.lower()
     text = unicodedata.normalize("NFKD", text.translate(_FOLD))
     return "".join(c for c in text if not unicodedata.combining(c)).lower()
 
@@ -51,18 +53,18 @@ def _words(name: str) -> list[str]:
 def _names() -> tuple[frozenset[str], frozenset[str]]:
     import faker.providers.person as person
 
-    first: set[str] = set()
-    last: set[str] = set()
+    # The locales repeat many names: each distinct one is folded once.
+    first_raw: set[str] = set()
+    last_raw: set[str] = set()
     for info in pkgutil.iter_modules(person.__path__):
         provider = importlib.import_module(f"{person.__name__}.{info.name}").Provider
         for attr, value in vars(provider).items():
             if not isinstance(value, (tuple, list, dict)) or not re.match(r"(first|last)_(romanized_)?names?", attr):
                 continue
-            target = first if attr.startswith("first") else last
-            for name in value:
-                if isinstance(name, str):
-                    target.update(_words(name))
-    return frozenset(first), frozenset(last)
+            target = first_raw if attr.startswith("first") else last_raw
+            target.update(name for name in value if isinstance(name, str))
+    return (frozenset(w for name in first_raw for w in _words(name)),
+            frozenset(w for name in last_raw for w in _words(name)))
 
 
 def first_names() -> frozenset[str]:
