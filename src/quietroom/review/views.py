@@ -7,9 +7,11 @@ the queue without a trip back to the room.
 """
 from __future__ import annotations
 
+import functools
 import json
 import time
 import uuid
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,10 +20,12 @@ from django.db.models import BooleanField
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.db.models.expressions import RawSQL
-from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseForbidden, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.template.defaultfilters import floatformat
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
+from django.utils.http import RFC3986_SUBDELIMS
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -50,7 +54,8 @@ def _go_next(request, *, handed_in: bool = False):
     task = queue.next_task(request.user, timezone.now(), address=client_address(request), holds_none=handed_in)
     if task is None:
         return _room(request, empty=True, just_submitted=True)
-    return redirect("review:task", task_id=task.id)
+    # The URL itself: redirect() would first try it as a route name.
+    return HttpResponseRedirect(url_with("review:task", task.id))
 
 
 def _room(request, *, empty: bool = False, **extra):
@@ -63,9 +68,47 @@ def _room(request, *, empty: bool = False, **extra):
 
 
 def _correction_offer(request, now) -> dict:
-    """"Correct your last submission" on the room and task pages, while it could be opened."""
+    """"Correct your last submission" on the room and task pages, while it could be opened.
+
+    Its link and times are worked out here once (review/_correct_offer.html shows the closing
+    time three times): the same strings as `{% url %}`, `|date:'c'` and `|time:"H:i"` give, in
+    the current time zone, at a fraction of the filters' cost."""
     last = corrections.offer(request.user, now, client_address(request))
-    return {"correctable": last, "correctable_until": corrections.closes_at(last) if last else None}
+    if not last:
+        return {"correctable": None, "correctable_until": None}
+    until = corrections.closes_at(last)
+    iso, hm = closing_time(until)
+    return {"correctable": last, "correctable_until": until, "correctable_url": url_with("review:correct", last.id),
+            "correctable_until_iso": iso, "correctable_until_hm": hm}
+
+
+def closing_time(until) -> tuple[str, str]:
+    """`until|date:'c'` and `until|time:"H:i"`, as a template prints them (in the current time zone)."""
+    local = timezone.localtime(until)
+    return local.isoformat(), f"{local:%H:%M}"
+
+
+_URL_MARK = uuid.UUID(int=0)  # stands in for the argument; both converters print it as itself
+_URL_SAFE = RFC3986_SUBDELIMS + "/~:@"  # what reverse() leaves unquoted
+
+
+@functools.lru_cache(maxsize=64)
+def _route(name: str, prefix: str, urlconf) -> tuple[str, str]:
+    head, mark, tail = reverse(name, args=[_URL_MARK], urlconf=urlconf).partition(str(_URL_MARK))
+    if not mark:
+        raise ValueError(f"{name}: its URL does not show its argument, so it cannot be split")
+    return head, tail
+
+
+def url_with(name: str, arg) -> str:
+    """`reverse(name, args=[arg])` for this module's routes of one UUID or token argument,
+    resolved once per process: the URL around the argument is remembered (per script prefix
+    and URL configuration), and the argument is quoted as reverse() quotes it. A task page
+    and every submit build three or four such URLs; reverse() costs more than the rest of
+    building them. A UUID prints as hex and dashes, a signed token as URL-safe base64 and
+    colons, so neither can break out of its path segment."""
+    head, tail = _route(name, get_script_prefix(), get_urlconf())
+    return head + quote(str(arg), safe=_URL_SAFE) + tail
 
 
 GUIDELINES_SECONDS = 30.0  # how long a process trusts "this organisation has guidelines"
@@ -108,7 +151,8 @@ def next_snippet(request):
     task = queue.next_task(request.user, timezone.now(), address=client_address(request))
     if task is None:
         return _room(request, empty=True)
-    return redirect("review:task", task_id=task.id)
+    # The URL itself: redirect() would first try it as a route name.
+    return HttpResponseRedirect(url_with("review:task", task.id))
 
 
 def _held_task(request, task_id, submitted_key: str = "") -> Task | None:
@@ -214,9 +258,12 @@ def task_view(request, task_id):
     token = streaming.make_token(task.id, request.user.id, request.session.session_key, streaming.lease_tag(task))
     return render(request, "review/task.html", {
         "task": task,
-        "stream_url": reverse("review:stream", args=[token]),  # reversed once here, used twice
-        "draft_url": reverse("review:draft", args=[task.id]),
-        "skip_url": reverse("review:skip", args=[task.id]),
+        "stream_url": url_with("review:stream", token),  # built once here, used twice
+        "draft_url": url_with("review:draft", task.id),
+        "skip_url": url_with("review:skip", task.id),
+        # Shown four times: formatted once, by the same filter the template would apply.
+        "seconds": floatformat(task.snippet.duration_seconds, 1),
+        "seconds_exact": floatformat(task.snippet.duration_seconds, 3),
         "idempotency_key": key or uuid.uuid4().hex,
         "transcript": transcript,
         "labels": labels,
