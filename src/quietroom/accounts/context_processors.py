@@ -5,8 +5,10 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from quietroom.escalation.access import is_escalation_staff
 
@@ -52,9 +54,13 @@ MENU: tuple[Link, ...] = (
 )
 
 
-def menu_for(user) -> list[dict]:
-    perms = permissions.permissions_of(user)
-    return list(_menu(tuple(i for i, link in enumerate(MENU) if link.allowed(user, perms)), get_script_prefix()))
+def menu_for(user, perms: frozenset | None = None) -> list[dict]:
+    return list(_menu(_shown(user, perms), get_script_prefix()))
+
+
+def _shown(user, perms: frozenset | None = None) -> tuple[int, ...]:
+    perms = permissions.permissions_of(user) if perms is None else perms
+    return tuple(i for i, link in enumerate(MENU) if link.allowed(user, perms))
 
 
 @functools.lru_cache(maxsize=64)
@@ -62,6 +68,21 @@ def _menu(shown: tuple[int, ...], prefix: str) -> tuple[dict, ...]:
     """The links of one set of allowed menu entries, their URLs reversed once per process (who
     sees which links is decided per request above; only the URLs are remembered)."""
     return tuple({"label": MENU[i].label, "url": reverse(MENU[i].url_name), "id": MENU[i].element_id} for i in shown)
+
+
+@functools.lru_cache(maxsize=256)
+def _menu_links(shown: tuple[int, ...], prefix: str, current: str) -> SafeString:
+    """The menu's links as HTML (accounts/_menu_links.html), rendered once per process for each
+    set of links and the one of them that is the current page, if any: the same few strings on
+    every page, which the template's loop rebuilt on each."""
+    return mark_safe(render_to_string("accounts/_menu_links.html",  # noqa: S308 (our template, autoescaped)
+                                      {"menu": _menu(shown, prefix), "current": current}))
+
+
+def menu_links(user, path: str, perms: frozenset | None = None) -> SafeString:
+    shown, prefix = _shown(user, perms), get_script_prefix()
+    current = next((link["url"] for link in _menu(shown, prefix) if link["url"] == path), "")
+    return _menu_links(shown, prefix, current)
 
 
 def access(request):
@@ -73,7 +94,7 @@ def access(request):
         # Shown on every page, so a reviewer whose NDA expired sees why the queue is empty.
         "access_blockers": access_rules.work_blockers(user, timezone.now()) if user.role in WORKING_ROLES else [],
         "unread_notices": notices.unread_count(user),
-        "menu": menu_for(user),
+        "menu_links": menu_links(user, request.path, perms),
         "nav_training": permissions.TAKE_TRAINING in perms,
         "can_manage_vendors": permissions.MANAGE_VENDORS in perms,
         "can_invite": permissions.INVITE in perms,
