@@ -40,7 +40,7 @@ from quietroom.compiled import raw_instances
 from quietroom.escalation.models import Flag, SnippetCare
 from quietroom.recordings.models import CustomerKey, Snippet
 
-from .models import ControllerPolicy, Exposure, ReviewerClearance, Skip, Task
+from .models import ControllerPolicy, Exposure, ReviewerClearance, Skip, Submission, Task
 
 
 @dataclass(frozen=True)
@@ -86,19 +86,35 @@ def warned_sql(snippet: str, recording: str) -> str:
     return _warned(snippet, recording)
 
 
-def _sql(locales: int, seen: int, *, limit: int, lock: bool, facts: bool) -> str:
+def _sql(locales: int, seen: int, *, limit: int, lock: bool, facts: bool, gold: bool = False) -> str:
     task, had, fence = _table(Task), _table(Exposure), _fence()
     in_locales = ", ".join(["%s"] * locales)
     not_seen = f" AND t.id NOT IN ({', '.join(['%s'] * seen)})" if seen else ""
     locking = " FOR UPDATE OF t SKIP LOCKED" if lock and connection.features.has_select_for_update_skip_locked else ""
-    picked = f"""
-        SELECT t.* FROM {task} t
-        WHERE t.status = '{Task.Status.QUEUED}' AND t.locale IN ({in_locales}){not_seen}
+    not_had = f"""
           AND NOT EXISTS (SELECT 1 FROM {had} x WHERE x.reviewer_id = %(user)s AND x.snippet_id = t.snippet_id)
           AND NOT EXISTS (SELECT 1 FROM {had} x WHERE x.reviewer_id = %(user)s AND x.recording_id = t.recording_id
                           AND (x.excludes_recording OR NOT EXISTS (
-                               SELECT 1 FROM {_table(ControllerPolicy)} p WHERE p.allow_same_recording)){fence})
-        ORDER BY {ORDER}
+                               SELECT 1 FROM {_table(ControllerPolicy)} p WHERE p.allow_same_recording)){fence})"""
+    order = ORDER
+    if gold:
+        # Gold references (`gold_references`): done slot-0 rows with a stored reference
+        # transcript, oldest first (their partial index's order), with the next free slot of
+        # the snippet. Nothing is locked: a reference is never leased, its new slot is.
+        order = "t.created_at ASC"
+        picked = f"""
+        SELECT t.*, (SELECT MAX(o.slot) FROM {task} o WHERE o.snippet_id = t.snippet_id) + 1 AS next_slot
+        FROM {task} t
+        WHERE t.is_gold AND t.slot = 0 AND t.locale IN ({in_locales})
+          AND EXISTS (SELECT 1 FROM {_table(Submission)} r WHERE r.task_id = t.id
+                      AND r.kind = '{Submission.Kind.GOLD_REFERENCE}'{fence}){not_had}
+        ORDER BY {order}
+        LIMIT {int(limit)}"""
+    else:
+        picked = f"""
+        SELECT t.* FROM {task} t
+        WHERE t.status = '{Task.Status.QUEUED}' AND t.locale IN ({in_locales}){not_seen}{not_had}
+        ORDER BY {order}
         LIMIT {int(limit)}{locking}"""
     if not facts:
         return picked
@@ -125,7 +141,7 @@ def _sql(locales: int, seen: int, *, limit: int, lock: bool, facts: bool) -> str
                 AND rc.sensitive_content) AS cleared
     FROM ({picked}) t LEFT JOIN {_table(CustomerKey)} ck ON ck.id = t.customer_key_id
     LEFT JOIN {_table(ControllerPolicy)} p ON p.controller_id = t.controller_id
-    ORDER BY {ORDER}"""
+    ORDER BY {order}"""
 
 
 def _policy_alias(field) -> str:
@@ -155,14 +171,15 @@ _CACHE: dict = {}  # statement shape -> (SQL with plain %s, where each parameter
 def _compiled(key: tuple) -> tuple[str, list]:
     """The SQL for one shape, its %(name)s and positional %s turned into one ordered list."""
     if key not in _CACHE:
-        _vendor, locales, seen, limit, lock, facts = key
-        _CACHE[key] = _positional(_sql(locales, seen, limit=limit, lock=lock, facts=facts))
+        _vendor, locales, seen, limit, lock, facts, gold = key
+        _CACHE[key] = _positional(_sql(locales, seen, limit=limit, lock=lock, facts=facts, gold=gold))
     return _CACHE[key]
 
 
-def _statement(user, seen: list, *, limit: int, lock: bool, facts: bool, now=None) -> tuple[str, list]:
+def _statement(user, seen: list, *, limit: int, lock: bool, facts: bool, now=None,
+               gold: bool = False) -> tuple[str, list]:
     locales = list(user.locales or [])
-    sql, order = _compiled((connection.vendor, len(locales), len(seen), limit, lock, facts))
+    sql, order = _compiled((connection.vendor, len(locales), len(seen), limit, lock, facts, gold))
     pk = Task._meta.pk
     listed = locales + [pk.get_db_prep_value(s, connection) for s in seen]
     named = {"user": user.pk}
@@ -188,7 +205,25 @@ def batch(user, seen=(), *, limit: int, now) -> list[Task]:
     if not user.locales:
         return []
     sql, params = _statement(user, list(seen), limit=limit, lock=True, facts=True, now=now)
-    tasks = raw_instances(Task, sql, params)
+    return _with_facts(raw_instances(Task, sql, params))
+
+
+def gold_references(user, *, limit: int, now) -> list[Task]:
+    """Up to `limit` gold references (done slot-0 gold tasks with a reference transcript) this
+    reviewer may be given a personal slot of, oldest first, in one statement: each with
+    `next_slot` (one past the snippet's highest slot), its facts, the reviewer's totals and the
+    controller's policy as `batch` reads them. The same narrowing as the queue's: snippets they
+    had and recordings they may not hear again are left out here, so that refused references
+    at the front cannot keep every gold check from being served."""
+    if not user.locales:
+        return []
+    sql, params = _statement(user, [], limit=limit, lock=False, facts=True, now=now, gold=True)
+    return _with_facts(raw_instances(Task, sql, params))
+
+
+def _with_facts(tasks: list[Task]) -> list[Task]:
+    """The facts read with each row (`_sql`'s facts columns) as `candidate_facts` and
+    `batch_totals`."""
     policies: dict = {}  # the batch's rows nearly always share one controller: its policy built once
     for task in tasks:  # snippets they had (so tasks they skipped) and declined recordings were left out by the SQL
         task.candidate_facts = CandidateFacts(had_recording=bool(task.had_recording), warned=bool(task.warned),

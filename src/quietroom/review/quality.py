@@ -61,24 +61,18 @@ def _texts(submissions) -> dict:
     return {s.pk: text for s, text in gate.transcripts_for_export(Actor.system(), submissions, purpose="quality")}
 
 
-def after_submission(submission: Submission, *, overlapped: bool | None = None) -> None:
+def after_submission(submission: Submission, *, overlapped: bool | None = None, text: str | None = None) -> None:
     """Score a gold check, or measure agreement once every overlap slot is in.
 
     `overlapped=False`: the caller read that the snippet has no other review slot (most
-    snippets), so there is no agreement to measure and nothing to count."""
+    snippets), so there is no agreement to measure and nothing to count. `text`: the
+    submission's transcript as its reviewer just handed it in (the submit has it in memory),
+    so a gold check reads only the reference through the gate, not the transcript it has."""
     task = submission.task
     if submission.transcript_ciphertext is None:
         return
     if task.is_gold:
-        reference = Submission.objects.filter(task__snippet_id=task.snippet_id, kind=Submission.Kind.GOLD_REFERENCE) \
-            .select_related("task__snippet__recording__customer_key").first()
-        if reference is None:
-            return
-        texts = _texts([reference, submission])
-        if len(texts) == 2:
-            GoldScore.objects.update_or_create(
-                submission=submission,
-                defaults={"reviewer_id": submission.reviewer_id, "wer": wer(texts[reference.pk], texts[submission.pk])})
+        _score_gold(submission, text)
         return
     if overlapped is False:
         return
@@ -100,6 +94,25 @@ def after_submission(submission: Submission, *, overlapped: bool | None = None) 
         "wer": score, "reviewers": len(reviews),
         "needs_adjudication": score > settings.QUIETROOM["REVIEW_ADJUDICATION_WER"],
     })
+
+
+def _score_gold(submission: Submission, text: str | None) -> None:
+    """The WER of a gold check against its reference, the score written by one statement (an
+    upsert: a correction scores again)."""
+    reference = Submission.objects.filter(task__snippet_id=submission.task.snippet_id,
+                                          kind=Submission.Kind.GOLD_REFERENCE) \
+        .select_related("task__snippet__recording__customer_key").first()
+    if reference is None:
+        return
+    texts = _texts([reference] if text is not None else [reference, submission])
+    if text is not None:
+        texts[submission.pk] = text
+    if len(texts) != 2:
+        return
+    GoldScore.objects.bulk_create(
+        [GoldScore(submission=submission, reviewer_id=submission.reviewer_id,
+                   wer=wer(texts[reference.pk], texts[submission.pk]))],
+        update_conflicts=True, unique_fields=["submission"], update_fields=["reviewer", "wer"])
 
 
 def adjudication_queue():

@@ -205,7 +205,8 @@ def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address
     except Task.DoesNotExist:
         raise SubmissionRefused(["no such snippet"]) from None
     if not reasons:
-        quality.after_submission(submission, overlapped=task.overlapped)
+        quality.after_submission(submission, overlapped=task.overlapped,
+                                 text=None if shreds(task, labels) else transcript.strip())
         submission.stored_now = True  # this call ended the lease (a repeat returns the first, without it)
         return submission
     # A double click: the first request held the row lock, stored the result and ended the
