@@ -4,12 +4,13 @@ A gold check is every 1/rate-th lease; its references are read with their facts 
 (`candidates.gold_references`), the snippets they had and the recordings they may not hear again
 left out as the queue leaves them out (otherwise refused references at the front kept every later
 gold check from being served), and the score reads only the reference through the gate: the
-reviewer's own transcript is the one the submit has in memory.
+reviewer's own transcript is the one the submit has in memory, and the read and the score are
+written in the submit's own transaction.
 """
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from quietroom.audit.models import AuditEvent
@@ -85,3 +86,23 @@ def test_a_gold_submit_reads_only_the_reference(controller, make_reviewer, make_
     quality.after_submission(mine)
     assert GoldScore.objects.get().pk == score.pk and AuditEvent.objects.filter(
         action="transcript.read", purpose="quality").count() == 3
+
+
+@pytest.mark.django_db(transaction=True)  # real commits: is the score written in the submit's transaction?
+def test_a_gold_check_is_scored_in_the_submits_own_transaction(controller, make_reviewer, make_staff, settings,
+                                                               monkeypatch):
+    set_knobs(settings, REVIEW_GOLD_RATE=1.0)
+    (gold,) = make_snippets(controller, 1)
+    quality.make_gold(gold.snippet, "turn on the kitchen lights", make_staff("quinn", "qa_lead"))
+    user = make_reviewer()
+    task = queue.next_task(user, timezone.now())
+    seen = []
+    score = quality._score_gold
+
+    def scoring(submission, text):
+        seen.append((connection.in_atomic_block, Submission.objects.filter(pk=submission.pk).exists()))
+        return score(submission, text)
+
+    monkeypatch.setattr(quality, "_score_gold", scoring)
+    submit(user, task.pk, "turn on the kitchen lights", "k-gold", now=timezone.now())
+    assert seen == [(True, True)] and GoldScore.objects.get().wer == 0.0

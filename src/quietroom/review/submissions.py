@@ -193,6 +193,10 @@ def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address
                        details={"submission": str(submission.id), "labels": sorted(k for k, v in labels.items() if v)},
                        locked_head=head)
                 act_on_labels(user, task, labels, actor, note=sensitive_note, now=now)
+                if task.is_gold:
+                    # Scored in this transaction: the audited read of the reference commits with
+                    # the submission (one durable commit, where scoring after it cost two more).
+                    quality.after_submission(submission, text=transcript.strip())
     except IntegrityError:
         # The key is taken: by a concurrent retry of this reviewer (return its result) or by
         # someone else's submission (refuse; never reveal or touch theirs).
@@ -205,8 +209,8 @@ def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address
     except Task.DoesNotExist:
         raise SubmissionRefused(["no such snippet"]) from None
     if not reasons:
-        quality.after_submission(submission, overlapped=task.overlapped,
-                                 text=None if shreds(task, labels) else transcript.strip())
+        if not task.is_gold:
+            quality.after_submission(submission, overlapped=task.overlapped)
         submission.stored_now = True  # this call ended the lease (a repeat returns the first, without it)
         return submission
     # A double click: the first request held the row lock, stored the result and ended the
