@@ -71,12 +71,12 @@ def instrument(branches: Branches) -> None:
 
     after = quality.after_submission
 
-    def after_submission(submission, *, overlapped=None):
+    def after_submission(submission, *, overlapped=None, **kwargs):
         if submission.task.is_gold:
             branches.taken.append("gold-score")
         elif overlapped is not False:
             branches.taken.append("agreement")
-        return after(submission, overlapped=overlapped)
+        return after(submission, overlapped=overlapped, **kwargs)
 
     quality.after_submission = after_submission
 
