@@ -13,6 +13,15 @@ JOBS=${QUIETROOM_TEST_JOBS:-2}  # one pytest-xdist worker per core; each has its
 fast=0
 if [ "${1:-}" = "fast" ]; then fast=1; shift; fi
 PYTEST=("$BIN/python" -m pytest -p no:cacheprovider --durations=25)
+# Both passes and all their workers share each distinct recording's de-identification
+# (tests/conftest.py, _DeidOncePerRun), sealed under a key held only in this environment, in a
+# folder removed when the run ends, is interrupted or is told to stop.
+QUIETROOM_TEST_DEID_SHARE=$(mktemp -d "${TMPDIR:-/tmp}/quietroom-test-deid-XXXXXX")
+trap 'rm -rf "$QUIETROOM_TEST_DEID_SHARE"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+QUIETROOM_TEST_DEID_SHARE_KEY=$("$BIN/python" -c "import secrets; print(secrets.token_hex(32))")
+export QUIETROOM_TEST_DEID_SHARE QUIETROOM_TEST_DEID_SHARE_KEY
 status=0
 
 run() {  # run NAME ARGS...: one pytest run; "no tests selected" (exit 5) is a failure here too

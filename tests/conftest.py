@@ -148,18 +148,27 @@ def _no_guidelines_remembered():
     yield
 
 
-class _DeidOncePerSession:
+class _DeidOncePerRun:
     """`quietroom.deid.pipeline` with `deidentify` run once per distinct recording and settings.
 
     The suite ingests the same generated recordings in many tests; each distinct one goes
-    through the real pipeline (VAD, Whisper, PII, voice, bleeps) once per test process, seeded,
-    and every later ingestion stores those results through the gate as production would.
-    The pipeline itself is tested end to end in tests/deid and tests/recordings.
+    through the real pipeline (VAD, Whisper, PII, voice, bleeps) once, seeded, and every later
+    ingestion stores those results through the gate as production would. The pipeline itself
+    is tested end to end in tests/deid and tests/recordings.
+
+    "Once" is per test run when scripts/run-tests.sh says where to share: its SQLite and
+    PostgreSQL passes and their xdist workers hear the same recordings, and recomputing them
+    was most of the database tier's time (27 distinct recordings, ~60 % of it). The shared
+    results are sealed with AES-GCM under a key that lives only in the run's environment
+    (de-identified test speech, but the house rule is no plaintext audio or transcript on
+    disk), in a folder the script removes. Without those variables: once per test process.
     """
 
-    def __init__(self, module):
+    def __init__(self, module, folder: str = "", key: str = ""):
         self._module = module
         self._results: dict = {}
+        self._folder = Path(folder) if folder and key else None
+        self._key = bytes.fromhex(key) if self._folder else b""
 
     def __getattr__(self, name):
         return getattr(self._module, name)
@@ -173,17 +182,47 @@ class _DeidOncePerSession:
         audio = hashlib.sha256(np.ascontiguousarray(samples, dtype=np.float32).tobytes()).hexdigest()
         key = (audio, config)
         if key not in self._results:
-            kwargs["rng"] = np.random.default_rng(0)
-            self._results[key] = self._module.deidentify(samples, config, **kwargs)
+            name = hashlib.sha256(f"{audio}|{config!r}".encode()).hexdigest()
+            found = self._load(name)
+            if found is None:
+                kwargs["rng"] = np.random.default_rng(0)
+                found = self._module.deidentify(samples, config, **kwargs)
+                self._store(name, found)
+            self._results[key] = found
         return self._results[key]
+
+    def _load(self, name: str):
+        import pickle
+
+        from quietroom.vault import crypto
+
+        if self._folder is None or not (self._folder / name).is_file():
+            return None
+        # our own run's file, authenticated by the run's key before it is unpickled
+        return pickle.loads(crypto.open_sealed(self._key, (self._folder / name).read_bytes(), name.encode()))  # noqa: S301
+
+    def _store(self, name: str, results) -> None:
+        import os
+        import pickle
+
+        from quietroom.vault import crypto
+
+        if self._folder is None:
+            return
+        part = self._folder / f"{name}.{os.getpid()}.part"
+        part.write_bytes(crypto.seal(self._key, pickle.dumps(results), name.encode()))
+        os.replace(part, self._folder / name)  # whole or absent: a reader never sees half
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _deid_once_per_session():
+def _deid_once_per_run():
+    import os
+
     from quietroom.recordings import pipeline
 
     patch = pytest.MonkeyPatch()
-    patch.setattr(pipeline, "deid", _DeidOncePerSession(pipeline.deid))
+    patch.setattr(pipeline, "deid", _DeidOncePerRun(pipeline.deid, os.environ.get("QUIETROOM_TEST_DEID_SHARE", ""),
+                                                    os.environ.get("QUIETROOM_TEST_DEID_SHARE_KEY", "")))
     yield
     patch.undo()
 
