@@ -54,8 +54,8 @@ MENU: tuple[Link, ...] = (
 )
 
 
-def menu_for(user, perms: frozenset | None = None) -> list[dict]:
-    return list(_menu(_shown(user, perms), get_script_prefix()))
+def menu_for(user) -> list[dict]:
+    return list(_menu(_shown(user), get_script_prefix()))
 
 
 def _shown(user, perms: frozenset | None = None) -> tuple[int, ...]:

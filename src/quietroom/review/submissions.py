@@ -175,6 +175,7 @@ def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address
     if not idempotency_key or len(idempotency_key) > 64:
         raise SubmissionRefused(["missing or malformed idempotency key"])
     labels = checked_work(transcript, labels, sensitive_note)
+    text = transcript.strip()  # what is sealed, and what a gold check is scored on
     actor = Actor.for_user(user, address)
     try:
         with transaction.atomic():
@@ -184,7 +185,7 @@ def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address
             if not reasons:
                 submission = Submission(task=task, reviewer=user, idempotency_key=idempotency_key, labels=labels)
                 if not shreds(task, labels):
-                    content.seal_transcript(submission, customer_key, transcript.strip())
+                    content.seal_transcript(submission, customer_key, text)
                 head = _store(submission, task, user, now)
                 if task.has_draft:
                     Draft.objects.filter(task=task, reviewer=user).delete()
@@ -196,7 +197,7 @@ def submit(user, task_id, transcript: str, idempotency_key: str, *, now, address
                 if task.is_gold:
                     # Scored in this transaction: the audited read of the reference commits with
                     # the submission (one durable commit, where scoring after it cost two more).
-                    quality.after_submission(submission, text=transcript.strip())
+                    quality.after_submission(submission, text=text)
     except IntegrityError:
         # The key is taken: by a concurrent retry of this reviewer (return its result) or by
         # someone else's submission (refuse; never reveal or touch theirs).
